@@ -1,0 +1,147 @@
+"""How good a clustering is, in numbers and in one plain sentence each.
+
+Each metric function takes the true labels and the cluster (or predicted) labels as arrays of
+shape (n_samples,). `METRIC_EXPLANATIONS` holds the sentence the pages show beside each number.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+from sklearn import metrics as skm
+
+#: One sentence per metric, for people who do not program.
+METRIC_EXPLANATIONS = {
+    "inertia": (
+        "Inertia adds up how far every image is from the centre of its cluster: lower means "
+        "tighter clusters, and it always falls as K grows, so compare it across K, not alone."
+    ),
+    "homogeneity": (
+        "Homogeneity is 1 when every cluster holds images of a single digit, and 0 when each "
+        "cluster is as mixed as the whole dataset."
+    ),
+    "completeness": (
+        "Completeness is 1 when all images of a digit land in the same cluster; with many "
+        "clusters per digit it is low even when the clusters are clean."
+    ),
+    "v_measure": (
+        "V-measure balances homogeneity and completeness into one score from 0 to 1 (their harmonic mean)."
+    ),
+    "ari": (
+        "Adjusted Rand index asks, for every pair of images, whether the clusters and the true "
+        "digits agree on keeping them together or apart: 1 is perfect agreement, 0 is chance."
+    ),
+    "nmi": (
+        "Normalised mutual information measures how much knowing an image's cluster tells you "
+        "about its digit, from 0 (nothing) to 1 (everything)."
+    ),
+    "accuracy": (
+        "Accuracy is the share of images whose cluster's most common digit is their true digit: "
+        "each cluster votes for a digit, and we count how often the vote is right."
+    ),
+    "matched_accuracy": (
+        "Matched accuracy pairs each cluster with a different digit, one to one, in the best "
+        "possible way, and counts how many images that pairing gets right."
+    ),
+    "purity": (
+        "A cluster's purity is the share of its images that carry its most common digit: "
+        "100% means every image in it is the same digit."
+    ),
+    "size": "A cluster's size is how many training images fell into it.",
+    "train_accuracy": (
+        "Train accuracy is measured on the images the clusters were fitted on; "
+        "test accuracy on images the model never saw, which is the fair measure."
+    ),
+    "test_accuracy": ("Test accuracy is the share of images the model never saw that get the right digit."),
+    "fit_seconds": "Fit time is how many seconds clustering the training images took.",
+}
+
+
+def homogeneity(y_true, clusters) -> float:
+    return float(skm.homogeneity_score(y_true, clusters))
+
+
+def completeness(y_true, clusters) -> float:
+    return float(skm.completeness_score(y_true, clusters))
+
+
+def v_measure(y_true, clusters) -> float:
+    return float(skm.v_measure_score(y_true, clusters))
+
+
+def ari(y_true, clusters) -> float:
+    """Adjusted Rand index."""
+    return float(skm.adjusted_rand_score(y_true, clusters))
+
+
+def nmi(y_true, clusters) -> float:
+    """Normalised mutual information."""
+    return float(skm.normalized_mutual_info_score(y_true, clusters))
+
+
+def inertia(X, centers, clusters) -> float:
+    """Sum of squared distances from each row of `X` (n, d) to its cluster's centre (k, d)."""
+    X = np.asarray(X, dtype=np.float64)
+    diff = X - np.asarray(centers, dtype=np.float64)[np.asarray(clusters)]
+    return float(np.einsum("ij,ij->", diff, diff))
+
+
+def accuracy(y_true, y_pred) -> float:
+    """Share of predictions equal to the truth."""
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    if len(y_true) != len(y_pred):
+        raise ValueError(f"len(y_true)={len(y_true)} should equal len(y_pred)={len(y_pred)}.")
+    if len(y_true) == 0:
+        raise ValueError("accuracy needs at least one sample.")
+    return float(np.mean(y_true == y_pred))
+
+
+def contingency(y_true, clusters, n_clusters=None, n_classes=None) -> np.ndarray:
+    """Counts of (cluster, class) pairs, shape (n_clusters, n_classes); inputs are indices >= 0."""
+    y_true, clusters = np.asarray(y_true, dtype=np.int64), np.asarray(clusters, dtype=np.int64)
+    n_clusters = n_clusters or int(clusters.max()) + 1
+    n_classes = n_classes or int(y_true.max()) + 1
+    flat = np.bincount(clusters * n_classes + y_true, minlength=n_clusters * n_classes)
+    return flat.reshape(n_clusters, n_classes)
+
+
+def majority_vote_accuracy(y_true, clusters) -> float:
+    """Accuracy when every cluster predicts its most common true label."""
+    table = contingency(y_true, clusters)
+    return float(table.max(axis=1).sum() / table.sum())
+
+
+def matched_accuracy(y_true, clusters) -> float:
+    """Accuracy under the best one-to-one pairing of clusters with classes (Hungarian method).
+
+    Meaningful when the number of clusters equals the number of classes; with more clusters,
+    the clusters left unpaired count as wrong.
+    """
+    table = contingency(y_true, clusters)
+    rows, cols = linear_sum_assignment(table, maximize=True)
+    return float(table[rows, cols].sum() / table.sum())
+
+
+def confusion_matrix(y_true, y_pred, n_classes: int) -> np.ndarray:
+    """Counts of (true class, predicted class), shape (n_classes, n_classes)."""
+    return contingency(y_pred, y_true, n_classes, n_classes)
+
+
+def cluster_purity_and_size(y_true, clusters, n_clusters: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each cluster's purity (share of its most common label; 0 if empty) and size."""
+    table = contingency(y_true, clusters, n_clusters)
+    sizes = table.sum(axis=1)
+    purity = np.divide(table.max(axis=1), sizes, out=np.zeros(n_clusters), where=sizes > 0)
+    return purity, sizes
+
+
+def clustering_scores(y_true, clusters) -> dict[str, float]:
+    """Homogeneity, completeness, V-measure, ARI and NMI in one dict."""
+    h, c, v = skm.homogeneity_completeness_v_measure(y_true, clusters)
+    return {
+        "homogeneity": float(h),
+        "completeness": float(c),
+        "v_measure": float(v),
+        "ari": ari(y_true, clusters),
+        "nmi": nmi(y_true, clusters),
+    }
