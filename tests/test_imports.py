@@ -1,0 +1,41 @@
+"""The engine is a plain library: neither it nor tfds' downloader imports Streamlit or TensorFlow."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parent.parent
+
+CHECK = """
+import sys
+import core, core.sweep, core.metrics, core.cache, core.download, core.datasets, core.model
+{extra}
+heavy = sorted(m for m in ("streamlit", "tensorflow") if m in sys.modules)
+print(",".join(heavy) or "clean")
+"""
+
+
+def run(extra=""):
+    result = subprocess.run(
+        [sys.executable, "-c", CHECK.format(extra=extra)], cwd=PROJECT, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_import_core_pulls_in_neither_streamlit_nor_tensorflow():
+    assert run() == "clean"
+
+
+def test_tfds_download_manager_and_checksums_do_not_import_tensorflow():
+    extra = (
+        "core.download.registered_url_infos('mnist')\n"
+        "from tensorflow_datasets.core.download import DownloadManager"
+    )
+    assert run(extra) == "clean"
+
+
+def test_core_never_imports_streamlit_in_its_source():
+    for path in (PROJECT / "core").glob("*.py"):
+        text = path.read_text()
+        assert "import streamlit" not in text and "from streamlit" not in text, path.name

@@ -1,0 +1,70 @@
+"""Metrics on hand-worked cases, and a plain sentence for every metric the pages show."""
+
+import numpy as np
+import pytest
+
+from core import metrics
+
+# 3 clusters over 2 classes: cluster 0 = {a, a, b}, cluster 1 = {b, b}, cluster 2 = {a}.
+Y = np.array([0, 0, 1, 1, 1, 0])
+CLUSTERS = np.array([0, 0, 0, 1, 1, 2])
+
+
+def test_majority_vote_accuracy_by_hand():
+    # Cluster 0 votes a (2 right of 3), cluster 1 votes b (2 of 2), cluster 2 votes a (1 of 1): 5/6.
+    assert metrics.majority_vote_accuracy(Y, CLUSTERS) == pytest.approx(5 / 6)
+
+
+def test_matched_accuracy_pairs_clusters_one_to_one():
+    # Best pairing: cluster 0 -> a (2), cluster 1 -> b (2); cluster 2 is left unpaired: 4/6.
+    assert metrics.matched_accuracy(Y, CLUSTERS) == pytest.approx(4 / 6)
+
+
+def test_matched_accuracy_recovers_a_permuted_labelling():
+    y = np.array([0, 0, 1, 1, 2, 2])
+    assert metrics.matched_accuracy(y, (y + 1) % 3) == 1.0
+
+
+def test_purity_and_size_by_hand():
+    purity, size = metrics.cluster_purity_and_size(Y, CLUSTERS, n_clusters=4)
+    np.testing.assert_allclose(purity, [2 / 3, 1, 1, 0])
+    np.testing.assert_array_equal(size, [3, 2, 1, 0])
+
+
+def test_confusion_matrix_rows_are_true_classes():
+    cm = metrics.confusion_matrix([0, 0, 1, 2], [0, 1, 1, 1], n_classes=3)
+    np.testing.assert_array_equal(cm, [[1, 1, 0], [0, 1, 0], [0, 1, 0]])
+
+
+def test_inertia_by_hand():
+    X = np.array([[0.0, 0.0], [2.0, 0.0], [10.0, 10.0]])
+    centers = np.array([[1.0, 0.0], [10.0, 10.0]])
+    assert metrics.inertia(X, centers, [0, 0, 1]) == pytest.approx(2.0)
+
+
+def test_perfect_clustering_scores_one():
+    scores = metrics.clustering_scores([0, 0, 1, 1], [5, 5, 3, 3])
+    assert scores == pytest.approx(
+        {k: 1.0 for k in ("homogeneity", "completeness", "v_measure", "ari", "nmi")}
+    )
+
+
+def test_one_cluster_per_image_is_homogeneous_but_incomplete():
+    y = [0, 0, 1, 1]
+    assert metrics.homogeneity(y, [0, 1, 2, 3]) == pytest.approx(1.0)
+    assert metrics.completeness(y, [0, 1, 2, 3]) < 0.6
+
+
+def test_accuracy_rejects_mismatched_lengths():
+    with pytest.raises(ValueError, match=r"len\(y_true\)=2 should equal len\(y_pred\)=3"):
+        metrics.accuracy([1, 2], [1, 2, 3])
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["inertia", "homogeneity", "completeness", "v_measure", "ari", "nmi", "accuracy", "matched_accuracy",
+     "purity", "size", "train_accuracy", "test_accuracy", "fit_seconds"],
+)  # fmt: skip
+def test_every_metric_has_one_plain_sentence(name):
+    sentence = metrics.METRIC_EXPLANATIONS[name]
+    assert sentence.endswith(".") and 40 < len(sentence) < 260
