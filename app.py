@@ -1,0 +1,20 @@
+"""K-Means Digit Lab: the frame of the app (page config, shared sidebar, navigation).
+
+Run with ``streamlit run app.py``.
+"""
+
+import streamlit as st
+
+import ui
+
+st.set_page_config(page_title="K-Means Digit Lab", page_icon="🔢", layout="wide")
+
+ui.sidebar()
+
+pages = [
+    st.Page("pages/explore.py", title="Explore", icon="🔍", url_path="explore", default=True),
+    st.Page("pages/sweep.py", title="K sweep", icon="📈", url_path="sweep"),
+    st.Page("pages/centroids.py", title="Centroids", icon="🧩", url_path="centroids"),
+    st.Page("pages/draw.py", title="Draw", icon="✏️", url_path="draw"),
+]
+st.navigation(pages).run()

@@ -1,0 +1,95 @@
+"""Centroids: the centre of every cluster, what it predicts, and what fell into it."""
+
+import numpy as np
+import streamlit as st
+
+import ui
+from core import figures
+from core.metrics import METRIC_EXPLANATIONS
+
+GROUPED = "Grouped by inferred class"
+BY_NUMBER = "In cluster order"
+MEMBER_SAMPLE = 24
+
+
+def render() -> None:
+    settings = ui.current_settings()
+    ui.page_header(
+        "Centroids: the centre of each cluster",
+        f"Each picture is the centre of one of the K = {settings.k} clusters: the average of the training "
+        "images K-means put in it. Each cluster predicts the class most of its images carry.",
+        settings,
+    )
+    dataset = ui.require_dataset(settings)
+    model, _ = ui.fitted_model(settings, dataset)
+    images = ui.centroid_images(model)
+    st.caption(
+        "Captions read: inferred class · number of images in the cluster · purity. "
+        + METRIC_EXPLANATIONS["purity"]
+    )
+    order = st.radio(
+        "Order", [GROUPED, BY_NUMBER], key="centroid_order", horizontal=True, persist_state="session"
+    )
+    scale = figures.display_scale(images.shape[1:], target=84)
+    captions = [
+        f"{ui.class_name(dataset, label)} · {size:,} · {purity:.0%}"
+        for label, size, purity in zip(
+            model.cluster_labels_, model.cluster_sizes_, model.cluster_purity_, strict=True
+        )
+    ]
+    if order == GROUPED:
+        for label in np.unique(model.cluster_labels_):
+            members = np.flatnonzero(model.cluster_labels_ == label)
+            members = members[np.argsort(-model.cluster_purity_[members], kind="stable")]
+            noun = "cluster" if len(members) == 1 else "clusters"
+            st.markdown(f"**{ui.class_name(dataset, label)}** — {len(members)} {noun}")
+            st.image(
+                [figures.enlarge(images[i], scale) for i in members], caption=[captions[i] for i in members]
+            )
+        missing = [name for i, name in enumerate(dataset.class_names) if i not in set(model.cluster_labels_)]
+        if missing:
+            st.warning(
+                f"No cluster predicts {', '.join(missing)}: those images are always labelled wrong. "
+                "A larger K usually gives every class a cluster."
+            )
+    else:
+        st.image([figures.enlarge(image, scale) for image in images], caption=captions)
+    cluster_members(dataset, model, images, captions)
+
+
+def cluster_members(dataset, model, images, captions) -> None:
+    st.subheader("Look inside a cluster")
+    k = len(images)
+    if st.session_state.get("centroid_pick", 0) >= k:
+        st.session_state["centroid_pick"] = 0
+    pick = st.selectbox(
+        "Cluster",
+        range(k),
+        format_func=lambda i: f"Cluster {i}: {captions[i]}",
+        key="centroid_pick",
+    )
+    members = np.flatnonzero(model.labels_ == pick)
+    label = model.cluster_labels_[pick]
+    right = int((dataset.train_labels[members] == label).sum())
+    left, rest = st.columns([1, 4])
+    with left:
+        scale = figures.display_scale(images.shape[1:], target=140)
+        st.image(figures.enlarge(images[pick], scale), caption=f"Centre of cluster {pick}")
+    with rest:
+        st.markdown(
+            f"Cluster {pick} holds **{len(members):,}** training images; **{right:,}** of them are "
+            f"**{ui.class_name(dataset, label)}**, the class it predicts. "
+            "A sample, captioned with each image's true class:"
+        )
+        if len(members) == 0:
+            st.info("This cluster is empty: no training image is closest to its centre.")
+            return
+        sample = members[ui.sample_indices(len(members), MEMBER_SAMPLE, seed=pick)]
+        scale = figures.display_scale(images.shape[1:], target=64)
+        st.image(
+            [figures.enlarge(dataset.train_images[i], scale) for i in sample],
+            caption=[ui.class_name(dataset, dataset.train_labels[i]) for i in sample],
+        )
+
+
+ui.run_page(render)

@@ -1,0 +1,88 @@
+"""Explore: what the dataset holds, before any clustering."""
+
+import streamlit as st
+
+import ui
+from core import figures
+
+SAMPLE_SIZE = 30
+ALL_CLASSES = "All classes"
+
+
+def render() -> None:
+    settings = ui.current_settings()
+    ui.page_header(
+        "Explore the images",
+        "This page shows the images K-means will cluster: how many there are, what they look like, "
+        "and how bright their pixels are. Nothing is clustered here yet.",
+        settings,
+    )
+    dataset = ui.require_dataset(settings)
+    dataset_facts(dataset)
+    sample_grid(dataset)
+    left, right = st.columns(2)
+    with left:
+        st.plotly_chart(
+            figures.class_counts_bar(dataset.train_labels, dataset.test_labels, dataset.class_names),
+            key="explore_counts",
+        )
+    with right:
+        st.plotly_chart(figures.pixel_histogram(dataset.train_images), key="explore_histogram")
+        st.caption(
+            "Most pixels are pure black background (brightness 0), so the vertical axis is logarithmic: "
+            "each step up is ten times more pixels."
+        )
+    mean_images(dataset)
+
+
+def dataset_facts(dataset) -> None:
+    st.subheader(dataset.title)
+    height, width = dataset.image_shape
+    cols = st.columns(4)
+    cols[0].metric("Training images", f"{dataset.n_train:,}")
+    cols[1].metric("Test images", f"{dataset.n_test:,}")
+    cols[2].metric("Image size", f"{height} × {width} px")
+    cols[3].metric("Classes", dataset.n_classes)
+    st.markdown(f"**Source:** {dataset.source}  \n**Credit:** {dataset.credit or 'not recorded'}")
+
+
+def sample_grid(dataset) -> None:
+    st.subheader("Sample images")
+    st.session_state.setdefault("explore_shuffle", 0)
+    left, right = st.columns([3, 1], vertical_alignment="bottom")
+    choice = left.selectbox(
+        "Show images of",
+        [ALL_CLASSES, *dataset.class_names],
+        key="explore_class",
+        persist_state="session",
+    )
+    if right.button("🔀 Reshuffle", key="explore_reshuffle"):
+        st.session_state["explore_shuffle"] += 1
+    labels = dataset.train_labels
+    pool = (
+        range(len(labels))
+        if choice == ALL_CLASSES
+        else (labels == dataset.class_names.index(choice)).nonzero()[0]
+    )
+    picks = ui.sample_indices(len(pool), SAMPLE_SIZE, seed=st.session_state["explore_shuffle"])
+    indices = [pool[i] for i in picks]
+    scale = figures.display_scale(dataset.image_shape, target=64)
+    st.image(
+        [figures.enlarge(dataset.train_images[i], scale) for i in indices],
+        caption=[ui.class_name(dataset, labels[i]) for i in indices],
+    )
+
+
+def mean_images(dataset) -> None:
+    st.subheader("The average image of each class")
+    st.markdown(
+        "Each picture averages every training image of one class: blurry where people write differently."
+    )
+    scale = figures.display_scale(dataset.image_shape, target=84)
+    st.image(
+        [figures.enlarge(image, scale) for image in ui.class_means(dataset.name)],
+        caption=list(dataset.class_names),
+    )
+
+
+ui.run_page(render)

@@ -1,0 +1,82 @@
+"""K sweep: how the scores change as K grows, for a list of K values the user can edit."""
+
+import pandas as pd
+import streamlit as st
+
+import ui
+from core import figures
+from core.metrics import METRIC_EXPLANATIONS
+from core.sweep import DEFAULT_KS
+
+DEFAULT_KS_TEXT = ", ".join(str(k) for k in DEFAULT_KS)
+TABLE_COLUMNS = {
+    "k": "K",
+    "inertia": "Inertia",
+    "homogeneity": "Homogeneity",
+    "completeness": "Completeness",
+    "v_measure": "V-measure",
+    "train_accuracy": "Train accuracy",
+    "test_accuracy": "Test accuracy",
+    "fit_seconds": "Fit time (s)",
+}
+
+
+def render() -> None:
+    settings = ui.current_settings()
+    ui.page_header(
+        "K sweep: how many clusters?",
+        "This page clusters the images with several values of K and compares them: more clusters fit "
+        "the images more tightly and label them more accurately, but each costs more time. "
+        f"The dashed red line marks the K chosen in the sidebar (K = {settings.k}).",
+        settings,
+    )
+    dataset = ui.require_dataset(settings)
+    if "sweep_ks" not in st.session_state:
+        st.session_state["sweep_ks"] = DEFAULT_KS_TEXT
+    text = st.text_input(
+        "K values to compare",
+        key="sweep_ks",
+        persist_state="session",
+        help="Whole numbers separated by commas. Values already fitted come back at once.",
+    )
+    ks = ui.parse_ks(text, dataset.n_train)
+    rows = ui.sweep_rows(settings.dataset, ks, settings.algorithm, settings.seed)
+    table = pd.DataFrame(rows)
+    charts(table, settings.k)
+    st.subheader("The numbers")
+    st.dataframe(
+        table[list(TABLE_COLUMNS)].rename(columns=TABLE_COLUMNS),
+        hide_index=True,
+        column_config={
+            "Inertia": st.column_config.NumberColumn(format="%.0f", help=METRIC_EXPLANATIONS["inertia"]),
+            "Homogeneity": st.column_config.NumberColumn(format="%.3f"),
+            "Completeness": st.column_config.NumberColumn(format="%.3f"),
+            "V-measure": st.column_config.NumberColumn(format="%.3f"),
+            "Train accuracy": st.column_config.NumberColumn(format="percent"),
+            "Test accuracy": st.column_config.NumberColumn(format="percent"),
+            "Fit time (s)": st.column_config.NumberColumn(format="%.2f"),
+        },
+        key="sweep_table",
+    )
+    st.caption(METRIC_EXPLANATIONS["fit_seconds"] + " Results are cached, so fitted values return at once.")
+
+
+def charts(table: pd.DataFrame, current_k: int) -> None:
+    ks = table["k"].tolist()
+    panels = [
+        (figures.inertia_chart(ks, table["inertia"], current_k), ["inertia"]),
+        (figures.homogeneity_chart(ks, table["homogeneity"], current_k), ["homogeneity"]),
+        (
+            figures.accuracy_chart(ks, table["train_accuracy"], table["test_accuracy"], current_k),
+            ["accuracy", "train_accuracy"],
+        ),
+    ]
+    columns = st.columns(len(panels))
+    for i, (column, (fig, explained)) in enumerate(zip(columns, panels, strict=True)):
+        with column:
+            st.plotly_chart(fig, key=f"sweep_chart_{i}")
+            for metric in explained:
+                st.caption(METRIC_EXPLANATIONS[metric])
+
+
+ui.run_page(render)

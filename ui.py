@@ -1,0 +1,306 @@
+"""Streamlit glue shared by the pages: the sidebar's settings, cached datasets, models and sweeps.
+
+Pages stay thin: they call `sidebar_settings()` for what the user chose, `require_dataset()` and
+`fitted_model()` for cached data, and `core.figures` for charts. Core stays free of Streamlit.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import streamlit as st
+
+from core import datasets
+from core.cache import ResultCache, default_cache_dir
+from core.drawing import ink_box_fraction
+from core.errors import KMeansLabError
+from core.model import ALGORITHMS, KMeansDigitClassifier
+from core.sweep import SweepRow, fit_model, sweep_k
+
+LOGGER = logging.getLogger(__name__)
+
+#: Session-state keys of the sidebar and their defaults.
+DEFAULTS = {"dataset": datasets.DEFAULT_DATASET, "k": 36, "algorithm": "minibatch", "seed": 0}
+MAX_K = 512
+ALGORITHM_LABELS = {
+    "minibatch": "Mini-batch K-means (fast)",
+    "lloyd": "Full K-means (Lloyd, slower)",
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the sidebar holds: the dataset's name, K, the algorithm and the random seed."""
+
+    dataset: str
+    k: int
+    algorithm: str
+    seed: int
+
+    @property
+    def algorithm_label(self) -> str:
+        return ALGORITHM_LABELS[self.algorithm]
+
+
+# --- the sidebar -----------------------------------------------------------------------------
+
+
+def init_settings() -> None:
+    """Give each sidebar key its default, only when the session does not hold it yet."""
+    for key, value in DEFAULTS.items():
+        if key not in st.session_state:
+            st.session_state[key] = value
+
+
+def dataset_infos() -> dict[str, datasets.DatasetInfo]:
+    """Every named dataset by name, with whether it can be loaded here (a quick look at the disk)."""
+    return {info.name: info for info in datasets.list_datasets()}
+
+
+def dataset_label(info: datasets.DatasetInfo) -> str:
+    """The picker's label: the title, and for a dataset that is not ready, why."""
+    return info.title if info.available else f"{info.title} — {info.reason}"
+
+
+def sidebar() -> Settings:
+    """Draw the shared sidebar (dataset, K, algorithm, seed) and return the chosen settings."""
+    init_settings()
+    infos = dataset_infos()
+    if st.session_state["dataset"] not in infos:
+        st.session_state["dataset"] = datasets.DEFAULT_DATASET
+    with st.sidebar:
+        st.header("Settings")
+        name = st.selectbox(
+            "Dataset",
+            list(infos),
+            format_func=lambda n: dataset_label(infos[n]),
+            key="dataset",
+            help="The images to cluster. Datasets that are not downloaded yet are listed with the reason.",
+        )
+        max_k = _max_k(infos[name])
+        if st.session_state["k"] > max_k:
+            st.session_state["k"] = max_k
+        st.slider(
+            "Number of clusters (K)",
+            min_value=2,
+            max_value=max_k,
+            key="k",
+            help="How many groups K-means splits the training images into.",
+        )
+        st.radio(
+            "Algorithm",
+            list(ALGORITHMS),
+            format_func=ALGORITHM_LABELS.get,
+            key="algorithm",
+            help="Mini-batch K-means looks at small batches of images at a time, like the tutorial; "
+            "full K-means uses every image at every step.",
+        )
+        st.number_input(
+            "Random seed",
+            min_value=0,
+            max_value=2**31 - 1,
+            step=1,
+            key="seed",
+            help="The same seed gives the same clusters every time.",
+        )
+    return current_settings()
+
+
+def current_settings() -> Settings:
+    """The settings the sidebar holds now."""
+    init_settings()
+    state = st.session_state
+    return Settings(state["dataset"], int(state["k"]), state["algorithm"], int(state["seed"]))
+
+
+def _max_k(info: datasets.DatasetInfo) -> int:
+    """K's upper limit: 512, or the number of training images if smaller (when that is known)."""
+    if not info.available:
+        return MAX_K
+    try:
+        return max(2, min(MAX_K, load_dataset(info.name).n_train))
+    except (KMeansLabError, ValueError):
+        return MAX_K  # the page reports the problem
+
+
+# --- page frame and errors -------------------------------------------------------------------
+
+
+def page_header(title: str, description: str, settings: Settings) -> None:
+    """The page's title, the current settings (showing "K = ..."), and what the page shows."""
+    st.title(title)
+    info = dataset_infos().get(settings.dataset)
+    st.caption(
+        f"K = {settings.k} · {settings.algorithm_label} · random seed {settings.seed} · "
+        f"dataset: {info.title if info else settings.dataset}"
+    )
+    st.markdown(description)
+
+
+def run_page(render: Callable[[], None]) -> None:
+    """Run a page's body; a problem the user can fix becomes an `st.error` that says what to do."""
+    try:
+        render()
+    except (KMeansLabError, ValueError) as exc:
+        st.error(f"{exc}", icon="⚠️")
+        st.stop()
+    except Exception as exc:  # never show a traceback; log it for the developer instead
+        LOGGER.exception("unexpected error on a page")
+        st.error(
+            f"Something went wrong ({type(exc).__name__}: {exc}). Try another setting or reload the "
+            "page; if it keeps happening, report it with the server log.",
+            icon="🚨",
+        )
+        st.stop()
+
+
+# --- cached data and models ------------------------------------------------------------------
+
+
+def result_cache() -> ResultCache:
+    """The on-disk cache of fitted models (``$KMEANS_LAB_CACHE_DIR`` or the user's cache folder)."""
+    return ResultCache(default_cache_dir())
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def load_dataset(name: str) -> datasets.Dataset:
+    """A dataset by name, loaded once per server (its arrays are read-only, so sharing is safe)."""
+    return datasets.load_dataset(name)
+
+
+def require_dataset(settings: Settings) -> datasets.Dataset:
+    """The chosen dataset; if it is not available yet, explain and offer to download it, then stop."""
+    info = dataset_infos().get(settings.dataset)
+    if info is None:
+        raise KMeansLabError(f"Unknown dataset {settings.dataset!r}: pick one in the sidebar.")
+    if info.available:
+        return load_dataset(settings.dataset)
+    st.info(
+        f"**{info.title}** is not ready: {info.reason} Press the button below to download it, "
+        "or pick **MNIST sample** in the sidebar to keep working offline.",
+        icon="ℹ️",
+    )
+    if not st.button(f"Download {info.title}", key="download_dataset", type="primary"):
+        st.stop()
+    with st.status(f"Downloading {info.title}…", expanded=True) as status:
+        status.write("Fetching the files and checking them against their published checksums…")
+        try:
+            dataset = load_dataset(settings.dataset)
+        except KMeansLabError as exc:
+            status.update(label="The download failed", state="error")
+            st.error(f"{exc}", icon="⚠️")
+            st.stop()
+        status.update(label=f"{dataset.title} is ready", state="complete")
+    st.rerun()
+
+
+@st.cache_resource(max_entries=24, show_spinner=False)
+def _fit(dataset_name: str, k: int, algorithm: str, seed: int) -> tuple[KMeansDigitClassifier, SweepRow]:
+    return fit_model(
+        load_dataset(dataset_name), k, algorithm=algorithm, random_state=seed, cache=result_cache()
+    )
+
+
+def fitted_model(settings: Settings, dataset: datasets.Dataset) -> tuple[KMeansDigitClassifier, SweepRow]:
+    """The classifier for the current settings, fitted once (memory, then disk cache), and its scores.
+
+    The model is shared by every session: treat it as read-only.
+    """
+    if settings.k > dataset.n_train:
+        raise ValueError(
+            f"K = {settings.k} is more than the {dataset.n_train:,} training images; "
+            "choose a smaller K in the sidebar."
+        )
+    with st.spinner(f"Clustering {dataset.n_train:,} images into K = {settings.k} groups…"):
+        return _fit(settings.dataset, settings.k, settings.algorithm, settings.seed)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def sweep_rows(dataset_name: str, ks: tuple[int, ...], algorithm: str, seed: int) -> list[dict]:
+    """Fit and score every K (with a progress bar while fitting); one dict per K, as `SweepRow`.
+
+    The progress bar is made inside the cached function so Streamlit can replay it on a cache hit
+    (a bar made outside could not be replayed).
+    """
+    dataset = load_dataset(dataset_name)
+    bar = st.progress(0.0, text="Preparing the sweep…")
+
+    def report(fraction: float, message: str) -> None:
+        bar.progress(min(max(fraction, 0.0), 1.0), text=message)
+
+    rows = sweep_k(dataset, ks, algorithm=algorithm, random_state=seed, cache=result_cache(), progress=report)
+    bar.empty()
+    return [asdict(row) for row in rows]
+
+
+def parse_ks(text: str, n_train: int, max_values: int = 12) -> tuple[int, ...]:
+    """K values typed by the user ("10, 16, 36"), sorted and without repeats; errors say what to type."""
+    parts = text.replace(";", ",").replace(" ", ",").split(",")
+    ks = []
+    for part in filter(None, (p.strip() for p in parts)):
+        if not part.isdigit():
+            raise ValueError(
+                f"{part!r} is not a whole number: type K values separated by commas, e.g. 10, 16, 36."
+            )
+        ks.append(int(part))
+    if not ks:
+        raise ValueError("Type at least one K value, e.g. 10, 16, 36.")
+    ks = sorted(set(ks))
+    if len(ks) > max_values:
+        raise ValueError(f"{len(ks)} K values is a lot to fit; keep it to {max_values} or fewer.")
+    for k in ks:
+        if k < 2:
+            raise ValueError(f"K = {k} is too small: every K must be at least 2.")
+        if k > min(n_train, MAX_K):
+            raise ValueError(f"K = {k} is too large: keep every K at most {min(n_train, MAX_K):,}.")
+    return tuple(ks)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def class_means(dataset_name: str) -> np.ndarray:
+    """The mean training image of each class, shape (n_classes, height, width), uint8."""
+    dataset = load_dataset(dataset_name)
+    sums = np.zeros((dataset.n_classes, *dataset.image_shape))
+    np.add.at(sums, dataset.train_labels, dataset.train_images)
+    counts = np.bincount(dataset.train_labels, minlength=dataset.n_classes)
+    means = sums / np.maximum(counts, 1)[:, None, None]
+    return np.rint(means).astype(np.uint8)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def drawing_box_fraction(dataset_name: str) -> float:
+    """How much of the frame the dataset's images fill, so drawings are scaled to match."""
+    return ink_box_fraction(load_dataset(dataset_name).train_images)
+
+
+def centroid_images(model: KMeansDigitClassifier) -> np.ndarray:
+    """The centroids as uint8 images, shape (K, height, width)."""
+    shape = model.image_shape_ or _square_shape(model.cluster_centers_.shape[1])
+    images = np.clip(model.cluster_centers_, 0, 1) * 255
+    return np.rint(images).astype(np.uint8).reshape(len(images), *shape)
+
+
+def _square_shape(n_features: int) -> tuple[int, int]:
+    side = math.isqrt(n_features)
+    if side * side != n_features:
+        raise ValueError(f"cannot show {n_features} features as a square image.")
+    return side, side
+
+
+def class_name(dataset: datasets.Dataset, label) -> str:
+    """The name of a class value, e.g. 3 -> "3" or 9 -> "Ankle boot"."""
+    return dataset.class_names[int(label)]
+
+
+def sample_indices(n: int, size: int, seed: int) -> np.ndarray:
+    """Up to `size` distinct indices out of `n`, in a repeatable random order."""
+    rng = np.random.default_rng(seed)
+    return rng.permutation(n)[: min(size, n)]
+
+
+def class_names_of(dataset: datasets.Dataset, labels: Sequence[int]) -> list[str]:
+    return [class_name(dataset, label) for label in labels]
