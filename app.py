@@ -12,9 +12,11 @@ st.set_page_config(page_title="K-Means Digit Lab", page_icon="🔢", layout="wid
 ui.sidebar()
 
 pages = [
-    st.Page("pages/explore.py", title="Explore", icon="🔍", url_path="explore", default=True),
-    st.Page("pages/sweep.py", title="K sweep", icon="📈", url_path="sweep"),
-    st.Page("pages/centroids.py", title="Centroids", icon="🧩", url_path="centroids"),
-    st.Page("pages/draw.py", title="Draw", icon="✏️", url_path="draw"),
+    st.Page(
+        "pages/explore.py", title="Explore", icon=":material/image_search:", url_path="explore", default=True
+    ),
+    st.Page("pages/sweep.py", title="K sweep", icon=":material/show_chart:", url_path="sweep"),
+    st.Page("pages/centroids.py", title="Centroids", icon=":material/grid_view:", url_path="centroids"),
+    st.Page("pages/draw.py", title="Draw", icon=":material/draw:", url_path="draw"),
 ]
 st.navigation(pages).run()

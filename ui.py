@@ -143,19 +143,37 @@ def page_header(title: str, description: str, settings: Settings) -> None:
 
 def run_page(render: Callable[[], None]) -> None:
     """Run a page's body; a problem the user can fix becomes an `st.error` that says what to do."""
+    _leave_legacy_multipage_mode()
     try:
         render()
     except (KMeansLabError, ValueError) as exc:
-        st.error(f"{exc}", icon="⚠️")
+        st.error(f"{exc}", icon=":material/warning:")
         st.stop()
     except Exception as exc:  # never show a traceback; log it for the developer instead
         LOGGER.exception("unexpected error on a page")
         st.error(
             f"Something went wrong ({type(exc).__name__}: {exc}). Try another setting or reload the "
             "page; if it keeps happening, report it with the server log.",
-            icon="🚨",
+            icon=":material/error:",
         )
         st.stop()
+
+
+def _leave_legacy_multipage_mode() -> None:
+    """Make sure the page runs inside app.py's frame (sidebar, navigation), then carry on.
+
+    Streamlit starts an app that has a ``pages/`` folder in its old multipage mode, and leaves it
+    only when app.py calls `st.navigation`. Until then, a visit straight to a page's URL (say
+    ``/draw`` on a fresh server) runs the page alone, without the sidebar. Leave that mode and rerun:
+    the rerun goes through app.py and lands on the same page, whose url path matches its file name.
+    """
+    try:
+        from streamlit.runtime.pages_manager import PagesManager
+    except ImportError:  # a future Streamlit without the old mode
+        return
+    if getattr(PagesManager, "uses_pages_directory", False):
+        PagesManager.uses_pages_directory = False
+        st.rerun()
 
 
 # --- cached data and models ------------------------------------------------------------------
@@ -182,7 +200,7 @@ def require_dataset(settings: Settings) -> datasets.Dataset:
     st.info(
         f"**{info.title}** is not ready: {info.reason} Press the button below to download it, "
         "or pick **MNIST sample** in the sidebar to keep working offline.",
-        icon="ℹ️",
+        icon=":material/info:",
     )
     if not st.button(f"Download {info.title}", key="download_dataset", type="primary"):
         st.stop()
@@ -192,7 +210,7 @@ def require_dataset(settings: Settings) -> datasets.Dataset:
             dataset = load_dataset(settings.dataset)
         except KMeansLabError as exc:
             status.update(label="The download failed", state="error")
-            st.error(f"{exc}", icon="⚠️")
+            st.error(f"{exc}", icon=":material/warning:")
             st.stop()
         status.update(label=f"{dataset.title} is ready", state="complete")
     st.rerun()

@@ -5,7 +5,6 @@ Titles and axis labels are written for people who do not program; hovering shows
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -116,9 +115,8 @@ def sweep_chart(
     fig.update_xaxes(title_text="Number of clusters K (log scale)", type="log", tickvals=ks)
     fig.update_yaxes(title_text=y_title, tickformat=".0%" if percent else None)
     if current_k is not None:
-        # On a log axis, shapes and annotations are placed in log10 units.
         fig.add_vline(
-            x=math.log10(current_k),
+            x=current_k,
             line_dash="dash",
             line_color=MARKER_COLOUR,
             annotation_text=f"Your K = {current_k}",
@@ -132,7 +130,7 @@ def inertia_chart(ks, inertia, current_k=None) -> go.Figure:
     return sweep_chart(
         ks,
         {"Inertia": inertia},
-        title="Inertia: how tight the clusters are (lower is tighter)",
+        title="Inertia<br><sup>How tight the clusters are: lower is tighter</sup>",
         y_title="Inertia (sum of squared distances)",
         current_k=current_k,
     )
@@ -142,7 +140,7 @@ def homogeneity_chart(ks, homogeneity, current_k=None) -> go.Figure:
     return sweep_chart(
         ks,
         {"Homogeneity": homogeneity},
-        title="Homogeneity: does each cluster hold a single class?",
+        title="Homogeneity<br><sup>Does each cluster hold a single class? 1 = yes</sup>",
         y_title="Homogeneity (0 to 1)",
         current_k=current_k,
     )
@@ -152,7 +150,7 @@ def accuracy_chart(ks, train_accuracy, test_accuracy, current_k=None) -> go.Figu
     return sweep_chart(
         ks,
         {"Train accuracy": train_accuracy, "Test accuracy": test_accuracy},
-        title="Accuracy: how often the cluster's label is right",
+        title="Accuracy<br><sup>How often the cluster's class is the right answer</sup>",
         y_title="Share of images labelled correctly",
         current_k=current_k,
         percent=True,

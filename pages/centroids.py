@@ -38,14 +38,18 @@ def render() -> None:
         )
     ]
     if order == GROUPED:
-        for label in np.unique(model.cluster_labels_):
+        groups = np.unique(model.cluster_labels_)
+        columns = st.columns(2, gap="large")
+        for g, label in enumerate(groups):
             members = np.flatnonzero(model.cluster_labels_ == label)
             members = members[np.argsort(-model.cluster_purity_[members], kind="stable")]
             noun = "cluster" if len(members) == 1 else "clusters"
-            st.markdown(f"**{ui.class_name(dataset, label)}** — {len(members)} {noun}")
-            st.image(
-                [figures.enlarge(images[i], scale) for i in members], caption=[captions[i] for i in members]
-            )
+            with columns[g % 2]:
+                st.markdown(f"**{ui.class_name(dataset, label)}** — {len(members)} {noun}")
+                st.image(
+                    [figures.enlarge(images[i], scale) for i in members],
+                    caption=[captions[i] for i in members],
+                )
         missing = [name for i, name in enumerate(dataset.class_names) if i not in set(model.cluster_labels_)]
         if missing:
             st.warning(

@@ -30,7 +30,7 @@ def render() -> None:
     with result_column:
         digit = model_input(image, model, dataset)
         if digit is None:
-            st.info(BLANK_HINT, icon="✏️")
+            st.info(BLANK_HINT, icon=":material/draw:")
             return
         show_prediction(digit, model, dataset)
 
@@ -56,7 +56,7 @@ def drawing_canvas():
     image = getattr(result, "image_data", None)
     digest = hashlib.md5(np.ascontiguousarray(image).tobytes()).hexdigest() if image is not None else None
     st.session_state["draw_digest"] = digest
-    st.button("Clear canvas", key="draw_clear", on_click=_clear, icon="🧽")
+    st.button("Clear canvas", key="draw_clear", on_click=_clear, icon=":material/ink_eraser:")
     st.caption("Hover over the canvas for undo and redo.")
     # Until the canvas reports its cleared state, it still returns the drawing just cleared.
     if digest is not None and digest == st.session_state.get("draw_cleared_digest"):

@@ -56,7 +56,7 @@ def sample_grid(dataset) -> None:
         key="explore_class",
         persist_state="session",
     )
-    if right.button("🔀 Reshuffle", key="explore_reshuffle"):
+    if right.button("Reshuffle", key="explore_reshuffle", icon=":material/shuffle:"):
         st.session_state["explore_shuffle"] += 1
     labels = dataset.train_labels
     pool = (

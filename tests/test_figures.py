@@ -1,0 +1,98 @@
+"""core.figures: what the charts contain, checked without a server."""
+
+import numpy as np
+import pytest
+
+from core import figures
+
+KS = [10, 16, 36, 64]
+
+
+def test_class_counts_bar_shows_train_and_test_counts_per_class():
+    fig = figures.class_counts_bar([0, 0, 1, 2, 2, 2], [1, 1], ["zero", "one", "two"])
+    train, test = fig.data
+    assert (train.name, test.name) == ("Training images", "Test images")
+    assert list(train.x) == ["zero", "one", "two"]
+    assert list(train.y) == [2, 1, 3] and list(test.y) == [0, 2, 0]
+    assert fig.layout.title.text == "How many images of each class?"
+    assert fig.layout.xaxis.title.text == "Class"
+    assert fig.layout.yaxis.title.text == "Number of images"
+    assert "%{y:,}" in train.hovertemplate
+
+
+def test_pixel_histogram_counts_every_pixel_on_a_log_scale():
+    images = np.array([[[0, 0], [255, 128]]], dtype=np.uint8)
+    fig = figures.pixel_histogram(images)
+    (bars,) = fig.data
+    assert len(bars.x) == 256 and sum(bars.y) == 4
+    assert bars.y[0] == 2 and bars.y[128] == 1 and bars.y[255] == 1
+    assert fig.layout.yaxis.type == "log"
+    assert "brightness" in fig.layout.xaxis.title.text.lower()
+    assert "pixels" in fig.layout.yaxis.title.text.lower()
+
+
+def test_pixel_histogram_rejects_floats():
+    with pytest.raises(ValueError, match="uint8"):
+        figures.pixel_histogram(np.zeros((1, 2, 2)))
+
+
+def test_sweep_chart_marks_the_chosen_k():
+    fig = figures.sweep_chart(KS, {"Score": [1, 2, 3, 4]}, title="T", y_title="Y", current_k=36)
+    (line,) = fig.data
+    assert list(line.x) == KS and list(line.y) == [1, 2, 3, 4]
+    assert line.mode == "lines+markers"
+    assert "K = %{x}" in line.hovertemplate
+    (marker,) = fig.layout.shapes
+    assert marker.x0 == marker.x1 == 36 and marker.line.dash == "dash"
+    assert [a.text for a in fig.layout.annotations] == ["Your K = 36"]
+    assert fig.layout.xaxis.type == "log" and list(fig.layout.xaxis.tickvals) == KS
+    assert fig.layout.xaxis.title.text == "Number of clusters K (log scale)"
+
+
+def test_sweep_chart_without_a_chosen_k_has_no_marker():
+    fig = figures.sweep_chart(KS, {"Score": [1, 2, 3, 4]}, title="T", y_title="Y")
+    assert not fig.layout.shapes and not fig.layout.annotations
+
+
+def test_sweep_chart_checks_series_lengths():
+    with pytest.raises(ValueError, match="'Score' has 2 values for 4 K values"):
+        figures.sweep_chart(KS, {"Score": [1, 2]}, title="T", y_title="Y")
+    with pytest.raises(ValueError, match="at least one K"):
+        figures.sweep_chart([], {}, title="T", y_title="Y")
+
+
+def test_accuracy_chart_has_train_and_test_as_percentages():
+    fig = figures.accuracy_chart(KS, [0.5, 0.6, 0.7, 0.8], [0.4, 0.5, 0.6, 0.7], current_k=16)
+    assert [trace.name for trace in fig.data] == ["Train accuracy", "Test accuracy"]
+    assert fig.layout.yaxis.tickformat == ".0%"
+    assert "%{y:.1%}" in fig.data[1].hovertemplate
+    assert fig.layout.title.text.startswith("Accuracy")
+    assert fig.layout.yaxis.title.text == "Share of images labelled correctly"
+    assert fig.layout.shapes[0].x0 == 16
+
+
+@pytest.mark.parametrize(
+    ("builder", "title", "y_title"),
+    [
+        (figures.inertia_chart, "Inertia", "Inertia (sum of squared distances)"),
+        (figures.homogeneity_chart, "Homogeneity", "Homogeneity (0 to 1)"),
+    ],
+)
+def test_single_metric_charts_are_titled_for_people(builder, title, y_title):
+    fig = builder(KS, [4, 3, 2, 1], current_k=64)
+    assert fig.layout.title.text.startswith(title) and "<sup>" in fig.layout.title.text
+    assert fig.layout.yaxis.title.text == y_title
+    assert fig.layout.annotations[0].text == "Your K = 64"
+    assert not fig.layout.showlegend
+
+
+def test_enlarge_repeats_pixels():
+    out = figures.enlarge(np.array([[0, 255], [255, 0]], np.uint8), 3)
+    assert out.shape == (6, 6) and out[2, 2] == 0 and out[0, 3] == 255
+    with pytest.raises(ValueError, match="scale=0"):
+        figures.enlarge(np.zeros((2, 2)), 0)
+
+
+@pytest.mark.parametrize(("shape", "expected"), [((28, 28), 3), ((8, 8), 10), ((200, 200), 1)])
+def test_display_scale(shape, expected):
+    assert figures.display_scale(shape, target=84) == expected
