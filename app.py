@@ -7,6 +7,7 @@ import streamlit as st
 
 import ui
 
+ui.leave_legacy_multipage_mode()
 st.set_page_config(page_title="K-Means Digit Lab", page_icon="🔢", layout="wide")
 
 ui.sidebar()

@@ -143,7 +143,7 @@ def page_header(title: str, description: str, settings: Settings) -> None:
 
 def run_page(render: Callable[[], None]) -> None:
     """Run a page's body; a problem the user can fix becomes an `st.error` that says what to do."""
-    _leave_legacy_multipage_mode()
+    leave_legacy_multipage_mode()
     try:
         render()
     except (KMeansLabError, ValueError) as exc:
@@ -159,13 +159,15 @@ def run_page(render: Callable[[], None]) -> None:
         st.stop()
 
 
-def _leave_legacy_multipage_mode() -> None:
-    """Make sure the page runs inside app.py's frame (sidebar, navigation), then carry on.
+def leave_legacy_multipage_mode() -> None:
+    """Leave Streamlit's old multipage mode, rerunning if the script was started in it.
 
     Streamlit starts an app that has a ``pages/`` folder in its old multipage mode, and leaves it
     only when app.py calls `st.navigation`. Until then, a visit straight to a page's URL (say
-    ``/draw`` on a fresh server) runs the page alone, without the sidebar. Leave that mode and rerun:
-    the rerun goes through app.py and lands on the same page, whose url path matches its file name.
+    ``/draw`` on a fresh server) runs the page alone, without the sidebar, and even app.py runs
+    as a page, so the sidebar's widgets get other ids and lose their values on the next run.
+    Called first by app.py and by every page: the rerun goes through app.py in the new mode and
+    lands on the same page (each page's url path is its file name).
     """
     try:
         from streamlit.runtime.pages_manager import PagesManager
@@ -202,7 +204,14 @@ def require_dataset(settings: Settings) -> datasets.Dataset:
         "or pick **MNIST sample** in the sidebar to keep working offline.",
         icon=":material/info:",
     )
-    if not st.button(f"Download {info.title}", key="download_dataset", type="primary"):
+    st.button(
+        f"Download {info.title}",
+        key="download_dataset",
+        type="primary",
+        on_click=_request_download,
+        args=(settings.dataset,),
+    )
+    if st.session_state.pop("download_requested", None) != settings.dataset:
         st.stop()
     with st.status(f"Downloading {info.title}…", expanded=True) as status:
         status.write("Fetching the files and checking them against their published checksums…")
@@ -210,10 +219,18 @@ def require_dataset(settings: Settings) -> datasets.Dataset:
             dataset = load_dataset(settings.dataset)
         except KMeansLabError as exc:
             status.update(label="The download failed", state="error")
-            st.error(f"{exc}", icon=":material/warning:")
-            st.stop()
-        status.update(label=f"{dataset.title} is ready", state="complete")
+            problem = exc
+        else:
+            status.update(label=f"{dataset.title} is ready", state="complete")
+            problem = None
+    if problem is not None:
+        st.error(f"{problem}", icon=":material/warning:")
+        st.stop()
     st.rerun()
+
+
+def _request_download(name: str) -> None:
+    st.session_state["download_requested"] = name
 
 
 @st.cache_resource(max_entries=24, show_spinner=False)

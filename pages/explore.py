@@ -56,8 +56,7 @@ def sample_grid(dataset) -> None:
         key="explore_class",
         persist_state="session",
     )
-    if right.button("Reshuffle", key="explore_reshuffle", icon=":material/shuffle:"):
-        st.session_state["explore_shuffle"] += 1
+    right.button("Reshuffle", key="explore_reshuffle", icon=":material/shuffle:", on_click=_reshuffle)
     labels = dataset.train_labels
     pool = (
         range(len(labels))
@@ -71,6 +70,10 @@ def sample_grid(dataset) -> None:
         [figures.enlarge(dataset.train_images[i], scale) for i in indices],
         caption=[ui.class_name(dataset, labels[i]) for i in indices],
     )
+
+
+def _reshuffle() -> None:
+    st.session_state["explore_shuffle"] += 1
 
 
 def mean_images(dataset) -> None:

@@ -1,0 +1,282 @@
+"""The pages, run headless with Streamlit's AppTest: they render, follow the sidebar, and classify.
+
+AppTest cannot run custom components, so the Draw page's `st_canvas` is patched to return a real
+MNIST test digit, upscaled to the canvas's 280x280 white-on-black RGBA. Small K keeps fits quick;
+fitted models are shared between tests through Streamlit's in-process cache.
+"""
+
+from pathlib import Path
+from types import SimpleNamespace
+from unittest import mock
+
+import numpy as np
+import pytest
+from PIL import Image
+from streamlit.testing.v1 import AppTest
+
+from core.datasets import load_mnist_sample
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+PAGES = ["pages/explore.py", "pages/sweep.py", "pages/centroids.py", "pages/draw.py"]
+SMALL_K = 10
+BLANK_HINT = "Draw a digit in the black box to classify it."
+
+
+def app(k: int | None = SMALL_K, **state) -> AppTest:
+    """The app after its first run (Explore), with K and other sidebar settings set."""
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    if k is not None:
+        at.slider(key="k").set_value(k)
+    for key, value in state.items():
+        at.session_state[key] = value
+    return at.run()
+
+
+def on_page(at: AppTest, page: str) -> AppTest:
+    return at.switch_page(page).run()
+
+
+def texts(elements) -> list[str]:
+    return [element.value for element in elements]
+
+
+def assert_clean(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, texts(at.error)
+
+
+def shows_k(at: AppTest, k: int) -> bool:
+    return any(f"K = {k} ·" in caption for caption in texts(at.caption))
+
+
+class FakeCanvas:
+    """Stands in for `st_canvas`: records its arguments and returns a chosen drawing."""
+
+    def __init__(self, image=None):
+        self.image = image
+        self.calls = []
+
+    def __call__(self, **kwargs):
+        self.calls.append(kwargs)
+        return SimpleNamespace(image_data=self.image, json_data={"objects": []})
+
+
+@pytest.fixture(scope="module")
+def mnist():
+    return load_mnist_sample()
+
+
+def drawn(digit: np.ndarray, size: int = 280) -> np.ndarray:
+    """A 28x28 digit as the canvas would return it: 280x280, white on black, opaque RGBA."""
+    big = np.asarray(Image.fromarray(digit).resize((size, size), Image.Resampling.BICUBIC))
+    return np.dstack([big, big, big, np.full_like(big, 255)])
+
+
+# --- every page --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_renders_without_errors_and_shows_k(page):
+    at = app(sweep_ks="10, 12")
+    at = on_page(at, page)
+    assert_clean(at)
+    assert at.title, "every page has a title"
+    assert shows_k(at, SMALL_K)
+    assert at.markdown, "every page says what it shows"
+
+
+def test_the_default_page_is_explore_with_k_36():
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    assert_clean(at)
+    assert at.title[0].value == "Explore the images"
+    assert shows_k(at, 36)
+    assert at.slider(key="k").value == 36
+    assert at.slider(key="k").min == 2 and at.slider(key="k").max == 512
+    assert at.selectbox(key="dataset").value == "mnist-sample"
+    assert at.radio(key="algorithm").value == "minibatch"
+    assert at.number_input(key="seed").value == 0
+
+
+def test_sidebar_labels_are_the_contract():
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    assert at.sidebar.selectbox(key="dataset").label == "Dataset"
+    assert at.sidebar.slider(key="k").label == "Number of clusters (K)"
+    assert at.sidebar.radio(key="algorithm").label == "Algorithm"
+    assert at.sidebar.number_input(key="seed").label == "Random seed"
+
+
+def test_settings_persist_across_pages():
+    at = app(k=12, seed=1)
+    for page in ["pages/draw.py", "pages/explore.py", "pages/centroids.py"]:
+        at = on_page(at, page)
+        assert_clean(at)
+        assert at.slider(key="k").value == 12
+        assert at.number_input(key="seed").value == 1
+        assert shows_k(at, 12)
+        assert any("random seed 1" in caption for caption in texts(at.caption))
+
+
+def test_unavailable_dataset_says_what_to_do():
+    at = app()
+    at.selectbox(key="dataset").set_value("mnist").run()
+    assert_clean(at)
+    options = at.selectbox(key="dataset").options
+    assert any("not downloaded yet" in option for option in options), options
+    assert any("not ready" in info and "download" in info.lower() for info in texts(at.info))
+    assert at.button(key="download_dataset").label.startswith("Download")
+
+
+def test_a_failed_download_says_what_to_do(monkeypatch):
+    monkeypatch.setenv("KMEANS_LAB_MIRROR_URL", "http://127.0.0.1:9/")  # nothing listens there
+    at = app()
+    at.selectbox(key="dataset").set_value("mnist").run()
+    at.button(key="download_dataset").click().run()
+    assert not at.exception
+    assert [status.label for status in at.status] == ["The download failed"]
+    assert any("cannot reach 127.0.0.1:9" in error and "by hand" in error for error in texts(at.error))
+
+
+# --- Explore -----------------------------------------------------------------------------------
+
+
+def test_explore_shows_facts_samples_and_class_filter():
+    at = app()
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Training images"] == "8,000" and metrics["Test images"] == "2,000"
+    assert metrics["Image size"] == "28 × 28 px"
+    samples, means = at.image
+    assert len(samples.captions) == 30
+    assert means.captions == [str(d) for d in range(10)]
+    at.selectbox(key="explore_class").set_value("7").run()
+    assert set(at.image[0].captions) == {"7"}
+    before = at.image[0].value
+    at.button(key="explore_reshuffle").click().run()
+    assert at.image[0].value != before
+    assert_clean(at)
+
+
+# --- K sweep -----------------------------------------------------------------------------------
+
+
+def test_sweep_fits_the_listed_k_and_follows_the_sidebar():
+    at = on_page(app(sweep_ks="10, 12"), "pages/sweep.py")
+    assert_clean(at)
+    table = at.dataframe[0].value
+    assert list(table["K"]) == [10, 12]
+    assert {"Inertia", "Homogeneity", "Train accuracy", "Test accuracy"} <= set(table.columns)
+    assert table["Test accuracy"].between(0, 1).all()
+    assert any("Homogeneity is 1" in caption for caption in texts(at.caption))
+    at.slider(key="k").set_value(16).run()
+    assert_clean(at)
+    assert shows_k(at, 16)
+    assert list(at.dataframe[0].value["K"]) == [10, 12]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("10, ten", "not a whole number"),
+        ("1, 10", "too small"),
+        ("", "at least one K"),
+        ("10, 9000", "too large"),
+    ],
+)
+def test_sweep_explains_a_bad_k_list(text, message):
+    at = on_page(app(sweep_ks=text), "pages/sweep.py")
+    assert not at.exception
+    assert any(message in error for error in texts(at.error)), texts(at.error)
+
+
+# --- Centroids ---------------------------------------------------------------------------------
+
+
+def test_centroids_show_k_captioned_images_and_follow_k():
+    at = on_page(app(centroid_order="In cluster order"), "pages/centroids.py")
+    assert_clean(at)
+    grid = at.image[0]
+    assert len(grid.captions) == SMALL_K
+    label, size, purity = grid.captions[0].split(" · ")
+    assert label in "0123456789" and size.replace(",", "").isdigit() and purity.endswith("%")
+    at.slider(key="k").set_value(12).run()
+    assert_clean(at)
+    assert len(at.image[0].captions) == 12
+    assert shows_k(at, 12)
+
+
+def test_centroids_grouped_by_inferred_class_cover_every_cluster():
+    at = on_page(app(), "pages/centroids.py")
+    assert_clean(at)
+    *groups, centre, members = at.image
+    assert sum(len(group.captions) for group in groups) == SMALL_K
+    for group in groups:
+        assert len({caption.split(" · ")[0] for caption in group.captions}) == 1
+    assert centre.captions == ["Centre of cluster 0"]
+    at.selectbox(key="centroid_pick").set_value(3).run()
+    assert at.image[-2].captions == ["Centre of cluster 3"]
+    assert 0 < len(at.image[-1].captions) <= 24
+
+
+# --- Draw --------------------------------------------------------------------------------------
+
+
+def test_blank_canvas_shows_the_hint_and_no_prediction():
+    canvas = FakeCanvas(np.dstack([np.zeros((280, 280, 3), np.uint8), np.full((280, 280), 255, np.uint8)]))
+    with mock.patch("streamlit_drawable_canvas.st_canvas", canvas):
+        at = on_page(app(), "pages/draw.py")
+    assert_clean(at)
+    assert BLANK_HINT in texts(at.info)
+    assert not at.metric
+    call = canvas.calls[-1]
+    assert call["key"] == "draw_canvas" and call["return_image_data"] is True
+    assert (call["stroke_color"], call["background_color"]) == ("#FFFFFF", "#000000")
+    assert (call["height"], call["width"], call["drawing_mode"]) == (280, 280, "freedraw")
+    assert call["stroke_width"] == at.slider(key="draw_stroke").value == 18
+
+
+def test_canvas_before_any_drawing_shows_the_hint():
+    with mock.patch("streamlit_drawable_canvas.st_canvas", FakeCanvas(None)):
+        at = on_page(app(), "pages/draw.py")
+    assert_clean(at)
+    assert BLANK_HINT in texts(at.info)
+
+
+@pytest.mark.parametrize("index", [3, 0, 14], ids=["a 0", "a 3", "a 7"])
+def test_a_drawn_digit_is_classified(mnist, index):
+    digit, label = mnist.test_images[index], str(mnist.test_labels[index])
+    with mock.patch("streamlit_drawable_canvas.st_canvas", FakeCanvas(drawn(digit))):
+        at = on_page(app(k=36), "pages/draw.py")
+    assert_clean(at)
+    assert [m.value for m in at.metric if m.label == "Predicted digit"] == [label]
+    assert BLANK_HINT not in texts(at.info)
+    saw, nearest = at.image
+    assert saw.captions == ["What the model saw"]
+    assert len(nearest.captions) == 3
+    distances = [float(caption.rsplit("distance ", 1)[1]) for caption in nearest.captions]
+    assert distances == sorted(distances)
+    assert nearest.captions[0].startswith(f"{label} · ")
+
+
+def test_clear_canvas_removes_the_prediction(mnist):
+    canvas = FakeCanvas(drawn(mnist.test_images[3]))
+    with mock.patch("streamlit_drawable_canvas.st_canvas", canvas):
+        at = on_page(app(k=36), "pages/draw.py")
+        assert at.metric
+        at.button(key="draw_clear").click().run()
+        # The canvas still reports the old drawing until it has cleared itself.
+        assert not at.metric and BLANK_HINT in texts(at.info)
+        assert canvas.calls[-1]["initial_drawing"] is not None  # a changed drawing clears the canvas
+        canvas.image = drawn(mnist.test_images[0])  # a new drawing is classified again
+        at.run()
+        assert [m.value for m in at.metric] == ["3"]
+    assert_clean(at)
+
+
+def test_draw_page_scales_drawings_to_an_8x8_dataset(mnist):
+    with mock.patch("streamlit_drawable_canvas.st_canvas", FakeCanvas(drawn(mnist.test_images[3]))):
+        at = app(k=SMALL_K)
+        at.selectbox(key="dataset").set_value("digits").run()
+        at = on_page(at, "pages/draw.py")
+    assert_clean(at)
+    assert [m.label for m in at.metric] == ["Predicted digit"]
+    assert "8 × 8 pixels" in " ".join(texts(at.caption))
