@@ -7,6 +7,7 @@ dimension, then the data in row-major order. Only unsigned bytes (type 0x08) are
 from __future__ import annotations
 
 import gzip
+import io
 import os
 import struct
 import zlib
@@ -69,6 +70,23 @@ def read_idx(
         raise DataFileError(f"{path}: permission denied; make the file readable.") from None
     except (gzip.BadGzipFile, zlib.error, EOFError) as exc:
         raise DataFileError(f"{path}: not a valid gzip file ({exc}).") from None
+
+
+def read_idx_bytes(
+    data: bytes, name: str, *, ndim: int | None = None, max_bytes: int = MAX_IDX_BYTES
+) -> np.ndarray:
+    """Read IDX content held in memory (an upload), plain or gzipped (told apart by gzip's magic).
+
+    Same checks and messages as `read_idx`; `name` stands for the file in messages.
+    """
+    try:
+        if data[:2] == b"\x1f\x8b":
+            trailer = struct.unpack("<I", data[-4:])[0] if len(data) >= 18 else None
+            with gzip.GzipFile(fileobj=io.BytesIO(data)) as stream:
+                return _read_idx_stream(stream, name, ndim, max_bytes, trailer, True)
+        return _read_idx_stream(io.BytesIO(data), name, ndim, max_bytes, len(data), False)
+    except (gzip.BadGzipFile, zlib.error, EOFError) as exc:
+        raise DataFileError(f"{name}: not a valid gzip file ({exc}).") from None
 
 
 def _gzip_size(path: Path) -> int | None:

@@ -1,0 +1,220 @@
+"""Datasets that users upload: four IDX files or one .npz, validated against stated limits.
+
+Everything here works on bytes in memory, so an upload never touches the disk and stays with the
+session that made it. Every problem raises `DataFileError` with a message that states the limit
+or the fault and what to upload instead.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from collections.abc import Sequence
+
+import numpy as np
+
+from core.datasets import Dataset
+from core.errors import DataFileError
+from core.idx import read_idx_bytes
+
+#: Largest upload accepted per file, in megabytes (also `server.maxUploadSize` in .streamlit/config.toml).
+MAX_UPLOAD_MB = 200
+#: Most images (train and test together) an upload may hold.
+MAX_IMAGES = 100_000
+#: Largest image side, in pixels.
+MAX_IMAGE_SIDE = 64
+#: Most classes an upload may have (labels 0 .. MAX_CLASSES - 1).
+MAX_CLASSES = 100
+#: Share of an .npz's images kept for testing when it has no separate test arrays.
+TEST_SHARE = 0.2
+
+_IDX_ROLES = {
+    ("train", "images"): re.compile(r"^train[-_.]images"),
+    ("train", "labels"): re.compile(r"^train[-_.]labels"),
+    ("test", "images"): re.compile(r"^(t10k|test)[-_.]images"),
+    ("test", "labels"): re.compile(r"^(t10k|test)[-_.]labels"),
+}
+
+
+def dataset_from_upload(files: Sequence[tuple[str, bytes]], name: str = "upload") -> Dataset:
+    """Build a dataset from uploaded files: one ``.npz``, or the four IDX files.
+
+    Parameters
+    ----------
+    files : sequence of (filename, content) pairs
+        An .npz holding ``images`` (n, height, width) uint8 and ``labels`` (n,) — optionally also
+        ``test_images`` and ``test_labels``; without them the last 20% are the test split — or the
+        four IDX files named like ``train-images-idx3-ubyte[.gz]``, ``train-labels…``,
+        ``t10k-images…`` (or ``test-images…``) and ``t10k-labels…``.
+    name : str
+        The dataset's name in the app.
+
+    Raises
+    ------
+    DataFileError
+        If a file is too large, malformed, or the set of files is incomplete.
+    """
+    if not files:
+        raise DataFileError("No file uploaded: upload one .npz, or the four IDX files.")
+    for filename, content in files:
+        _check_size(filename, content)
+    if len(files) == 1 and files[0][0].lower().endswith(".npz"):
+        return _from_npz(*files[0], name=name)
+    return _from_idx(files, name=name)
+
+
+def _check_size(filename: str, content: bytes) -> None:
+    if len(content) == 0:
+        raise DataFileError(f"{filename}: the file is empty.")
+    if len(content) > MAX_UPLOAD_MB * 2**20:
+        raise DataFileError(
+            f"{filename}: {len(content) / 2**20:,.0f} MB is over the {MAX_UPLOAD_MB} MB upload limit."
+        )
+
+
+def _max_bytes() -> int:
+    return MAX_IMAGES * MAX_IMAGE_SIDE * MAX_IMAGE_SIDE
+
+
+def _from_idx(files, name):
+    roles: dict[tuple[str, str], tuple[str, bytes]] = {}
+    for filename, content in files:
+        role = next((r for r, pattern in _IDX_ROLES.items() if pattern.match(filename.lower())), None)
+        if role is None:
+            raise DataFileError(
+                f"{filename}: not a name the lab recognises; upload one .npz, or the four IDX files "
+                "named train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte and "
+                "t10k-labels-idx1-ubyte (optionally .gz)."
+            )
+        if role in roles:
+            raise DataFileError(f"{filename} and {roles[role][0]} are both {' '.join(role)}; upload one.")
+        roles[role] = (filename, content)
+    missing = [f"{split} {kind}" for split, kind in _IDX_ROLES if (split, kind) not in roles]
+    if missing:
+        raise DataFileError(f"Missing the {', '.join(missing)} file(s): upload all four IDX files.")
+    arrays = {}
+    for (split, kind), (filename, content) in roles.items():
+        arrays[split, kind] = read_idx_bytes(
+            content, filename, ndim=3 if kind == "images" else 1, max_bytes=_max_bytes()
+        )
+    for split in ("train", "test"):
+        images, labels = arrays[split, "images"], arrays[split, "labels"]
+        if len(images) != len(labels):
+            raise DataFileError(
+                f"{roles[split, 'labels'][0]}: holds {len(labels):,} labels but "
+                f"{roles[split, 'images'][0]} holds {len(images):,} images; they must match."
+            )
+    return _make_dataset(
+        name,
+        arrays["train", "images"],
+        arrays["train", "labels"],
+        arrays["test", "images"],
+        arrays["test", "labels"],
+        source="four IDX files uploaded in this session",
+    )
+
+
+def _from_npz(filename, content, name):
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(content))
+    except zipfile.BadZipFile:
+        raise DataFileError(
+            f"{filename}: not an .npz file (an .npz is a zip archive of .npy arrays); "
+            "save one with numpy.savez(path, images=..., labels=...)."
+        ) from None
+    # Refuse oversized members before numpy inflates them (a zip bomb declares a small file).
+    for member in archive.infolist():
+        if member.file_size > _max_bytes() + 1024:
+            raise DataFileError(
+                f"{filename}: member {member.filename} would inflate to {member.file_size / 2**20:,.0f} MB, "
+                f"over the {_max_bytes() / 2**20:,.0f} MB limit ({MAX_IMAGES:,} images of at most "
+                f"{MAX_IMAGE_SIDE}x{MAX_IMAGE_SIDE})."
+            )
+    try:
+        with np.load(io.BytesIO(content), allow_pickle=False) as npz:
+            keys = set(npz.files)
+            if not {"images", "labels"} <= keys:
+                raise DataFileError(
+                    f"{filename}: holds {', '.join(sorted(keys)) or 'nothing'}; an .npz dataset needs "
+                    "'images' (n, height, width) uint8 and 'labels' (n,)."
+                )
+            arrays = {
+                key: npz[key] for key in ("images", "labels", "test_images", "test_labels") if key in keys
+            }
+    except DataFileError:
+        raise
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
+        reason = "it holds Python objects, which the lab never unpickles" if "pickle" in str(exc) else exc
+        raise DataFileError(f"{filename}: cannot read it as arrays ({reason}).") from None
+    images, labels = arrays["images"], arrays["labels"]
+    _check_images(filename, "images", images)
+    _check_labels(filename, "labels", labels, len(images))
+    if "test_images" in arrays or "test_labels" in arrays:
+        if not {"test_images", "test_labels"} <= set(arrays):
+            raise DataFileError(
+                f"{filename}: has only one of test_images and test_labels; add both or neither."
+            )
+        test_images, test_labels = arrays["test_images"], arrays["test_labels"]
+        _check_images(filename, "test_images", test_images)
+        _check_labels(filename, "test_labels", test_labels, len(test_images))
+    else:
+        n_test = max(1, round(len(images) * TEST_SHARE))
+        if len(images) - n_test < 2:
+            raise DataFileError(f"{filename}: {len(images)} images are too few; upload at least 10.")
+        images, test_images = images[:-n_test], images[-n_test:]
+        labels, test_labels = labels[:-n_test], labels[-n_test:]
+    return _make_dataset(
+        name, images, labels, test_images, test_labels, source=f"{filename}, uploaded in this session"
+    )
+
+
+def _check_images(filename, key, images):
+    if images.dtype != np.uint8 or images.ndim != 3:
+        raise DataFileError(
+            f"{filename}: '{key}' must be uint8 of shape (n, height, width), got {images.dtype} "
+            f"of shape {images.shape}."
+        )
+
+
+def _check_labels(filename, key, labels, n):
+    if labels.dtype.kind not in "iu" or labels.shape != (n,):
+        raise DataFileError(
+            f"{filename}: '{key}' must be whole numbers of shape ({n},), "
+            f"got {labels.dtype} of shape {labels.shape}."
+        )
+
+
+def _make_dataset(name, train_images, train_labels, test_images, test_labels, source):
+    n_images = len(train_images) + len(test_images)
+    if n_images > MAX_IMAGES:
+        raise DataFileError(f"{n_images:,} images is over the limit of {MAX_IMAGES:,}; upload fewer.")
+    height, width = train_images.shape[1:]
+    if max(height, width) > MAX_IMAGE_SIDE or min(height, width) < 2:
+        raise DataFileError(
+            f"images of {height}x{width} pixels are outside the limit: "
+            f"each side must be 2 to {MAX_IMAGE_SIDE}."
+        )
+    if test_images.shape[1:] != (height, width):
+        raise DataFileError(
+            f"train images are {height}x{width} but test images are "
+            f"{test_images.shape[1]}x{test_images.shape[2]}; they must be the same size."
+        )
+    top = int(max(train_labels.max(initial=0), test_labels.max(initial=0)))
+    low = int(min(train_labels.min(initial=0), test_labels.min(initial=0)))
+    if low < 0 or top >= MAX_CLASSES:
+        raise DataFileError(
+            f"labels run from {low} to {top}; they must be whole numbers from 0 to {MAX_CLASSES - 1}."
+        )
+    n_classes = max(top + 1, 2)
+    return Dataset(
+        name=name,
+        title=f"Your upload ({n_images:,} images, {height}x{width})",
+        train_images=np.ascontiguousarray(train_images),
+        train_labels=train_labels.astype(np.int64),
+        test_images=np.ascontiguousarray(test_images),
+        test_labels=test_labels.astype(np.int64),
+        class_names=tuple(str(c) for c in range(n_classes)),
+        source=source,
+        credit="Uploaded by you; it stays in this browser session.",
+    )
