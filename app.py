@@ -12,10 +12,17 @@ st.set_page_config(page_title="K-Means Digit Lab", page_icon="🔢", layout="wid
 
 ui.sidebar()
 
+explore = st.Page("pages/explore.py", title="Explore", icon=":material/image_search:", url_path="explore")
+
+
+def _start() -> None:
+    """The app's root URL: open Explore at its own address, so every page has one (/explore too)."""
+    st.switch_page(explore)
+
+
 pages = [
-    st.Page(
-        "pages/explore.py", title="Explore", icon=":material/image_search:", url_path="explore", default=True
-    ),
+    st.Page(_start, title="Explore", url_path="start", default=True, visibility="hidden"),
+    explore,
     st.Page("pages/sweep.py", title="K sweep", icon=":material/show_chart:", url_path="sweep"),
     st.Page("pages/centroids.py", title="Centroids", icon=":material/grid_view:", url_path="centroids"),
     st.Page("pages/draw.py", title="Draw", icon=":material/draw:", url_path="draw"),

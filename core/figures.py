@@ -5,6 +5,7 @@ Titles and axis labels are written for people who do not program; hovering shows
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -115,15 +116,32 @@ def sweep_chart(
     fig.update_xaxes(title_text="Number of clusters K (log scale)", type="log", tickvals=ks)
     fig.update_yaxes(title_text=y_title, tickformat=".0%" if percent else None)
     if current_k is not None:
-        fig.add_vline(
-            x=current_k,
-            line_dash="dash",
-            line_color=MARKER_COLOUR,
-            annotation_text=f"Your K = {current_k}",
-            annotation_position="top",
-            annotation_font_color=MARKER_COLOUR,
-        )
+        _mark_k(fig, current_k, [v for values in series.values() for v in values])
     return fig
+
+
+def _mark_k(fig: go.Figure, k: int, values: Sequence[float]) -> None:
+    """A dashed vertical line at K, drawn as a trace: shapes and annotations on log axes are fragile."""
+    low, high = float(min(values)), float(max(values))
+    pad = 0.04 * (high - low) if high > low else max(abs(high) * 0.05, 0.05)
+    fig.add_scatter(
+        x=[k, k],
+        y=[low - pad, high + pad],
+        mode="lines",
+        name=f"Your K = {k}",
+        line={"color": MARKER_COLOUR, "dash": "dash", "width": 2},
+        hovertemplate=f"Your K = {k} (set in the sidebar)<extra></extra>",
+        showlegend=False,
+    )
+    # Annotation positions on a log axis are given in log10 units.
+    fig.add_annotation(
+        x=math.log10(k),
+        y=high + pad,
+        text=f"Your K = {k}",
+        showarrow=False,
+        yanchor="bottom",
+        font={"color": MARKER_COLOUR},
+    )
 
 
 def inertia_chart(ks, inertia, current_k=None) -> go.Figure:

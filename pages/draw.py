@@ -102,11 +102,14 @@ def show_prediction(digit, model, dataset) -> None:
     st.image(
         [figures.enlarge(centres[i], scale) for i in nearest],
         caption=[
-            f"{ui.class_name(dataset, model.cluster_labels_[i])} · cluster {i} · distance {distances[i]:.2f}"
+            f"{ui.class_name(dataset, model.cluster_labels_[i])} · distance {distances[i]:.2f}"
             for i in nearest
         ],
     )
-    st.caption("Distance is how different two images are, pixel by pixel: smaller is more alike.")
+    st.caption(
+        "Captions read: the class the cluster stands for · its distance from your drawing, as the model "
+        "measures it (smaller is more alike)."
+    )
 
 
 ui.run_page(render)
