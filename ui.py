@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -335,7 +335,3 @@ def sample_indices(n: int, size: int, seed: int) -> np.ndarray:
     """Up to `size` distinct indices out of `n`, in a repeatable random order."""
     rng = np.random.default_rng(seed)
     return rng.permutation(n)[: min(size, n)]
-
-
-def class_names_of(dataset: datasets.Dataset, labels: Sequence[int]) -> list[str]:
-    return [class_name(dataset, label) for label in labels]

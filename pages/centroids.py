@@ -49,6 +49,7 @@ def render() -> None:
                 st.image(
                     [figures.enlarge(images[i], scale) for i in members],
                     caption=[captions[i] for i in members],
+                    output_format="PNG",
                 )
         missing = [name for i, name in enumerate(dataset.class_names) if i not in set(model.cluster_labels_)]
         if missing:
@@ -57,7 +58,7 @@ def render() -> None:
                 "A larger K usually gives every class a cluster."
             )
     else:
-        st.image([figures.enlarge(image, scale) for image in images], caption=captions)
+        st.image([figures.enlarge(image, scale) for image in images], caption=captions, output_format="PNG")
     cluster_members(dataset, model, images, captions)
 
 
@@ -78,7 +79,9 @@ def cluster_members(dataset, model, images, captions) -> None:
     left, rest = st.columns([1, 4])
     with left:
         scale = figures.display_scale(images.shape[1:], target=140)
-        st.image(figures.enlarge(images[pick], scale), caption=f"Centre of cluster {pick}")
+        st.image(
+            figures.enlarge(images[pick], scale), caption=f"Centre of cluster {pick}", output_format="PNG"
+        )
     with rest:
         st.markdown(
             f"Cluster {pick} holds **{len(members):,}** training images; **{right:,}** of them are "
@@ -93,6 +96,7 @@ def cluster_members(dataset, model, images, captions) -> None:
         st.image(
             [figures.enlarge(dataset.train_images[i], scale) for i in sample],
             caption=[ui.class_name(dataset, dataset.train_labels[i]) for i in sample],
+            output_format="PNG",
         )
 
 

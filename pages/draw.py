@@ -88,7 +88,7 @@ def show_prediction(digit, model, dataset) -> None:
     saw, verdict = st.columns([1, 2])
     with saw:
         scale = figures.display_scale(digit.shape, target=140)
-        st.image(figures.enlarge(digit, scale), caption="What the model saw")
+        st.image(figures.enlarge(digit, scale), caption="What the model saw", output_format="PNG")
     with verdict:
         st.metric("Predicted digit", predicted)
         st.caption(
@@ -105,6 +105,7 @@ def show_prediction(digit, model, dataset) -> None:
             f"{ui.class_name(dataset, model.cluster_labels_[i])} · distance {distances[i]:.2f}"
             for i in nearest
         ],
+        output_format="PNG",
     )
     st.caption(
         "Captions read: the class the cluster stands for · its distance from your drawing, as the model "

@@ -69,6 +69,7 @@ def sample_grid(dataset) -> None:
     st.image(
         [figures.enlarge(dataset.train_images[i], scale) for i in indices],
         caption=[ui.class_name(dataset, labels[i]) for i in indices],
+        output_format="PNG",
     )
 
 
@@ -85,6 +86,7 @@ def mean_images(dataset) -> None:
     st.image(
         [figures.enlarge(image, scale) for image in ui.class_means(dataset.name)],
         caption=list(dataset.class_names),
+        output_format="PNG",
     )
 
 
