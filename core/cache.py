@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 #: Bump when a change to the engine changes results, so old cache entries are not reused.
-ENGINE_VERSION = "1"
+ENGINE_VERSION = "2"
 
 
 def default_cache_dir() -> Path:
