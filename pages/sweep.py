@@ -44,16 +44,18 @@ def render() -> None:
     table = pd.DataFrame(rows)
     charts(table, settings.k)
     st.subheader("The numbers")
+    shown = table[list(TABLE_COLUMNS)].rename(columns=TABLE_COLUMNS)
+    shown[["Train accuracy", "Test accuracy"]] *= 100  # shown as percentages with one decimal
     st.dataframe(
-        table[list(TABLE_COLUMNS)].rename(columns=TABLE_COLUMNS),
+        shown,
         hide_index=True,
         column_config={
             "Inertia": st.column_config.NumberColumn(format="%.0f", help=METRIC_EXPLANATIONS["inertia"]),
             "Homogeneity": st.column_config.NumberColumn(format="%.3f"),
             "Completeness": st.column_config.NumberColumn(format="%.3f"),
             "V-measure": st.column_config.NumberColumn(format="%.3f"),
-            "Train accuracy": st.column_config.NumberColumn(format="percent"),
-            "Test accuracy": st.column_config.NumberColumn(format="percent"),
+            "Train accuracy": st.column_config.NumberColumn(format="%.1f%%"),
+            "Test accuracy": st.column_config.NumberColumn(format="%.1f%%"),
             "Fit time (s)": st.column_config.NumberColumn(format="%.2f"),
         },
         key="sweep_table",
