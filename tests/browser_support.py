@@ -1,0 +1,281 @@
+"""Drive the real app in a browser: start `streamlit run app.py`, launch Debian's Chromium, wait, draw.
+
+Shared by the browser tests (tests/test_browser.py) and the benchmark (bench/bench_app.py). Plain
+functions over Playwright's sync API; nothing here asserts.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+#: Page title and url path of every page, in the sidebar's order. Explore is the default page, and
+#: Streamlit serves the default page at the root whatever its url_path ("/explore" is "not found").
+PAGES = {"Explore": "", "K sweep": "sweep", "Centroids": "centroids", "Draw": "draw"}
+K_LABEL = "Number of clusters (K)"
+PREDICTION_LABEL = "Predicted digit"
+BLANK_CANVAS_HINT = "Draw a digit in the black box to classify it."
+
+#: Generous, because CI is a loaded 2-core machine and the first visit to a K fits a model.
+SLOW_MS = 60_000
+
+#: Points of a few digits, in a unit box ((0, 0) top left, (1, 1) bottom right); a stroke each.
+DIGIT_STROKES: dict[str, list[list[tuple[float, float]]]] = {
+    "1": [[(0.5, 0.15), (0.5, 0.85)]],
+    "0": [
+        [
+            (0.5 + 0.22 * math.sin(2 * math.pi * i / 36), 0.5 - 0.33 * math.cos(2 * math.pi * i / 36))
+            for i in range(37)
+        ]
+    ],
+    "7": [[(0.25, 0.2), (0.75, 0.2), (0.42, 0.85)]],
+}
+
+
+def free_port() -> int:
+    """A TCP port on the loopback interface that nobody listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def streamlit_command(port: int) -> list[str]:
+    """`streamlit run app.py` headless on a loopback port, without the file watcher or telemetry."""
+    return [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        "app.py",
+        "--server.headless",
+        "true",
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--browser.gatherUsageStats",
+        "false",
+        # Nobody edits files during a run; watching them only costs CPU on a busy machine.
+        "--server.fileWatcherType",
+        "none",
+    ]
+
+
+def wait_for_health(url: str, process: subprocess.Popen, log_path: Path, timeout: float = 60.0) -> None:
+    """Poll ``/_stcore/health`` until it answers "ok"; fail with the server's log if it dies or hangs."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(
+                f"streamlit exited with code {process.returncode} before it was healthy:\n{_tail(log_path)}"
+            )
+        with (
+            contextlib.suppress(urllib.error.URLError, OSError),
+            urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response,
+        ):
+            if response.status == 200 and response.read().strip() == b"ok":
+                return
+        time.sleep(0.1)
+    raise RuntimeError(f"streamlit was not healthy at {url} after {timeout:.0f} s:\n{_tail(log_path)}")
+
+
+def _tail(path: Path, lines: int = 40) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+@contextlib.contextmanager
+def streamlit_server(
+    workdir: Path, *, wait: bool = True, app_dir: Path = ROOT
+) -> Iterator[tuple[str, subprocess.Popen]]:
+    """Run the app on a free loopback port with its caches in `workdir`; yield (url, process).
+
+    The server's output goes to ``workdir/streamlit.log``. It is stopped on exit, also when the
+    body raises: terminate, then kill if it has not gone within 10 s.
+    """
+    workdir.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {
+        **os.environ,
+        "KMEANS_LAB_CACHE_DIR": str(workdir / "results"),
+        "KMEANS_LAB_DATA_DIR": str(workdir / "datasets"),
+        "PYTHONUNBUFFERED": "1",
+    }
+    log_path = workdir / "streamlit.log"
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(
+            streamlit_command(port),
+            cwd=app_dir,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        if wait:
+            wait_for_health(url, process, log_path)
+        yield url, process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
+def launch_chromium(playwright):
+    """Debian's Chromium, headless: `playwright install` cannot download a browser here."""
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+
+
+# --- Waiting for the app -------------------------------------------------------------------------
+
+_IDLE_JS = """() => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    return app !== null && app.getAttribute('data-test-script-state') === 'notRunning'
+        && document.querySelector('[data-testid="stStatusWidget"]') === null
+        && document.querySelector('[data-testid="stSkeleton"]') === null;
+}"""
+
+
+def wait_until_idle(page, timeout: float = SLOW_MS) -> None:
+    """Wait until the script is not running, the "Running..." widget has gone and nothing is a skeleton.
+
+    Only meaningful once a run has started (the state reads "notRunning" before the first run and
+    for a moment after a widget changes), so callers first wait for the text they expect.
+    """
+    page.wait_for_function(_IDLE_JS, timeout=timeout)
+
+
+def open_page(page, base_url: str, title: str, timeout: float = SLOW_MS) -> None:
+    """Go to one page of the app by its url path and wait until its first run has finished."""
+    page.goto(f"{base_url}/{PAGES[title]}", wait_until="domcontentloaded", timeout=timeout)
+    page.get_by_text(re.compile(r"K = \d")).first.wait_for(timeout=timeout)
+    wait_until_idle(page, timeout)
+
+
+def exception_count(page) -> int:
+    return page.locator('[data-testid="stException"]').count()
+
+
+def k_text(k: int) -> re.Pattern:
+    """The text "K = <k>", not matching a longer number ("K = 3" must not match "K = 36")."""
+    return re.compile(rf"K = {k}(?!\d)")
+
+
+def shown_k(page) -> int:
+    """The K the page says it uses, from its "K = <k>" text."""
+    text = page.get_by_text(re.compile(r"K = \d")).first.inner_text()
+    return int(re.search(r"K = (\d+)", text).group(1))
+
+
+def k_slider(page):
+    """The thumb of the K slider: an ``<input type="range">`` (ARIA role slider) named by its label."""
+    return page.locator('[data-testid="stSlider"]').get_by_role("slider", name=K_LABEL).first
+
+
+def move_k(page, steps: int, timeout: float = SLOW_MS) -> int:
+    """Press ArrowRight (or ArrowLeft, for negative `steps`) on the K slider; wait for the new K.
+
+    Returns the K the page shows afterwards.
+    """
+    before = shown_k(page)
+    slider = k_slider(page)
+    slider.focus()
+    key = "ArrowRight" if steps > 0 else "ArrowLeft"
+    for _ in range(abs(steps)):
+        slider.press(key)
+    page.get_by_text(k_text(before + steps)).first.wait_for(timeout=timeout)
+    wait_until_idle(page, timeout)
+    return before + steps
+
+
+# --- The Draw page's canvas -------------------------------------------------------------------------
+
+
+def canvas_box(page, timeout: float = SLOW_MS) -> dict:
+    """The bounding box of the drawing canvas, once it is on the page and has its size."""
+    canvas = page.locator("canvas.upper-canvas").first
+    canvas.wait_for(state="visible", timeout=timeout)
+    # The canvas lives in the component's shadow root: locators reach it, document.querySelector not.
+    page.wait_for_function("c => c.getBoundingClientRect().width > 100", arg=canvas.element_handle())
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    if box is None:
+        raise RuntimeError("the canvas has no bounding box")
+    return box
+
+
+def draw_strokes(page, strokes: Sequence[Sequence[tuple[float, float]]], *, steps: int = 6) -> None:
+    """Draw strokes given in unit coordinates with the mouse; each point pair is joined in `steps`.
+
+    The last mouse-up is the caller's moment zero for timing the prediction.
+    """
+    box = canvas_box(page)
+
+    def at(point):
+        return box["x"] + point[0] * box["width"], box["y"] + point[1] * box["height"]
+
+    for stroke in strokes:
+        page.mouse.move(*at(stroke[0]))
+        page.mouse.down()
+        for point in stroke[1:]:
+            page.mouse.move(*at(point), steps=steps)
+        page.mouse.up()
+
+
+def draw_digit(page, digit: str) -> None:
+    draw_strokes(page, DIGIT_STROKES[digit])
+
+
+def prediction_metric(page):
+    """The "Predicted digit" metric (a locator: it may not be on the page)."""
+    return page.locator('[data-testid="stMetric"]').filter(has_text=PREDICTION_LABEL)
+
+
+def predicted_digit(page, timeout: float = SLOW_MS) -> str:
+    """Wait for the prediction to show and the run to finish; return the metric's value."""
+    metric = prediction_metric(page)
+    metric.first.wait_for(timeout=timeout)
+    wait_until_idle(page, timeout)
+    return metric.first.locator('[data-testid="stMetricValue"]').inner_text().strip()
+
+
+def clear_canvas(page, timeout: float = SLOW_MS) -> None:
+    """Empty the canvas with the app's "Clear canvas" button if it has one, else the toolbar's bin."""
+    clear_button = page.get_by_role("button", name="Clear canvas")
+    if clear_button.count():
+        clear_button.first.click()
+    else:
+        # The toolbar shows while the pointer is over the canvas.
+        box = canvas_box(page)
+        page.mouse.move(box["x"] + box["width"] / 2, box["y"] + 10)
+        page.get_by_role("button", name="Reset canvas & history").first.click(timeout=timeout)
+    prediction_metric(page).first.wait_for(state="detached", timeout=timeout)
+    wait_until_idle(page, timeout)

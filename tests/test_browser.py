@@ -1,0 +1,85 @@
+"""End to end: the real app (`streamlit run app.py`) driven in Debian's Chromium through Playwright.
+
+One server serves the whole session (fixtures in conftest.py); each test opens its own page, so
+each has its own Streamlit session. Waits are for text or for the app to go idle, never blind.
+"""
+
+import pytest
+from browser_support import (
+    BLANK_CANVAS_HINT,
+    PAGES,
+    SLOW_MS,
+    clear_canvas,
+    draw_digit,
+    exception_count,
+    k_text,
+    move_k,
+    open_page,
+    predicted_digit,
+    prediction_metric,
+    shown_k,
+)
+
+pytestmark = pytest.mark.browser
+
+DEFAULT_K = 36
+
+
+@pytest.mark.parametrize("title", list(PAGES))
+def test_every_page_loads_without_an_exception(app_page, app_url, title):
+    open_page(app_page, app_url, title)
+
+    assert app_page.get_by_role("heading", name=title, exact=False).count() > 0
+    assert shown_k(app_page) == DEFAULT_K
+    assert exception_count(app_page) == 0
+
+
+def test_the_sidebar_links_every_page(app_page, app_url):
+    open_page(app_page, app_url, "Explore")
+    nav = app_page.locator('[data-testid="stSidebarNav"]')
+
+    for title in PAGES:
+        assert nav.get_by_role("link").filter(has_text=title).count() == 1
+
+
+@pytest.mark.parametrize("title", ["Explore", "Draw"])
+def test_moving_k_changes_the_k_shown(app_page, app_url, title):
+    open_page(app_page, app_url, title)
+
+    assert move_k(app_page, +1) == DEFAULT_K + 1
+    assert move_k(app_page, -2) == DEFAULT_K - 1
+    assert exception_count(app_page) == 0
+
+
+def test_k_persists_between_pages(app_page, app_url):
+    open_page(app_page, app_url, "Explore")
+    move_k(app_page, +1)
+
+    app_page.get_by_role("link", name="Centroids").first.click()
+    app_page.get_by_text(k_text(DEFAULT_K + 1)).first.wait_for(timeout=SLOW_MS)
+    assert exception_count(app_page) == 0
+
+
+def test_drawing_shows_a_prediction_and_clearing_removes_it(app_page, app_url):
+    open_page(app_page, app_url, "Draw")
+    app_page.get_by_text(BLANK_CANVAS_HINT).wait_for()
+    assert prediction_metric(app_page).count() == 0
+
+    draw_digit(app_page, "1")
+    assert predicted_digit(app_page).isdigit()
+
+    clear_canvas(app_page)
+    app_page.get_by_text(BLANK_CANVAS_HINT).wait_for()
+    assert prediction_metric(app_page).count() == 0
+    assert exception_count(app_page) == 0
+
+
+@pytest.mark.parametrize("digit", ["1", "0", "7"])
+def test_drawn_digits_are_recognised(app_page, app_url, digit):
+    open_page(app_page, app_url, "Draw")
+    app_page.get_by_text(BLANK_CANVAS_HINT).wait_for()
+
+    draw_digit(app_page, digit)
+
+    assert predicted_digit(app_page) == digit
+    assert exception_count(app_page) == 0
