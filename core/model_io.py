@@ -1,0 +1,283 @@
+"""Fitted models as portable .npz files: export one, and import one back after checking every array.
+
+The file holds the learned arrays of `core.model.model_to_arrays` (centroids, inferred labels, any
+PCA projection...) and one JSON document, ``__meta__``, in a 0-d unicode array: the classifier's
+parameters (K and the preprocessing), the dataset's name and class names, and the library versions.
+Nothing is pickled, and `import_model` never unpickles: it reads with ``allow_pickle=False`` and
+checks keys, shapes, dtypes and finiteness before it builds a model.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from dataclasses import dataclass
+
+import numpy as np
+
+from core.cache import library_versions
+from core.errors import DataFileError
+from core.model import KMeansDigitClassifier, model_from_arrays, model_to_arrays
+
+FORMAT = "kmeans-digit-lab model"
+FORMAT_VERSION = 1
+META_KEY = "__meta__"
+#: Largest model file accepted, in megabytes (K = 512 centroids of 64x64 pixels take 8 MB).
+MAX_MODEL_MB = 64
+
+#: Every learned array the format knows: whether it is required, its dtype kinds, its number of dimensions.
+_ARRAYS = {
+    "cluster_centers_": (True, "f", 2),
+    "cluster_centers_model_space_": (True, "f", 2),
+    "cluster_labels_": (True, "iu", 1),
+    "cluster_class_counts_": (True, "iu", 2),
+    "labels_": (True, "iu", 1),
+    "classes_": (True, "iu", 1),
+    "inertia_": (True, "fiu", 0),
+    "n_iter_": (True, "iu", 0),
+    "n_features_in_": (True, "iu", 0),
+    "image_shape_": (True, "iu", 1),
+    "pca_mean_": (False, "f", 1),
+    "pca_components_": (False, "f", 2),
+}
+
+
+@dataclass(frozen=True, eq=False)
+class ImportedModel:
+    """A model read back from a file, with what the file says about where it came from.
+
+    Attributes
+    ----------
+    model : KMeansDigitClassifier
+        Fitted and ready to `predict`; its arrays are read-only.
+    dataset_name : str
+        The name of the dataset it was fitted on, e.g. ``"mnist-sample"``.
+    class_names : tuple of str
+        The name of each class value (``class_names[label]``).
+    versions : dict of str to str
+        The library versions that fitted it.
+    """
+
+    model: KMeansDigitClassifier
+    dataset_name: str
+    class_names: tuple[str, ...]
+    versions: dict[str, str]
+
+    @property
+    def k(self) -> int:
+        return int(self.model.n_clusters)
+
+
+def export_model(model: KMeansDigitClassifier, *, dataset_name: str, class_names) -> bytes:
+    """A fitted model as the bytes of an .npz file (see the module docstring for its contents).
+
+    Parameters
+    ----------
+    model : fitted KMeansDigitClassifier
+        Its ``random_state`` must be an int or None (a RandomState cannot be written as JSON).
+    dataset_name : str
+        The name of the dataset it was fitted on.
+    class_names : sequence of str
+        The name of each class value.
+
+    Returns
+    -------
+    content : bytes
+    """
+    params = model.get_params()
+    if not isinstance(params["random_state"], (int, type(None))):
+        raise ValueError(f"random_state={params['random_state']!r} should be an int or None to export.")
+    meta = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "params": {key: _plain(value) for key, value in params.items()},
+        "dataset": dataset_name,
+        "class_names": [str(name) for name in class_names],
+        "versions": library_versions(),
+    }
+    arrays = model_to_arrays(model)
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, **{META_KEY: np.array(json.dumps(meta))}, **arrays)
+    return buffer.getvalue()
+
+
+def _plain(value):
+    """A parameter value as JSON can hold it (numpy scalars become Python numbers)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def import_model(content: bytes, filename: str = "model.npz") -> ImportedModel:
+    """Read a model file written by `export_model`, checking it thoroughly first; never unpickles.
+
+    Parameters
+    ----------
+    content : bytes
+        The file's content.
+    filename : str
+        The name used in error messages.
+
+    Raises
+    ------
+    DataFileError
+        If the file is not such a model, or any array has the wrong shape or dtype or holds NaN or
+        Inf; the message names the file and the array.
+    """
+    arrays, meta = _read(content, filename)
+    params = _check_params(filename, meta)
+    class_names = _check_class_names(filename, meta)
+    _check_arrays(filename, arrays, params, len(class_names))
+    model = model_from_arrays(arrays, **params)
+    try:
+        model.transform(np.zeros((1, model.n_features_in_), dtype=np.float32))
+    except ValueError as exc:  # a last line of defence: the arrays must work together
+        raise DataFileError(f"{filename}: the model's arrays do not fit together ({exc}).") from None
+    for value in vars(model).values():
+        if isinstance(value, np.ndarray):
+            value.flags.writeable = False
+    versions = meta.get("versions")
+    versions = {str(k): str(v) for k, v in versions.items()} if isinstance(versions, dict) else {}
+    return ImportedModel(model, str(meta.get("dataset", "")), class_names, versions)
+
+
+def _read(content: bytes, filename: str) -> tuple[dict[str, np.ndarray], dict]:
+    if len(content) == 0:
+        raise DataFileError(f"{filename}: the file is empty.")
+    if len(content) > MAX_MODEL_MB * 2**20:
+        raise DataFileError(
+            f"{filename}: {len(content) / 2**20:,.0f} MB is over the {MAX_MODEL_MB} MB limit for a model."
+        )
+    not_a_model = (
+        f"{filename}: not a model file (a model is an .npz archive made by this lab's "
+        "“Download this model” button)."
+    )
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(content))
+    except zipfile.BadZipFile:
+        raise DataFileError(not_a_model) from None
+    # Refuse before inflating: a zip bomb declares a small file that inflates to gigabytes.
+    inflated = sum(member.file_size for member in archive.infolist())
+    if inflated > MAX_MODEL_MB * 2**20:
+        raise DataFileError(
+            f"{filename}: would inflate to {inflated / 2**20:,.0f} MB, over the {MAX_MODEL_MB} MB limit."
+        )
+    try:
+        with np.load(io.BytesIO(content), allow_pickle=False) as npz:
+            arrays = {key: npz[key] for key in npz.files}
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
+        reason = "it holds Python objects, which the lab never unpickles" if "pickle" in str(exc) else exc
+        raise DataFileError(f"{filename}: cannot read it as arrays ({reason}).") from None
+    if META_KEY not in arrays:
+        raise DataFileError(f"{not_a_model[:-1]}: it has no '{META_KEY}' entry.")
+    raw = arrays.pop(META_KEY)
+    if raw.dtype.kind != "U" or raw.ndim != 0:
+        raise DataFileError(f"{filename}: '{META_KEY}' must be one JSON text, got {raw.dtype} {raw.shape}.")
+    try:
+        meta = json.loads(str(raw))
+    except json.JSONDecodeError as exc:
+        raise DataFileError(f"{filename}: '{META_KEY}' is not valid JSON ({exc}).") from None
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise DataFileError(f"{not_a_model[:-1]}: '{META_KEY}' does not name the format {FORMAT!r}.")
+    if meta.get("format_version") != FORMAT_VERSION:
+        raise DataFileError(
+            f"{filename}: format version {meta.get('format_version')!r} is not one this lab reads "
+            f"({FORMAT_VERSION}); export the model again with this version of the lab."
+        )
+    return arrays, meta
+
+
+def _check_params(filename: str, meta: dict) -> dict:
+    params = meta.get("params")
+    if not isinstance(params, dict):
+        raise DataFileError(f"{filename}: '{META_KEY}' has no 'params' object.")
+    known = KMeansDigitClassifier().get_params()
+    unknown = sorted(set(params) - set(known))
+    if unknown:
+        raise DataFileError(
+            f"{filename}: unknown parameter(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}."
+        )
+    if "n_clusters" not in params:
+        raise DataFileError(f"{filename}: the parameters do not say K ('n_clusters').")
+    try:
+        KMeansDigitClassifier(**params)._check_params()
+    except (ValueError, TypeError) as exc:
+        raise DataFileError(f"{filename}: bad parameters: {exc}") from None
+    return params
+
+
+def _check_class_names(filename: str, meta: dict) -> tuple[str, ...]:
+    names = meta.get("class_names")
+    if not isinstance(names, list) or not names or not all(isinstance(name, str) for name in names):
+        raise DataFileError(f"{filename}: 'class_names' must be a list of the names of the classes.")
+    return tuple(names)
+
+
+def _check_arrays(filename: str, arrays: dict, params: dict, n_classes: int) -> None:
+    unknown = sorted(set(arrays) - set(_ARRAYS))
+    if unknown:
+        raise DataFileError(f"{filename}: unexpected array(s) {', '.join(unknown)}; is it a model file?")
+    missing = [key for key, (required, _, _) in _ARRAYS.items() if required and key not in arrays]
+    if params.get("pca_components") is not None:
+        missing += [key for key in ("pca_mean_", "pca_components_") if key not in arrays]
+    if missing:
+        raise DataFileError(f"{filename}: missing the array(s) {', '.join(missing)}.")
+    for key, value in arrays.items():
+        _, kinds, ndim = _ARRAYS[key]
+        if value.dtype.kind not in kinds or value.ndim != ndim:
+            wanted = {"f": "floats", "iu": "whole numbers", "fiu": "a number"}[kinds]
+            raise DataFileError(
+                f"{filename}: '{key}' must be {wanted} with {ndim} dimension(s), "
+                f"got {value.dtype} of shape {value.shape}."
+            )
+        if value.dtype.kind == "f":
+            if np.isnan(value).any():
+                raise DataFileError(f"{filename}: '{key}' holds NaN values.")
+            if np.isinf(value).any():
+                raise DataFileError(f"{filename}: '{key}' holds Inf values.")
+    _check_shapes(filename, arrays, params, n_classes)
+
+
+def _check_shapes(filename: str, arrays: dict, params: dict, n_classes: int) -> None:
+    def fail(message):
+        raise DataFileError(f"{filename}: {message}")
+
+    k = params["n_clusters"]
+    centers = arrays["cluster_centers_"]
+    shape = tuple(int(v) for v in arrays["image_shape_"])
+    if len(shape) not in (0, 2) or any(side < 1 for side in shape):
+        fail(f"'image_shape_' must be (height, width) or empty, got {shape}.")
+    n_pixels = int(arrays["n_features_in_"])
+    if shape and shape[0] * shape[1] != n_pixels:
+        fail(
+            f"image size {shape[0]}x{shape[1]} needs 'n_features_in_' = {shape[0] * shape[1]}, "
+            f"got {n_pixels}."
+        )
+    if centers.shape[0] != k:
+        fail(f"'cluster_centers_' has {centers.shape[0]} rows but K = {k}.")
+    if centers.shape[1] != n_pixels:
+        size = f"image size {shape[0]}x{shape[1]}" if shape else f"n_features_in_ = {n_pixels}"
+        fail(f"'cluster_centers_' has shape {centers.shape} but {size} needs {n_pixels} columns.")
+    n_out = n_pixels
+    if params.get("pca_components") is not None:
+        components, mean = arrays["pca_components_"], arrays["pca_mean_"]
+        if components.shape[1] != n_pixels or mean.shape != (n_pixels,):
+            fail(
+                f"'pca_components_' {components.shape} and 'pca_mean_' {mean.shape} must both have "
+                f"{n_pixels} columns."
+            )
+        n_out = components.shape[0]
+    model_space = arrays["cluster_centers_model_space_"]
+    if model_space.shape != (k, n_out):
+        fail(f"'cluster_centers_model_space_' has shape {model_space.shape}; K = {k} needs ({k}, {n_out}).")
+    classes = arrays["classes_"]
+    if len(classes) == 0 or np.any(np.diff(classes) <= 0) or classes.min() < 0 or classes.max() >= n_classes:
+        fail(f"'classes_' must be sorted distinct class values from 0 to {n_classes - 1}.")
+    labels = arrays["cluster_labels_"]
+    if labels.shape != (k,) or not np.isin(labels, classes).all():
+        fail(f"'cluster_labels_' must hold K = {k} values out of 'classes_', got shape {labels.shape}.")
+    counts = arrays["cluster_class_counts_"]
+    if counts.shape != (k, len(classes)) or counts.min() < 0:
+        fail(f"'cluster_class_counts_' has shape {counts.shape}; it needs ({k}, {len(classes)}) counts >= 0.")
+    members = arrays["labels_"]
+    if len(members) and (members.min() < 0 or members.max() >= k):
+        fail(f"'labels_' must hold cluster numbers from 0 to {k - 1}.")

@@ -1,0 +1,241 @@
+"""Model files: a model survives export and import, and every bad file gets a message naming the fault."""
+
+import io
+import json
+import pickle
+import zipfile
+
+import numpy as np
+import pytest
+
+from core.datasets import load_dataset
+from core.errors import DataFileError
+from core.model import KMeansDigitClassifier
+from core.model_io import FORMAT, MAX_MODEL_MB, META_KEY, export_model, import_model
+
+
+@pytest.fixture(scope="module")
+def digits():
+    return load_dataset("digits")
+
+
+@pytest.fixture(scope="module")
+def model(digits):
+    return KMeansDigitClassifier(n_clusters=12, random_state=0).fit(digits.train_images, digits.train_labels)
+
+
+@pytest.fixture(scope="module")
+def exported(model, digits):
+    return export_model(model, dataset_name="digits", class_names=digits.class_names)
+
+
+def unpack(content: bytes) -> tuple[dict, dict]:
+    with np.load(io.BytesIO(content), allow_pickle=False) as npz:
+        arrays = {key: npz[key] for key in npz.files}
+    return arrays, json.loads(str(arrays.pop(META_KEY)))
+
+
+def repack(arrays: dict, meta: dict | None = None) -> bytes:
+    buffer = io.BytesIO()
+    extra = {} if meta is None else {META_KEY: np.array(json.dumps(meta))}
+    np.savez(buffer, **extra, **arrays)
+    return buffer.getvalue()
+
+
+def altered(exported: bytes, **changes) -> bytes:
+    """The exported file with arrays replaced (None removes one); `meta=` patches the JSON."""
+    arrays, meta = unpack(exported)
+    meta.update(changes.pop("meta", {}))
+    for key, value in changes.items():
+        if value is None:
+            arrays.pop(key)
+        else:
+            arrays[key] = value
+    return repack(arrays, meta)
+
+
+# --- good files ---------------------------------------------------------------------------------
+
+
+def test_export_holds_centroids_labels_params_dataset_and_versions(exported, model):
+    arrays, meta = unpack(exported)
+
+    np.testing.assert_array_equal(arrays["cluster_centers_"], model.cluster_centers_)
+    np.testing.assert_array_equal(arrays["cluster_labels_"], model.cluster_labels_)
+    assert meta["format"] == FORMAT
+    assert meta["params"]["n_clusters"] == 12
+    assert meta["params"] == model.get_params()
+    assert meta["dataset"] == "digits"
+    assert meta["class_names"] == [str(d) for d in range(10)]
+    assert {"numpy", "scikit-learn"} <= set(meta["versions"])
+    assert all(array.dtype != object for array in arrays.values())
+
+
+def test_import_gives_the_same_predictions(exported, model, digits):
+    imported = import_model(exported)
+
+    assert imported.k == 12
+    assert imported.dataset_name == "digits"
+    assert imported.class_names == digits.class_names
+    np.testing.assert_array_equal(
+        imported.model.predict(digits.test_images), model.predict(digits.test_images)
+    )
+
+
+def test_imported_arrays_are_read_only(exported):
+    model = import_model(exported).model
+
+    with pytest.raises(ValueError, match="read-only"):
+        model.cluster_centers_[0, 0] = 1.0
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"deskew": True, "blur": 0.7, "normalize": True, "pca_components": 20},
+        {"normalize": True},
+        {"algorithm": "lloyd", "pca_components": 10},
+    ],
+    ids=["all-preprocessing", "l2", "lloyd-pca"],
+)
+def test_preprocessing_and_its_learned_state_survive(digits, params):
+    model = KMeansDigitClassifier(n_clusters=10, random_state=1, **params)
+    model.fit(digits.train_images, digits.train_labels)
+
+    imported = import_model(export_model(model, dataset_name="digits", class_names=digits.class_names))
+
+    assert imported.model.get_params() == model.get_params()
+    np.testing.assert_allclose(
+        imported.model.transform(digits.test_images), model.transform(digits.test_images), rtol=1e-5
+    )
+
+
+def test_export_refuses_a_random_state_json_cannot_hold(digits):
+    model = KMeansDigitClassifier(n_clusters=10, random_state=np.random.RandomState(0))
+    model.fit(digits.train_images, digits.train_labels)
+
+    with pytest.raises(ValueError, match="random_state=.* should be an int or None"):
+        export_model(model, dataset_name="digits", class_names=digits.class_names)
+
+
+# --- bad files ----------------------------------------------------------------------------------
+
+BAD_ARRAYS = [
+    (
+        {"cluster_centers_": np.zeros((12, 700), np.float32)},
+        r"'cluster_centers_' has shape \(12, 700\) but image size 8x8 needs 64 columns",
+    ),
+    ({"cluster_centers_": np.zeros((36, 64), np.float32)}, "'cluster_centers_' has 36 rows but K = 12"),
+    ({"cluster_centers_": np.full((12, 64), np.inf, np.float32)}, "'cluster_centers_' holds Inf values"),
+    ({"cluster_centers_": np.full((12, 64), np.nan, np.float32)}, "'cluster_centers_' holds NaN values"),
+    (
+        {"cluster_centers_model_space_": np.full((12, 64), -np.inf, np.float32)},
+        "'cluster_centers_model_space_' holds Inf",
+    ),
+    ({"inertia_": np.array(np.nan)}, "'inertia_' holds NaN values"),
+    (
+        {"cluster_centers_": np.zeros((12, 64), np.int64)},
+        r"'cluster_centers_' must be floats with 2 dimension\(s\), got int64",
+    ),
+    ({"cluster_centers_": np.zeros((12, 64), "U3")}, "'cluster_centers_' must be floats"),
+    ({"cluster_labels_": np.zeros(12, np.float64)}, "'cluster_labels_' must be whole numbers"),
+    ({"cluster_labels_": np.full(12, 42)}, "'cluster_labels_' must hold K = 12 values out of 'classes_'"),
+    (
+        {"cluster_labels_": np.zeros(5, np.int64)},
+        r"'cluster_labels_' must hold K = 12 values .* shape \(5,\)",
+    ),
+    ({"cluster_class_counts_": np.zeros((12, 3), np.int64)}, r"'cluster_class_counts_' has shape \(12, 3\)"),
+    ({"labels_": np.full(10, 99)}, "'labels_' must hold cluster numbers from 0 to 11"),
+    ({"classes_": np.arange(20)}, "'classes_' must be sorted distinct class values from 0 to 9"),
+    ({"image_shape_": np.array([8, 9])}, "image size 8x9 needs 'n_features_in_' = 72, got 64"),
+    ({"image_shape_": np.array([8, 8, 1])}, r"'image_shape_' must be \(height, width\) or empty"),
+    ({"cluster_centers_": None}, r"missing the array\(s\) cluster_centers_"),
+    ({"cluster_labels_": None, "labels_": None}, r"missing the array\(s\) cluster_labels_, labels_"),
+    ({"surprise": np.zeros(3)}, r"unexpected array\(s\) surprise"),
+    ({"meta": {"params": {"n_clusters": 12, "colour": "red"}}}, r"unknown parameter\(s\) colour"),
+    ({"meta": {"params": {"deskew": True}}}, "the parameters do not say K"),
+    ({"meta": {"params": {"n_clusters": 12, "algorithm": "magic"}}}, "bad parameters: algorithm='magic'"),
+    (
+        {"meta": {"params": {"n_clusters": 12, "pca_components": 5}}},
+        r"missing the array\(s\) pca_mean_, pca_components_",
+    ),
+    ({"meta": {"class_names": "0123456789"}}, "'class_names' must be a list"),
+    ({"meta": {"format": "something else"}}, "not a model file.*does not name the format"),
+    ({"meta": {"format_version": 99}}, "format version 99 is not one this lab reads"),
+]
+
+
+@pytest.mark.parametrize(("changes", "message"), BAD_ARRAYS, ids=[m[:40] for _, m in BAD_ARRAYS])
+def test_bad_model_files_say_what_is_wrong(exported, changes, message):
+    with pytest.raises(DataFileError, match=f"^model.npz: {message}"):
+        import_model(altered(exported, **changes))
+
+
+def test_an_object_array_is_refused_without_unpickling(exported):
+    arrays, meta = unpack(exported)
+    arrays["cluster_labels_"] = np.array([object()] * 12, dtype=object)
+    buffer = io.BytesIO()
+    np.savez(buffer, **{META_KEY: np.array(json.dumps(meta))}, **arrays)  # savez pickles objects
+
+    with pytest.raises(DataFileError, match="holds Python objects, which the lab never unpickles"):
+        import_model(buffer.getvalue())
+
+
+class Boom:
+    def __reduce__(self):
+        return (exec, ("raise SystemExit('unpickled!')",))
+
+
+def test_a_pickle_renamed_to_npz_is_refused_unopened():
+    with pytest.raises(DataFileError, match="^my-model.npz: not a model file"):
+        import_model(pickle.dumps(Boom()), "my-model.npz")
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "the file is empty"),
+        (b"PK\x03\x04 truncated", "not a model file"),
+        (b"just text", "not a model file"),
+    ],
+)
+def test_not_a_zip_says_so(content, message):
+    with pytest.raises(DataFileError, match=message):
+        import_model(content)
+
+
+def test_a_dataset_npz_is_not_a_model():
+    content = repack({"images": np.zeros((3, 8, 8), np.uint8), "labels": np.zeros(3, np.uint8)})
+
+    with pytest.raises(DataFileError, match="not a model file.*no '__meta__' entry"):
+        import_model(content)
+
+
+@pytest.mark.parametrize(
+    ("meta", "message"),
+    [(np.array(b"{}"), "'__meta__' must be one JSON text"), (np.array("{not json"), "not valid JSON")],
+)
+def test_bad_metadata_says_so(exported, meta, message):
+    arrays, _ = unpack(exported)
+    buffer = io.BytesIO()
+    np.savez(buffer, **{META_KEY: meta}, **arrays)
+
+    with pytest.raises(DataFileError, match=message):
+        import_model(buffer.getvalue())
+
+
+def test_a_zip_bomb_is_refused_before_inflating():
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("cluster_centers_.npy", b"\0" * (MAX_MODEL_MB + 1) * 2**20)
+    assert len(buffer.getvalue()) < 2**20
+
+    with pytest.raises(DataFileError, match=f"would inflate to 65 MB, over the {MAX_MODEL_MB} MB limit"):
+        import_model(buffer.getvalue())
+
+
+def test_an_oversized_file_states_the_limit(monkeypatch):
+    monkeypatch.setattr("core.model_io.MAX_MODEL_MB", 1)
+
+    with pytest.raises(DataFileError, match="2 MB is over the 1 MB limit for a model"):
+        import_model(b"x" * 2 * 2**20)
