@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import plotly.graph_objects as go
+from plotly.colors import qualitative
 
 TRAIN_COLOUR = "#1f77b4"
 TEST_COLOUR = "#ff7f0e"
@@ -186,3 +187,235 @@ def enlarge(image, scale: int) -> np.ndarray:
 def display_scale(image_shape: Sequence[int], target: int = 84) -> int:
     """The integer factor that brings an image's longest side close to `target` display pixels."""
     return max(1, round(target / max(image_shape)))
+
+
+# --- Evaluate, Map and Step by step ------------------------------------------------------------
+
+#: Colours for groups on the map: D3's ten, then Dark24's 24, repeated when there are more groups.
+GROUP_COLOURS = tuple(qualitative.D3 + qualitative.Dark24)
+#: Most groups the map gives a legend entry each; beyond this, colours repeat without a legend.
+MAX_LEGEND_GROUPS = 20
+
+
+def confusion_heatmap(
+    confusion, class_names: Sequence[str], *, title: str = "Which classes get mixed up?"
+) -> go.Figure:
+    """True class (rows) against predicted class (columns), coloured by the share of each true class.
+
+    Each cell shows its count. An invisible marker sits on every cell and carries
+    ``customdata = [true index, predicted index, count]``, so a click on a cell can be read back as
+    a selection (Plotly reports no selections on heatmaps).
+    """
+    confusion = np.asarray(confusion, dtype=np.int64)
+    n = len(class_names)
+    if confusion.shape != (n, n):
+        raise ValueError(f"confusion of shape {confusion.shape} should be ({n}, {n}) for {n} class names.")
+    names = [str(name) for name in class_names]
+    totals = confusion.sum(axis=1)
+    share = np.divide(confusion, totals[:, None], out=np.zeros(confusion.shape), where=totals[:, None] > 0)
+    hover = [
+        [_confusion_hover(names[t], names[p], confusion[t, p], share[t, p]) for p in range(n)]
+        for t in range(n)
+    ]
+    fig = go.Figure(
+        go.Heatmap(
+            z=share,
+            x=names,
+            y=names,
+            text=confusion,
+            texttemplate="%{text:,}",
+            colorscale="Blues",
+            zmin=0,
+            zmax=1,
+            colorbar={"title": {"text": "Share of<br>the true class"}, "tickformat": ".0%"},
+            hoverinfo="skip",
+            name="",
+        )
+    )
+    true_index, predicted_index = np.divmod(np.arange(n * n), n)
+    fig.add_scatter(
+        x=[names[p] for p in predicted_index],
+        y=[names[t] for t in true_index],
+        mode="markers",
+        marker={"symbol": "square", "size": 28, "color": "#000000", "opacity": 0},
+        selected={"marker": {"opacity": 0.35}},
+        unselected={"marker": {"opacity": 0}},
+        customdata=np.column_stack([true_index, predicted_index, confusion.ravel()]),
+        hovertext=[hover[t][p] for t, p in zip(true_index, predicted_index, strict=True)],
+        hovertemplate="%{hovertext}<extra></extra>",
+        showlegend=False,
+        name="cells",
+    )
+    fig.update_layout(title=title, margin={"t": 60}, clickmode="event+select", dragmode=False)
+    fig.update_xaxes(title_text="Predicted class (what the model said)", type="category", side="bottom")
+    fig.update_yaxes(
+        title_text="True class (what the image really is)", type="category", autorange="reversed"
+    )
+    return fig
+
+
+def _confusion_hover(true: str, predicted: str, count: int, share: float) -> str:
+    noun = "image" if count == 1 else "images"
+    if true == predicted:
+        return f"{count:,} test {noun} of {true} classified correctly<br>({share:.1%} of all {true})"
+    return f"{count:,} test {noun} of {true} read as {predicted}<br>({share:.1%} of all {true})"
+
+
+def class_accuracy_bar(
+    accuracy, class_names: Sequence[str], *, title: str = "How often is each class right?"
+) -> go.Figure:
+    """One bar per class: the share of its test images classified correctly (0 to 100%)."""
+    accuracy = np.asarray(accuracy, dtype=np.float64)
+    if len(accuracy) != len(class_names):
+        raise ValueError(f"{len(accuracy)} accuracies for {len(class_names)} class names.")
+    names = [str(name) for name in class_names]
+    fig = go.Figure(
+        go.Bar(
+            x=names,
+            y=accuracy,
+            marker_color=TEST_COLOUR,
+            hovertemplate="%{x}: %{y:.1%} of its test images classified correctly<extra></extra>",
+            name="Accuracy",
+        )
+    )
+    fig.update_layout(title=title, showlegend=False, margin={"t": 60})
+    fig.update_xaxes(title_text="Class", type="category")
+    fig.update_yaxes(title_text="Test images classified correctly", tickformat=".0%", range=[0, 1.02])
+    return fig
+
+
+def projection_map(
+    points_2d,
+    groups,
+    group_names: Sequence[str],
+    centers_2d,
+    center_names: Sequence[str],
+    *,
+    point_text: Sequence[str],
+    title: str,
+    legend_title: str,
+    axis_name: str = "PCA",
+) -> go.Figure:
+    """A scatter map of images in 2D, coloured by group, with the cluster centres as black crosses.
+
+    Parameters
+    ----------
+    points_2d : array-like of shape (n_samples, 2)
+    groups : array-like of int, shape (n_samples,)
+        Each point's group (a cluster or a class), an index into `group_names`.
+    group_names : sequence of str
+        Legend entries (up to `MAX_LEGEND_GROUPS` get a legend; more groups share repeated colours).
+    centers_2d : array-like of shape (n_clusters, 2)
+    center_names : sequence of str
+        Hover text of each centre, e.g. "Centre of cluster 3, which reads as 4".
+    point_text : sequence of str
+        Hover text of each point, e.g. "A 4, in cluster 3".
+    title, legend_title : str
+    axis_name : str, default="PCA"
+        The projection's name, for the axis titles.
+
+    Each point's ``customdata`` is its row in `points_2d`, whatever trace it is drawn in, so a
+    selection can be read back; centres carry ``-1 - cluster``.
+    """
+    points_2d, centers_2d = np.asarray(points_2d, dtype=np.float64), np.asarray(centers_2d, dtype=np.float64)
+    groups = np.asarray(groups, dtype=np.int64)
+    n = len(points_2d)
+    if len(groups) != n or len(point_text) != n:
+        raise ValueError(
+            f"{n} points need as many groups and texts, got {len(groups)} and {len(point_text)}."
+        )
+    if len(center_names) != len(centers_2d):
+        raise ValueError(f"{len(centers_2d)} centres need as many names, got {len(center_names)}.")
+    text = np.asarray(point_text, dtype=object)
+    fig = go.Figure()
+    with_legend = len(group_names) <= MAX_LEGEND_GROUPS
+    present = np.unique(groups)
+    batches = [(g, groups == g) for g in present] if with_legend else [(None, np.ones(n, dtype=bool))]
+    for g, mask in batches:
+        colour = (
+            GROUP_COLOURS[g % len(GROUP_COLOURS)]
+            if g is not None
+            else [GROUP_COLOURS[v % len(GROUP_COLOURS)] for v in groups]
+        )
+        fig.add_scatter(
+            x=points_2d[mask, 0],
+            y=points_2d[mask, 1],
+            mode="markers",
+            marker={"size": 6, "color": colour, "opacity": 0.75},
+            name=str(group_names[g]) if g is not None else "Images",
+            customdata=np.flatnonzero(mask),
+            hovertext=text[mask],
+            hovertemplate="%{hovertext}<extra></extra>",
+            showlegend=g is not None,
+        )
+    fig.add_scatter(
+        x=centers_2d[:, 0],
+        y=centers_2d[:, 1],
+        mode="markers",
+        marker={"size": 12, "symbol": "x", "color": "#000000", "line": {"width": 1, "color": "#ffffff"}},
+        name="Cluster centres",
+        customdata=-1 - np.arange(len(centers_2d)),
+        hovertext=list(center_names),
+        hovertemplate="%{hovertext}<extra></extra>",
+    )
+    fig.update_layout(
+        title=title,
+        legend_title_text=legend_title,
+        dragmode="lasso",
+        margin={"t": 60},
+        hovermode="closest",
+    )
+    fig.update_xaxes(title_text=f"{axis_name} direction 1 (the biggest difference between images)")
+    fig.update_yaxes(title_text=f"{axis_name} direction 2 (the next biggest)")
+    return fig
+
+
+def selected_rows(selection) -> list[int]:
+    """Rows of `projection_map`'s points in a Streamlit selection (centres and repeats left out)."""
+    rows = []
+    for point in (selection or {}).get("points", []):
+        value = point.get("customdata")
+        if isinstance(value, list):
+            value = value[0] if value else None
+        if isinstance(value, (int, float)) and value >= 0 and int(value) not in rows:
+            rows.append(int(value))
+    return rows
+
+
+def steps_inertia_chart(
+    inertia, current_step: int | None = None, *, title: str = "Inertia after each step"
+) -> go.Figure:
+    """Inertia against iteration (0 = the starting centres), with the shown step marked in red."""
+    inertia = np.asarray(inertia, dtype=np.float64)
+    if len(inertia) == 0:
+        raise ValueError("steps_inertia_chart needs at least one inertia value.")
+    steps = np.arange(len(inertia))
+    fig = go.Figure(
+        go.Scatter(
+            x=steps,
+            y=inertia,
+            mode="lines+markers",
+            line_color=TRAIN_COLOUR,
+            name="Inertia",
+            hovertemplate="Step %{x}: inertia %{y:,.0f}<extra></extra>",
+        )
+    )
+    if current_step is not None:
+        if not 0 <= current_step < len(inertia):
+            raise ValueError(f"current_step={current_step} should be from 0 to {len(inertia) - 1}.")
+        fig.add_scatter(
+            x=[current_step],
+            y=[inertia[current_step]],
+            mode="markers",
+            marker={"size": 14, "color": MARKER_COLOUR},
+            name=f"Step {current_step}",
+            hovertemplate="Shown: step %{x}, inertia %{y:,.0f}<extra></extra>",
+        )
+    fig.update_layout(
+        title=f"{title}<br><sup>How far images are from their centre, added up: lower is tighter</sup>",
+        showlegend=False,
+        margin={"t": 60},
+    )
+    fig.update_xaxes(title_text="Step (0 = the starting centres)", dtick=1 if len(inertia) <= 20 else None)
+    fig.update_yaxes(title_text="Inertia (sum of squared distances)")
+    return fig

@@ -100,3 +100,109 @@ def test_enlarge_repeats_pixels():
 @pytest.mark.parametrize(("shape", "expected"), [((28, 28), 3), ((8, 8), 10), ((200, 200), 1)])
 def test_display_scale(shape, expected):
     assert figures.display_scale(shape, target=84) == expected
+
+
+# --- Evaluate, Map and Step by step ------------------------------------------------------------
+
+CONFUSION = np.array([[3, 0, 1], [0, 2, 0], [2, 0, 1]])
+NAMES3 = ["zero", "one", "two"]
+
+
+def test_confusion_heatmap_shows_counts_shares_and_clickable_cells():
+    fig = figures.confusion_heatmap(CONFUSION, NAMES3)
+    heat, cells = fig.data
+    assert heat.type == "heatmap" and heat.hoverinfo == "skip"
+    assert np.asarray(heat.text).tolist() == CONFUSION.tolist()
+    assert np.asarray(heat.z)[0] == pytest.approx([0.75, 0, 0.25])
+    assert list(heat.x) == NAMES3 and list(heat.y) == NAMES3
+    # One invisible marker per cell carries (true, predicted, count) for a click to read back.
+    assert len(cells.x) == 9 and cells.marker.opacity == 0
+    data = np.asarray(cells.customdata)
+    row = data.tolist().index([2, 0, 2])
+    assert (cells.y[row], cells.x[row]) == ("two", "zero")
+    assert cells.hovertext[row] == "2 test images of two read as zero<br>(66.7% of all two)"
+    assert cells.hovertext[0] == "3 test images of zero classified correctly<br>(75.0% of all zero)"
+    assert fig.layout.xaxis.title.text.startswith("Predicted class")
+    assert fig.layout.yaxis.title.text.startswith("True class")
+    assert fig.layout.yaxis.autorange == "reversed"
+    assert fig.layout.clickmode == "event+select"
+
+
+def test_confusion_heatmap_rejects_a_shape_that_does_not_match_the_names():
+    with pytest.raises(ValueError, match=r"confusion of shape \(3, 3\) should be \(2, 2\)"):
+        figures.confusion_heatmap(CONFUSION, ["a", "b"])
+
+
+def test_class_accuracy_bar_is_in_percent():
+    fig = figures.class_accuracy_bar([0.75, 1.0, 1 / 3], NAMES3)
+    (bars,) = fig.data
+    assert list(bars.x) == NAMES3 and bars.y[2] == pytest.approx(1 / 3)
+    assert fig.layout.yaxis.tickformat == ".0%"
+    assert "classified correctly" in bars.hovertemplate
+    with pytest.raises(ValueError, match="2 accuracies for 3 class names"):
+        figures.class_accuracy_bar([0.5, 0.5], NAMES3)
+
+
+def map_figure(n_groups, groups):
+    points = np.arange(2 * len(groups), dtype=float).reshape(-1, 2)
+    return figures.projection_map(
+        points,
+        groups,
+        [f"g{i}" for i in range(n_groups)],
+        np.zeros((2, 2)),
+        ["Centre of cluster 0", "Centre of cluster 1"],
+        point_text=[f"point {i}" for i in range(len(groups))],
+        title="Map",
+        legend_title="Cluster",
+    )
+
+
+def test_projection_map_has_a_trace_per_group_and_centres_last():
+    fig = map_figure(3, [0, 2, 0, 2])
+    first, second, centres = fig.data
+    assert (first.name, second.name, centres.name) == ("g0", "g2", "Cluster centres")
+    assert list(first.customdata) == [0, 2] and list(second.customdata) == [1, 3]
+    assert list(second.hovertext) == ["point 1", "point 3"]
+    assert list(centres.customdata) == [-1, -2] and centres.marker.symbol == "x"
+    assert fig.layout.dragmode == "lasso"
+    assert "direction 1" in fig.layout.xaxis.title.text
+
+
+def test_projection_map_with_many_groups_uses_one_trace_without_a_legend():
+    groups = list(range(30))
+    fig = map_figure(30, groups)
+    points, centres = fig.data
+    assert len(points.x) == 30 and not points.showlegend
+    assert len(set(points.marker.color)) == 30
+
+
+def test_projection_map_rejects_mismatched_lengths():
+    with pytest.raises(ValueError, match="4 points need as many groups and texts"):
+        figures.projection_map(
+            np.zeros((4, 2)),
+            [0, 0],
+            ["a"],
+            np.zeros((1, 2)),
+            ["c"],
+            point_text=["x"] * 4,
+            title="",
+            legend_title="",
+        )
+
+
+def test_selected_rows_reads_customdata_and_skips_centres():
+    selection = {
+        "points": [{"customdata": 3}, {"customdata": [5]}, {"customdata": -1}, {"customdata": 3}, {"x": 1}]
+    }
+    assert figures.selected_rows(selection) == [3, 5]
+    assert figures.selected_rows(None) == []
+
+
+def test_steps_inertia_chart_marks_the_shown_step():
+    fig = figures.steps_inertia_chart([10.0, 6.0, 5.5], current_step=1)
+    line, marker = fig.data
+    assert list(line.x) == [0, 1, 2] and list(line.y) == [10.0, 6.0, 5.5]
+    assert list(marker.x) == [1] and list(marker.y) == [6.0]
+    assert fig.layout.xaxis.title.text.startswith("Step")
+    with pytest.raises(ValueError, match="current_step=3 should be from 0 to 2"):
+        figures.steps_inertia_chart([10.0, 6.0, 5.5], current_step=3)
