@@ -5,10 +5,19 @@ import hashlib
 import numpy as np
 import streamlit as st
 import streamlit_drawable_canvas as drawable_canvas
+from PIL import Image
 
 import ui
 from core import figures
-from core.drawing import BlankCanvasError, canvas_to_digit
+from core.drawing import (
+    BlankCanvasError,
+    CanvasImageError,
+    DrawingSteps,
+    drawing_steps,
+    prediction_confidence,
+    read_png,
+)
+from core.preprocess import deskew_images
 
 CANVAS_SIZE = 280
 BLANK_HINT = "Draw a digit in the black box to classify it."
@@ -24,19 +33,30 @@ def render() -> None:
     )
     dataset = ui.require_dataset(settings)
     model, _ = ui.fitted_model(settings, dataset)
+    names = dataset  # what names the classes
     canvas_column, result_column = st.columns([2, 3], gap="large")
     with canvas_column:
-        image = drawing_canvas()
+        image, problem = drawing_canvas()
     with result_column:
-        digit = model_input(image, model, dataset)
-        if digit is None:
+        if problem is not None:
+            st.error(f"{problem}", icon=":material/warning:")
+            return
+        steps = model_input(image, model, dataset)
+        if steps is None:
             st.info(BLANK_HINT, icon=":material/draw:")
             return
-        show_prediction(digit, model, dataset)
+        distances = model.transform(steps.centred[None])[0]
+        show_prediction(distances, steps.centred.shape, model, names)
+        show_steps(steps, model)
+    show_nearest(distances, model, names)
 
 
 def drawing_canvas():
-    """The canvas, its stroke width and a clear button; returns the drawing as RGBA, or None."""
+    """The canvas, its stroke width and a clear button.
+
+    Returns (the drawing as RGBA or None, None), or (None, the CanvasImageError) when the canvas
+    sent image data that is not a PNG or is too large.
+    """
     st.session_state.setdefault("draw_clears", 0)
     stroke = st.slider("Stroke width", min_value=6, max_value=40, value=18, key="draw_stroke")
     clears = st.session_state["draw_clears"]
@@ -53,16 +73,40 @@ def drawing_canvas():
         update_streamlit=True,
         key="draw_canvas",
     )
-    image = getattr(result, "image_data", None)
-    digest = hashlib.md5(np.ascontiguousarray(image).tobytes()).hexdigest() if image is not None else None
+    raw = _canvas_payload(result)
+    digest = hashlib.md5(raw).hexdigest() if raw is not None else None
     st.session_state["draw_digest"] = digest
     st.button("Clear canvas", key="draw_clear", on_click=_clear, icon=":material/ink_eraser:")
     st.caption("Hover over the canvas for undo and redo.")
     # Until the canvas reports its cleared state, it still returns the drawing just cleared.
     if digest is not None and digest == st.session_state.get("draw_cleared_digest"):
-        return None
+        return None, None
     st.session_state["draw_cleared_digest"] = None
-    return image
+    try:
+        return canvas_pixels(result), None
+    except CanvasImageError as exc:
+        return None, exc
+
+
+def _canvas_payload(result) -> bytes | None:
+    """The canvas's PNG bytes (or, from a stand-in, its pixels' bytes): what identifies a drawing."""
+    data = getattr(result, "image_bytes", None)
+    if data is not None:
+        return bytes(data)
+    image = getattr(result, "image_data", None)
+    return np.ascontiguousarray(image).tobytes() if image is not None else None
+
+
+def canvas_pixels(result):
+    """The drawing as RGBA pixels, decoded from the canvas's PNG bytes under a pixel limit.
+
+    The bytes come from the browser, so they are checked (`read_png`) rather than handed to
+    Pillow as they are. A stand-in canvas (in tests) may give pixels directly.
+    """
+    data = getattr(result, "image_bytes", None)
+    if data is not None:
+        return read_png(data)
+    return getattr(result, "image_data", None)
 
 
 def _clear() -> None:
@@ -70,32 +114,67 @@ def _clear() -> None:
     st.session_state["draw_cleared_digest"] = st.session_state.get("draw_digest")
 
 
-def model_input(image, model, dataset):
-    """The drawing as the model sees it (uint8, the model's image shape), or None if blank."""
+def model_input(image, model, dataset) -> DrawingSteps | None:
+    """Each step from the drawing to the model's input (its image shape, uint8), or None if blank."""
     if image is None:
         return None
     shape = model.image_shape_ or dataset.image_shape
     try:
-        return canvas_to_digit(image, shape, box_fraction=ui.drawing_box_fraction(dataset.name))
+        return drawing_steps(image, shape, box_fraction=ui.drawing_box_fraction(dataset.name))
     except BlankCanvasError:
         return None
 
 
-def show_prediction(digit, model, dataset) -> None:
-    distances = model.transform(digit[None])[0]
+def show_prediction(distances, shape, model, dataset) -> None:
+    """The predicted digit, and in plain words how clearly it beat the nearest other digit."""
+    confidence = prediction_confidence(distances, model.cluster_labels_)
+    predicted = ui.class_name(dataset, confidence.label)
+    st.metric("Predicted digit", predicted)
+    badge = {"clear": ":green-badge[Clear answer]", "likely": ":orange-badge[Likely]"}
+    st.markdown(
+        f"{badge.get(confidence.level, ':red-badge[Close call]')} "
+        f"{confidence.describe(lambda label: ui.class_name(dataset, label))}"
+    )
+    st.caption(
+        f"Your drawing, scaled down to {shape[0]} × {shape[1]} pixels and centred like the "
+        f"training images, is closest to the centre of cluster {confidence.cluster}, which stands for "
+        f"{predicted}."
+    )
+
+
+def show_steps(steps: DrawingSteps, model) -> None:
+    """A strip of the steps from the canvas to the model's input, for a presenter to walk through."""
+    st.subheader("From your drawing to the model's input")
+    frame = steps.centred.shape
+    scale = figures.display_scale(frame, target=112)
+    images = [_fit_height(steps.cropped, scale * frame[0]), figures.enlarge(steps.scaled, scale)]
+    captions = [
+        "1 · Cropped to the ink",
+        f"2 · Scaled to {steps.scaled.shape[0]} × {steps.scaled.shape[1]}",
+        f"3 · Centred in {frame[0]} × {frame[1]}",
+    ]
+    images.append(figures.enlarge(steps.centred, scale))
+    if getattr(model, "deskew", False):
+        straight = deskew_images(steps.centred[None].astype(np.float32) / 255)[0]
+        images.append(figures.enlarge(np.rint(np.clip(straight, 0, 1) * 255).astype(np.uint8), scale))
+        captions.append("4 · Straightened by the model")
+    st.image(images, caption=captions, output_format="PNG")
+    st.caption(
+        "As MNIST's digits were made: the ink's bounding box is cut out, shrunk so its longest side "
+        f"fills {max(steps.scaled.shape)} of {max(frame)} pixels (keeping its shape), and placed so "
+        "its centre of mass sits in the middle of the frame. How big or where you draw does not matter."
+    )
+
+
+def _fit_height(image: np.ndarray, height: int) -> np.ndarray:
+    """The image resized to `height` pixels tall, keeping its aspect ratio (at most 3 times as wide)."""
+    width = min(3 * height, max(1, round(image.shape[1] * height / image.shape[0])))
+    return np.asarray(Image.fromarray(image).resize((width, height), Image.Resampling.LANCZOS))
+
+
+def show_nearest(distances, model, dataset) -> None:
+    """The three nearest cluster centres, with the class each stands for and its distance."""
     nearest = np.argsort(distances, kind="stable")[:3]
-    predicted = ui.class_name(dataset, model.cluster_labels_[nearest[0]])
-    saw, verdict = st.columns([1, 2])
-    with saw:
-        scale = figures.display_scale(digit.shape, target=140)
-        st.image(figures.enlarge(digit, scale), caption="What the model saw", output_format="PNG")
-    with verdict:
-        st.metric("Predicted digit", predicted)
-        st.caption(
-            f"Your drawing, scaled down to {digit.shape[0]} × {digit.shape[1]} pixels and centred like the "
-            "training images, is closest to the centre of cluster "
-            f"{nearest[0]}, which stands for {predicted}."
-        )
     st.subheader("The three nearest cluster centres")
     centres = ui.centroid_images(model)
     scale = figures.display_scale(centres.shape[1:], target=112)

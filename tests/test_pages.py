@@ -6,6 +6,7 @@ MNIST test digit, upscaled to the canvas's 280x280 white-on-black RGBA. Small K 
 fitted models are shared between tests through Streamlit's in-process cache.
 """
 
+import io
 import sys
 from pathlib import Path
 from types import SimpleNamespace
@@ -257,12 +258,55 @@ def test_a_drawn_digit_is_classified(mnist, index):
     assert_clean(at)
     assert [m.value for m in at.metric if m.label == "Predicted digit"] == [label]
     assert BLANK_HINT not in texts(at.info)
-    saw, nearest = at.image
-    assert saw.captions == ["What the model saw"]
+    steps, nearest = at.image
+    cropped, scaled, centred, straightened = steps.captions
+    assert (cropped, centred, straightened) == (
+        "1 · Cropped to the ink",
+        "3 · Centred in 28 × 28",
+        "4 · Straightened by the model",
+    )
+    assert scaled.startswith("2 · Scaled to 20 × ") or scaled.endswith(" × 20")  # the longest side is 20
+    assert any(words in text for text in texts(at.markdown) for words in ("Clear answer", "Likely"))
     assert len(nearest.captions) == 3
     distances = [float(caption.rsplit("distance ", 1)[1]) for caption in nearest.captions]
     assert distances == sorted(distances)
     assert nearest.captions[0].startswith(f"{label} · ")
+
+
+class FakePngCanvas(FakeCanvas):
+    """Like the real canvas: the drawing comes back as PNG bytes (here, any bytes we choose)."""
+
+    def __call__(self, **kwargs):
+        self.calls.append(kwargs)
+        return SimpleNamespace(image_bytes=self.image, json_data={"objects": []})
+
+
+def png(pixels: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def test_the_canvas_png_bytes_are_read_and_classified(mnist):
+    with patched_canvas(FakePngCanvas(png(drawn(mnist.test_images[14])))):
+        at = on_page(app(k=36), "pages/draw.py")
+    assert_clean(at)
+    assert [m.value for m in at.metric] == [str(mnist.test_labels[14])]
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [(b"GIF89a not a drawing", "not a PNG"), (None, "more than the 4,000,000 pixels")],
+    ids=["not-a-png", "too-many-pixels"],
+)
+def test_bad_canvas_image_data_gives_a_clear_error_not_a_prediction(data, message):
+    data = data if data is not None else png(np.zeros((2100, 2100), np.uint8))
+    with patched_canvas(FakePngCanvas(data)):
+        at = on_page(app(), "pages/draw.py")
+    assert not at.exception
+    assert not at.metric
+    assert any(message in text for text in texts(at.error))
+    assert at.button(key="draw_clear")  # the user can still clear the canvas
 
 
 def test_clear_canvas_removes_the_prediction(mnist):
