@@ -6,9 +6,10 @@ Pages stay thin: they call `sidebar_settings()` for what the user chose, `requir
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -19,7 +20,9 @@ from core.cache import ResultCache, default_cache_dir
 from core.drawing import ink_box_fraction
 from core.errors import KMeansLabError
 from core.model import ALGORITHMS, KMeansDigitClassifier
+from core.model_io import MAX_MODEL_MB, ImportedModel, export_model, import_model
 from core.sweep import SweepRow, fit_model, sweep_k
+from core.uploads import MAX_UPLOAD_MB, dataset_from_upload
 
 LOGGER = logging.getLogger(__name__)
 
@@ -30,6 +33,10 @@ ALGORITHM_LABELS = {
     "minibatch": "Mini-batch K-means (fast)",
     "lloyd": "Full K-means (Lloyd, slower)",
 }
+#: The dataset picker's name for the data this session uploaded (it exists only in that session).
+UPLOAD = "upload"
+#: Results computed from an upload (fits, sweeps, means) kept per session; the oldest goes first.
+UPLOAD_MEMO_ENTRIES = 8
 
 
 @dataclass(frozen=True)
@@ -57,8 +64,14 @@ def init_settings() -> None:
 
 
 def dataset_infos() -> dict[str, datasets.DatasetInfo]:
-    """Every named dataset by name, with whether it can be loaded here (a quick look at the disk)."""
-    return {info.name: info for info in datasets.list_datasets()}
+    """Every dataset by name, with whether it can be loaded here (a quick look at the disk).
+
+    The session's own upload, if it has one, comes last as `UPLOAD`; no other session lists it.
+    """
+    infos = {info.name: info for info in datasets.list_datasets()}
+    if (upload := uploaded_dataset()) is not None:
+        infos[UPLOAD] = datasets.DatasetInfo(UPLOAD, upload.title, True)
+    return infos
 
 
 def dataset_label(info: datasets.DatasetInfo) -> str:
@@ -82,8 +95,8 @@ def sidebar() -> Settings:
             help="The images to cluster. Datasets that are not downloaded yet are listed with the reason.",
         )
         max_k = _max_k(infos[name])
-        if st.session_state["k"] > max_k:
-            st.session_state["k"] = max_k
+        # Always set: a new max_value makes a new slider, which would otherwise restart at its minimum.
+        st.session_state["k"] = min(int(st.session_state["k"]), max_k)
         st.slider(
             "Number of clusters (K)",
             min_value=2,
@@ -107,6 +120,7 @@ def sidebar() -> Settings:
             key="seed",
             help="The same seed gives the same clusters every time.",
         )
+        upload_ui()
     return current_settings()
 
 
@@ -125,6 +139,131 @@ def _max_k(info: datasets.DatasetInfo) -> int:
         return max(2, min(MAX_K, load_dataset(info.name).n_train))
     except (KMeansLabError, ValueError):
         return MAX_K  # the page reports the problem
+
+
+# --- the session's own data: an uploaded dataset, an imported model -----------------------------
+
+
+def uploaded_dataset() -> datasets.Dataset | None:
+    """The dataset this session uploaded, or None. It lives in the session's state only."""
+    return st.session_state.get("upload_dataset")
+
+
+def upload_ui() -> None:
+    """The sidebar's "Use your own data" box: an uploader, then what was loaded or what went wrong.
+
+    A good upload becomes the chosen dataset and the uploader empties, so Streamlit drops the
+    file's bytes and only the checked arrays stay in this session.
+    """
+    st.session_state.setdefault("upload_round", 0)
+    upload = uploaded_dataset()
+    with st.expander("Use your own data", icon=":material/upload_file:", expanded=upload is not None):
+        st.file_uploader(
+            "One .npz, or the four IDX files",
+            accept_multiple_files=True,
+            key=f"upload_files_{st.session_state['upload_round']}",
+            on_change=_read_upload,
+            max_upload_size=MAX_UPLOAD_MB,
+            help="An .npz holding `images` (n, height, width) uint8 and `labels` (n,), optionally "
+            "`test_images` and `test_labels`; or train-images, train-labels, t10k-images and "
+            "t10k-labels in IDX format (plain or .gz). It stays in this browser session only.",
+        )
+        if error := st.session_state.get("upload_error"):
+            st.error(error, icon=":material/warning:")
+        if upload is not None:
+            st.success(
+                f"**{upload.title}** is loaded: it is in the Dataset list above, for this session only.",
+                icon=":material/check:",
+            )
+            st.button("Forget my upload", key="upload_forget", on_click=forget_upload)
+
+
+def _read_upload() -> None:
+    """The uploader's callback: check the files and make them the session's dataset, or keep the error."""
+    files = st.session_state.get(f"upload_files_{st.session_state['upload_round']}") or []
+    st.session_state.pop("upload_error", None)
+    if not files:
+        return
+    try:
+        dataset = dataset_from_upload([(file.name, file.getvalue()) for file in files], name=UPLOAD)
+    except KMeansLabError as exc:
+        st.session_state["upload_error"] = str(exc)
+        return
+    st.session_state["upload_dataset"] = dataset
+    st.session_state.pop("upload_memo", None)
+    st.session_state["dataset"] = UPLOAD
+    st.session_state["upload_round"] += 1  # a fresh, empty uploader: the old one's files are released
+
+
+def forget_upload() -> None:
+    """Drop the session's upload and everything computed from it; go back to the default dataset."""
+    for key in ("upload_dataset", "upload_memo", "upload_error"):
+        st.session_state.pop(key, None)
+    if st.session_state.get("dataset") == UPLOAD:
+        st.session_state["dataset"] = datasets.DEFAULT_DATASET
+
+
+def _session_memo(key: Hashable, compute: Callable[[], object]):
+    """A result computed from the upload, kept in this session (never in a cache other sessions share)."""
+    memo = st.session_state.setdefault("upload_memo", {})
+    if key not in memo:
+        while len(memo) >= UPLOAD_MEMO_ENTRIES:
+            memo.pop(next(iter(memo)))
+        memo[key] = compute()
+    return memo[key]
+
+
+def imported_model_ui() -> ImportedModel | None:
+    """A "Use an imported model" box: upload a model .npz exported by the lab; returns it, or None."""
+    imported = st.session_state.get("imported_model")
+    with st.expander("Use an imported model", icon=":material/file_open:", expanded=imported is not None):
+        st.file_uploader(
+            "A model .npz downloaded from the Centroids page",
+            type="npz",
+            key="model_file",
+            on_change=_read_model_file,
+            max_upload_size=MAX_MODEL_MB,
+            help="Checked array by array before use; nothing in it is ever unpickled.",
+        )
+        if error := st.session_state.get("model_file_error"):
+            st.error(error, icon=":material/warning:")
+        if imported is not None:
+            fitted_on = imported.dataset_name or "unknown data"
+            st.success(
+                f"Using the imported model: K = {imported.k}, fitted on {fitted_on}. "
+                "Remove the file above to go back to the sidebar's model.",
+                icon=":material/check:",
+            )
+    return imported
+
+
+def _read_model_file() -> None:
+    file = st.session_state.get("model_file")
+    st.session_state.pop("model_file_error", None)
+    st.session_state.pop("imported_model", None)
+    if file is None:
+        return
+    try:
+        st.session_state["imported_model"] = import_model(file.getvalue(), file.name)
+    except KMeansLabError as exc:
+        st.session_state["model_file_error"] = str(exc)
+
+
+def model_download(model: KMeansDigitClassifier, dataset: datasets.Dataset, settings: Settings) -> None:
+    """A button that downloads the model as .npz (made only when clicked)."""
+    st.download_button(
+        "Download this model (.npz)",
+        data=functools.partial(
+            export_model, model, dataset_name=dataset.name, class_names=dataset.class_names
+        ),
+        file_name=f"kmeans-{dataset.name}-k{settings.k}-{settings.algorithm}-seed{settings.seed}.npz",
+        mime="application/octet-stream",
+        on_click="ignore",
+        key="model_download",
+        icon=":material/download:",
+        help="The centroids, the class each stands for, the preprocessing, K, the dataset's name and the "
+        "library versions. Load it again on the Draw page.",
+    )
 
 
 # --- page frame and errors -------------------------------------------------------------------
@@ -186,9 +325,18 @@ def result_cache() -> ResultCache:
     return ResultCache(default_cache_dir())
 
 
-@st.cache_resource(max_entries=4, show_spinner=False)
 def load_dataset(name: str) -> datasets.Dataset:
-    """A dataset by name, loaded once per server (its arrays are read-only, so sharing is safe)."""
+    """A dataset by name: the session's upload for `UPLOAD`, else loaded once per server."""
+    if name == UPLOAD:
+        if (upload := uploaded_dataset()) is None:
+            raise KMeansLabError("Your upload has gone (a new session?): upload it again in the sidebar.")
+        return upload
+    return _load_named_dataset(name)
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _load_named_dataset(name: str) -> datasets.Dataset:
+    """A named dataset, shared by every session (its arrays are read-only, so sharing is safe)."""
     return datasets.load_dataset(name)
 
 
@@ -235,9 +383,28 @@ def _request_download(name: str) -> None:
 
 @st.cache_resource(max_entries=24, show_spinner=False)
 def _fit(dataset_name: str, k: int, algorithm: str, seed: int) -> tuple[KMeansDigitClassifier, SweepRow]:
-    return fit_model(
+    model, row = fit_model(
         load_dataset(dataset_name), k, algorithm=algorithm, random_state=seed, cache=result_cache()
     )
+    return _read_only(model), row
+
+
+def _fit_upload(dataset: datasets.Dataset, k: int, algorithm: str, seed: int):
+    """`_fit` for the session's upload: kept in the session, never in the shared memory or disk caches."""
+
+    def fit():
+        model, row = fit_model(dataset, k, algorithm=algorithm, random_state=seed, cache=None)
+        return _read_only(model), row
+
+    return _session_memo(("fit", dataset.fingerprint, k, algorithm, seed), fit)
+
+
+def _read_only(model: KMeansDigitClassifier) -> KMeansDigitClassifier:
+    """Lock a shared model's learned arrays, so no page can change what other sessions see."""
+    for value in vars(model).values():
+        if isinstance(value, np.ndarray):
+            value.flags.writeable = False
+    return model
 
 
 def fitted_model(settings: Settings, dataset: datasets.Dataset) -> tuple[KMeansDigitClassifier, SweepRow]:
@@ -251,23 +418,37 @@ def fitted_model(settings: Settings, dataset: datasets.Dataset) -> tuple[KMeansD
             "choose a smaller K in the sidebar."
         )
     with st.spinner(f"Clustering {dataset.n_train:,} images into K = {settings.k} groups…"):
+        if settings.dataset == UPLOAD:
+            return _fit_upload(dataset, settings.k, settings.algorithm, settings.seed)
         return _fit(settings.dataset, settings.k, settings.algorithm, settings.seed)
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
 def sweep_rows(dataset_name: str, ks: tuple[int, ...], algorithm: str, seed: int) -> list[dict]:
-    """Fit and score every K (with a progress bar while fitting); one dict per K, as `SweepRow`.
+    """Fit and score every K (with a progress bar while fitting); one dict per K, as `SweepRow`."""
+    if dataset_name == UPLOAD:
+        dataset = load_dataset(UPLOAD)
+        rows = _session_memo(
+            ("sweep", dataset.fingerprint, ks, algorithm, seed),
+            lambda: _sweep_with_progress(dataset, ks, algorithm, seed, cache=None),
+        )
+        return [dict(row) for row in rows]
+    return _sweep_rows_cached(dataset_name, ks, algorithm, seed)
 
-    The progress bar is made inside the cached function so Streamlit can replay it on a cache hit
-    (a bar made outside could not be replayed).
-    """
-    dataset = load_dataset(dataset_name)
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _sweep_rows_cached(dataset_name: str, ks: tuple[int, ...], algorithm: str, seed: int) -> list[dict]:
+    # The progress bar is made inside the cached function so Streamlit can replay it on a cache hit
+    # (a bar made outside could not be replayed).
+    return _sweep_with_progress(load_dataset(dataset_name), ks, algorithm, seed, cache=result_cache())
+
+
+def _sweep_with_progress(dataset, ks, algorithm, seed, cache) -> list[dict]:
     bar = st.progress(0.0, text="Preparing the sweep…")
 
     def report(fraction: float, message: str) -> None:
         bar.progress(min(max(fraction, 0.0), 1.0), text=message)
 
-    rows = sweep_k(dataset, ks, algorithm=algorithm, random_state=seed, cache=result_cache(), progress=report)
+    rows = sweep_k(dataset, ks, algorithm=algorithm, random_state=seed, cache=cache, progress=report)
     bar.empty()
     return [asdict(row) for row in rows]
 
@@ -295,10 +476,20 @@ def parse_ks(text: str, n_train: int, max_values: int = 12) -> tuple[int, ...]:
     return tuple(ks)
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
 def class_means(dataset_name: str) -> np.ndarray:
     """The mean training image of each class, shape (n_classes, height, width), uint8."""
-    dataset = load_dataset(dataset_name)
+    if dataset_name == UPLOAD:
+        dataset = load_dataset(UPLOAD)
+        return _session_memo(("means", dataset.fingerprint), lambda: _class_means(dataset)).copy()
+    return _class_means_cached(dataset_name)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _class_means_cached(dataset_name: str) -> np.ndarray:
+    return _class_means(load_dataset(dataset_name))
+
+
+def _class_means(dataset: datasets.Dataset) -> np.ndarray:
     sums = np.zeros((dataset.n_classes, *dataset.image_shape))
     np.add.at(sums, dataset.train_labels, dataset.train_images)
     counts = np.bincount(dataset.train_labels, minlength=dataset.n_classes)
@@ -306,9 +497,16 @@ def class_means(dataset_name: str) -> np.ndarray:
     return np.rint(means).astype(np.uint8)
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
 def drawing_box_fraction(dataset_name: str) -> float:
     """How much of the frame the dataset's images fill, so drawings are scaled to match."""
+    if dataset_name == UPLOAD:
+        dataset = load_dataset(UPLOAD)
+        return _session_memo(("box", dataset.fingerprint), lambda: ink_box_fraction(dataset.train_images))
+    return _drawing_box_fraction_cached(dataset_name)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _drawing_box_fraction_cached(dataset_name: str) -> float:
     return ink_box_fraction(load_dataset(dataset_name).train_images)
 
 
@@ -326,8 +524,8 @@ def _square_shape(n_features: int) -> tuple[int, int]:
     return side, side
 
 
-def class_name(dataset: datasets.Dataset, label) -> str:
-    """The name of a class value, e.g. 3 -> "3" or 9 -> "Ankle boot"."""
+def class_name(dataset: datasets.Dataset | ImportedModel, label) -> str:
+    """The name of a class value, e.g. 3 -> "3" or 9 -> "Ankle boot" (from a dataset or a model file)."""
     return dataset.class_names[int(label)]
 
 

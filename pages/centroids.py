@@ -22,6 +22,7 @@ def render() -> None:
     )
     dataset = ui.require_dataset(settings)
     model, _ = ui.fitted_model(settings, dataset)
+    ui.model_download(model, dataset, settings)
     images = ui.centroid_images(model)
     st.caption(
         "Captions read: inferred class · number of images in the cluster · purity. "

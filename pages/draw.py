@@ -32,8 +32,9 @@ def render() -> None:
         settings,
     )
     dataset = ui.require_dataset(settings)
-    model, _ = ui.fitted_model(settings, dataset)
-    names = dataset  # what names the classes
+    imported = ui.imported_model_ui()
+    model = imported.model if imported else ui.fitted_model(settings, dataset)[0]
+    names = imported or dataset  # either one names the classes
     canvas_column, result_column = st.columns([2, 3], gap="large")
     with canvas_column:
         image, problem = drawing_canvas()

@@ -61,6 +61,16 @@ def render() -> None:
         key="sweep_table",
     )
     st.caption(METRIC_EXPLANATIONS["fit_seconds"] + " Results are cached, so fitted values return at once.")
+    st.download_button(
+        "Download the table (CSV)",
+        data=table[list(TABLE_COLUMNS)].to_csv(index=False),
+        file_name=f"kmeans-sweep-{settings.dataset}-{settings.algorithm}-seed{settings.seed}.csv",
+        mime="text/csv",
+        on_click="ignore",
+        key="sweep_csv",
+        icon=":material/download:",
+        help="One row per K; accuracies as fractions (0.9 is 90%), fit times in seconds.",
+    )
 
 
 def charts(table: pd.DataFrame, current_k: int) -> None:
@@ -76,7 +86,7 @@ def charts(table: pd.DataFrame, current_k: int) -> None:
     columns = st.columns(len(panels))
     for i, (column, (fig, explained)) in enumerate(zip(columns, panels, strict=True)):
         with column:
-            st.plotly_chart(fig, key=f"sweep_chart_{i}")
+            ui.show_chart(fig, key=f"sweep_chart_{i}")
             for metric in explained:
                 st.caption(METRIC_EXPLANATIONS[metric])
 
