@@ -4,6 +4,8 @@ One server serves the whole session (fixtures in conftest.py); each test opens i
 each has its own Streamlit session. Waits are for text or for the app to go idle, never blind.
 """
 
+import re
+
 import pytest
 from browser_support import (
     BLANK_CANVAS_HINT,
@@ -74,7 +76,7 @@ def test_drawing_shows_a_prediction_and_clearing_removes_it(app_page, app_url):
     assert exception_count(app_page) == 0
 
 
-@pytest.mark.parametrize("digit", ["1", "0", "7"])
+@pytest.mark.parametrize("digit", ["1", "0", "7", "3", "9"])
 def test_drawn_digits_are_recognised(app_page, app_url, digit):
     open_page(app_page, app_url, "Draw")
     app_page.get_by_text(BLANK_CANVAS_HINT).wait_for()
@@ -82,4 +84,18 @@ def test_drawn_digits_are_recognised(app_page, app_url, digit):
     draw_digit(app_page, digit)
 
     assert predicted_digit(app_page) == digit
+    assert exception_count(app_page) == 0
+
+
+def test_a_drawing_shows_its_steps_and_how_sure_the_answer_is(app_page, app_url):
+    open_page(app_page, app_url, "Draw")
+    app_page.get_by_text(BLANK_CANVAS_HINT).wait_for()
+
+    draw_digit(app_page, "7")
+    assert predicted_digit(app_page) == "7"
+
+    for caption in ("1 · Cropped to the ink", "2 · Scaled to 20 ×", "3 · Centred in 28 × 28"):
+        assert app_page.get_by_text(caption).count() == 1, caption
+    # The default model's verdict on this 7 is clear, with its margin over the nearest other digit.
+    assert app_page.get_by_text(re.compile(r"A clear answer: .* is \d+% farther")).count() == 1
     assert exception_count(app_page) == 0
