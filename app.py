@@ -26,5 +26,8 @@ pages = [
     st.Page("pages/sweep.py", title="K sweep", icon=":material/show_chart:", url_path="sweep"),
     st.Page("pages/centroids.py", title="Centroids", icon=":material/grid_view:", url_path="centroids"),
     st.Page("pages/draw.py", title="Draw", icon=":material/draw:", url_path="draw"),
+    st.Page("pages/evaluate.py", title="Evaluate", icon=":material/fact_check:", url_path="evaluate"),
+    st.Page("pages/map.py", title="Map", icon=":material/scatter_plot:", url_path="map"),
+    st.Page("pages/steps.py", title="Step by step", icon=":material/timeline:", url_path="steps"),
 ]
 st.navigation(pages).run()

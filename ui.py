@@ -13,6 +13,7 @@ from collections.abc import Callable, Hashable
 from dataclasses import asdict, dataclass
 
 import numpy as np
+import plotly.graph_objects as go
 import streamlit as st
 
 from core import datasets
@@ -33,6 +34,12 @@ ALGORITHM_LABELS = {
     "minibatch": "Mini-batch K-means (fast)",
     "lloyd": "Full K-means (Lloyd, slower)",
 }
+#: Presenter mode: its session-state key, the sidebar keys it hides, and how much it enlarges charts.
+PRESENTER_KEY = "presenter"
+TECHNICAL_KEYS = ("algorithm", "seed")
+CHART_HEIGHT = 450
+PRESENTER_SCALE = 1.35
+PRESENTER_FONT_SIZE = 18
 #: The dataset picker's name for the data this session uploaded (it exists only in that session).
 UPLOAD = "upload"
 #: Results computed from an upload (fits, sweeps, means) kept per session; the oldest goes first.
@@ -104,24 +111,55 @@ def sidebar() -> Settings:
             key="k",
             help="How many groups K-means splits the training images into.",
         )
-        st.radio(
-            "Algorithm",
-            list(ALGORITHMS),
-            format_func=ALGORITHM_LABELS.get,
-            key="algorithm",
-            help="Mini-batch K-means looks at small batches of images at a time, like the tutorial; "
-            "full K-means uses every image at every step.",
-        )
-        st.number_input(
-            "Random seed",
-            min_value=0,
-            max_value=2**31 - 1,
-            step=1,
-            key="seed",
-            help="The same seed gives the same clusters every time.",
-        )
+        presenting = presenter_toggle()
+        if presenting:
+            keep_hidden_settings(TECHNICAL_KEYS)
+        else:
+            st.radio(
+                "Algorithm",
+                list(ALGORITHMS),
+                format_func=ALGORITHM_LABELS.get,
+                key="algorithm",
+                help="Mini-batch K-means looks at small batches of images at a time, like the tutorial; "
+                "full K-means uses every image at every step.",
+            )
+            st.number_input(
+                "Random seed",
+                min_value=0,
+                max_value=2**31 - 1,
+                step=1,
+                key="seed",
+                help="The same seed gives the same clusters every time.",
+            )
         upload_ui()
     return current_settings()
+
+
+def presenter_toggle() -> bool:
+    """The "Presenter mode" switch: hides the technical controls and enlarges the figures."""
+    if PRESENTER_KEY not in st.session_state:
+        st.session_state[PRESENTER_KEY] = False
+    return st.toggle(
+        "Presenter mode",
+        key=PRESENTER_KEY,
+        help="For showing the lab to an audience: hides the algorithm and seed, and makes charts bigger.",
+    )
+
+
+def presenter_mode() -> bool:
+    """Whether the sidebar's presenter mode is on."""
+    return bool(st.session_state.get(PRESENTER_KEY, False))
+
+
+def keep_hidden_settings(keys) -> None:
+    """Keep the values of sidebar widgets that are not drawn this run.
+
+    Streamlit forgets a widget's value in a run that does not draw it; writing the value back
+    makes it plain session state, which the widget picks up again when it is drawn.
+    """
+    for key in keys:
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
 
 
 def current_settings() -> Settings:
@@ -273,11 +311,38 @@ def page_header(title: str, description: str, settings: Settings) -> None:
     """The page's title, the current settings (showing "K = ..."), and what the page shows."""
     st.title(title)
     info = dataset_infos().get(settings.dataset)
-    st.caption(
-        f"K = {settings.k} · {settings.algorithm_label} · random seed {settings.seed} · "
-        f"dataset: {info.title if info else settings.dataset}"
-    )
+    technical = "" if presenter_mode() else f"{settings.algorithm_label} · random seed {settings.seed} · "
+    st.caption(f"K = {settings.k} · {technical}dataset: {info.title if info else settings.dataset}")
     st.markdown(description)
+
+
+def show_chart(fig, *, key: str, height: int | None = None, **kwargs):
+    """`st.plotly_chart` with the lab's settings: a PNG download button, no Plotly logo, and in
+    presenter mode a taller chart with bigger text. Every page draws its charts through this.
+
+    Extra keyword arguments (``on_select``, ``selection_mode``) go to `st.plotly_chart`; its
+    return value (the selection, when ``on_select`` is set) is returned.
+    """
+    fig = go.Figure(fig)  # a copy: the caller's figure (maybe cached) is left as it was
+    base = height or fig.layout.height or CHART_HEIGHT
+    if presenter_mode():
+        fig.update_layout(font={"size": PRESENTER_FONT_SIZE}, height=round(base * PRESENTER_SCALE))
+    else:
+        fig.update_layout(height=base)
+    return st.plotly_chart(fig, key=key, config=chart_config(key), **kwargs)
+
+
+def display_size(pixels: int) -> int:
+    """How big to show an image that is normally `pixels` wide: bigger in presenter mode."""
+    return round(pixels * PRESENTER_SCALE) if presenter_mode() else pixels
+
+
+def chart_config(name: str) -> dict:
+    """Plotly's options for every chart: the camera button saves a PNG (made in the browser)."""
+    return {
+        "displaylogo": False,
+        "toImageButtonOptions": {"format": "png", "filename": f"kmeans-lab-{name}", "scale": 2},
+    }
 
 
 def run_page(render: Callable[[], None]) -> None:

@@ -22,12 +22,12 @@ def render() -> None:
     sample_grid(dataset)
     left, right = st.columns(2)
     with left:
-        st.plotly_chart(
+        ui.show_chart(
             figures.class_counts_bar(dataset.train_labels, dataset.test_labels, dataset.class_names),
             key="explore_counts",
         )
     with right:
-        st.plotly_chart(figures.pixel_histogram(dataset.train_images), key="explore_histogram")
+        ui.show_chart(figures.pixel_histogram(dataset.train_images), key="explore_histogram")
         st.caption(
             "Most pixels are pure black background (brightness 0), so the vertical axis is logarithmic: "
             "each step up is ten times more pixels."

@@ -332,3 +332,103 @@ def test_draw_page_scales_drawings_to_an_8x8_dataset(mnist):
     assert_clean(at)
     assert [m.label for m in at.metric] == ["Predicted digit"]
     assert "8 × 8 pixels" in " ".join(texts(at.caption))
+
+
+# --- Evaluate, Map, Step by step and presenter mode ---------------------------------------------
+
+INSIGHT_PAGES = ["pages/evaluate.py", "pages/map.py", "pages/steps.py"]
+
+
+@pytest.mark.parametrize("page", INSIGHT_PAGES)
+def test_insight_page_renders_and_says_what_it_shows(page):
+    at = on_page(app(), page)
+    assert_clean(at)
+    assert at.title and shows_k(at, SMALL_K)
+    assert at.markdown[0].value.count(".") >= 1, "one or two plain sentences first"
+
+
+def test_evaluate_summarises_and_shows_the_images_of_the_chosen_cell(mnist):
+    from core.evaluation import evaluate, top_confusions
+    from core.sweep import fit_model
+
+    model, _ = fit_model(mnist, SMALL_K, random_state=0)
+    result = evaluate(model, mnist.test_images, mnist.test_labels, mnist.class_names)
+    (true, predicted, count), (true2, predicted2, count2) = top_confusions(result.confusion, 2)
+    at = on_page(app(), "pages/evaluate.py")
+    assert_clean(at)
+    (summary,) = texts(at.info)
+    assert summary.startswith(f"With K={SMALL_K}, {result.accuracy:.0%} of the 2,000 test images")
+    assert f"the most common mix-up is {true} read as {predicted}" in summary
+    # The page opens on the most common mix-up; the selectboxes pick another cell.
+    assert (at.selectbox(key="eval_true").value, at.selectbox(key="eval_pred").value) == (true, predicted)
+    at.selectbox(key="eval_true").set_value(true2)
+    at.selectbox(key="eval_pred").set_value(predicted2).run()
+    assert_clean(at)
+    pairs = at.image[0]
+    assert len(pairs.captions) == min(count2, 24)
+    assert all(caption.startswith(f"{true2} · cluster ") for caption in pairs.captions)
+    assert any(
+        f"**{count2:,}** test images of **{true2}** were read as {predicted2}" in text
+        for text in texts(at.markdown)
+    )
+    # The least pure clusters come last, captioned with their two biggest classes.
+    assert all(caption.startswith("Cluster ") and "%" in caption for caption in at.image[-1].captions)
+
+
+def test_evaluate_diagonal_cell_shows_correct_answers():
+    at = on_page(app(), "pages/evaluate.py")
+    at.selectbox(key="eval_true").set_value(1)
+    at.selectbox(key="eval_pred").set_value(1).run()
+    assert_clean(at)
+    assert any("were classified correctly" in text for text in texts(at.markdown))
+    assert all(caption.startswith("1 · cluster ") for caption in at.image[0].captions)
+
+
+def test_map_shows_the_hint_until_something_is_selected_and_colours_by_class():
+    at = on_page(app(), "pages/map.py")
+    assert_clean(at)
+    assert any("lasso" in info for info in texts(at.info))
+    at.radio(key="map_colour").set_value("True class").run()
+    assert_clean(at)
+
+
+def test_map_without_umap_says_what_to_install(monkeypatch):
+    monkeypatch.setitem(sys.modules, "umap", None)  # as if umap-learn were not installed
+    at = on_page(app(), "pages/map.py")
+    at.radio(key="map_method").set_value("umap").run()
+    assert not at.exception and not at.error
+    assert any("pip install umap-learn" in warning for warning in texts(at.warning))
+
+
+def test_steps_slider_changes_the_shown_step():
+    at = on_page(app(), "pages/steps.py")
+    assert_clean(at)
+    assert any(text.startswith("**Step 0 of ") for text in texts(at.markdown))
+    assert len(at.image[0].captions) == SMALL_K
+    at.slider(key="steps_step").set_value(2).run()
+    assert_clean(at)
+    assert any(text.startswith("**Step 2 of ") for text in texts(at.markdown))
+    assert [m.label for m in at.metric] == ["Inertia at this step"]
+
+
+def test_steps_caps_k_so_centres_stay_visible():
+    at = on_page(app(k=100), "pages/steps.py")
+    assert_clean(at)
+    assert len(at.image[0].captions) == 64
+    assert any("with K = 64" in caption for caption in texts(at.caption))
+
+
+def test_presenter_mode_hides_the_technical_controls_and_keeps_their_values():
+    at = app(algorithm="lloyd", seed=3)
+    assert at.sidebar.toggle(key="presenter").label == "Presenter mode"
+    at.toggle(key="presenter").set_value(True).run()
+    assert_clean(at)
+    assert "algorithm" not in [radio.key for radio in at.sidebar.radio]
+    assert "seed" not in [box.key for box in at.sidebar.number_input]
+    assert not any("random seed" in caption for caption in texts(at.caption))
+    assert shows_k(at, SMALL_K)
+    at = on_page(at, "pages/steps.py")  # another page, still presenting
+    assert_clean(at)
+    assert "algorithm" not in [radio.key for radio in at.sidebar.radio]
+    at.toggle(key="presenter").set_value(False).run()
+    assert at.radio(key="algorithm").value == "lloyd" and at.number_input(key="seed").value == 3

@@ -1,0 +1,135 @@
+"""Evaluate: how the model does on test images it never saw, which classes it mixes up, and why."""
+
+import numpy as np
+import streamlit as st
+
+import ui
+from core import evaluation, figures
+from core.metrics import METRIC_EXPLANATIONS
+
+MAX_SHOWN = 24
+LEAST_PURE = 6
+
+
+@st.cache_data(max_entries=8, show_spinner="Classifying the test images…")
+def test_evaluation(_model, _dataset, model_key: tuple) -> evaluation.Evaluation:
+    """The model's answers on the test split (cached per dataset and model parameters)."""
+    return evaluation.evaluate(_model, _dataset.test_images, _dataset.test_labels, _dataset.class_names)
+
+
+def model_key(model, dataset) -> tuple:
+    return (dataset.fingerprint, *sorted(model.get_params().items()))
+
+
+def render() -> None:
+    settings = ui.current_settings()
+    ui.page_header(
+        "Evaluate: which classes get mixed up?",
+        "This page checks the model on test images it never saw while clustering: how often it is "
+        "right for each class, which classes it confuses, and the clusters that mix classes most.",
+        settings,
+    )
+    dataset = ui.require_dataset(settings)
+    model, _ = ui.fitted_model(settings, dataset)
+    result = test_evaluation(model, dataset, model_key(model, dataset))
+    st.info(evaluation.summary(result), icon=":material/lightbulb:")
+    init_cell(result)
+    left, right = st.columns([3, 2], gap="large")
+    with left:
+        ui.show_chart(
+            figures.confusion_heatmap(result.confusion, dataset.class_names),
+            key="eval_confusion",
+            height=520,
+            on_select=_pick_clicked_cell,
+            selection_mode="points",
+        )
+        st.caption(
+            "Each row is the true class, each column what the model said: the diagonal counts the right "
+            "answers, every other cell a mix-up. Click a cell to see its images below."
+        )
+    with right:
+        ui.show_chart(
+            figures.class_accuracy_bar(result.class_accuracy, dataset.class_names),
+            key="eval_accuracy",
+            height=520,
+        )
+        st.caption(METRIC_EXPLANATIONS["test_accuracy"])
+    cell_images(result, model, dataset)
+    least_pure(model, dataset)
+
+
+def init_cell(result: evaluation.Evaluation) -> None:
+    """Start on the most common mix-up; reset a class that this dataset does not have."""
+    n = len(result.class_names)
+    top = evaluation.top_confusions(result.confusion, 1)
+    true, predicted = top[0][:2] if top else (0, 0)
+    for key, default in (("eval_true", true), ("eval_pred", predicted)):
+        if key not in st.session_state or not 0 <= st.session_state[key] < n:
+            st.session_state[key] = default
+
+
+def _pick_clicked_cell() -> None:
+    """A click on the heatmap picks that cell in the two selectboxes (which also work by keyboard)."""
+    points = st.session_state["eval_confusion"].selection.points
+    if points and len(points[0].get("customdata") or []) >= 2:
+        st.session_state["eval_true"], st.session_state["eval_pred"] = map(int, points[0]["customdata"][:2])
+
+
+def cell_images(result: evaluation.Evaluation, model, dataset) -> None:
+    st.subheader("Look at one cell of the table")
+    names = result.class_names
+    true_col, pred_col = st.columns(2)
+    true = true_col.selectbox("True class", range(len(names)), format_func=names.__getitem__, key="eval_true")
+    predicted = pred_col.selectbox(
+        "Predicted as", range(len(names)), format_func=names.__getitem__, key="eval_pred"
+    )
+    rows = evaluation.mistakes(result, true, predicted)
+    if len(rows) == 0:
+        st.info(f"No test image of {names[true]} was predicted as {names[predicted]}.")
+        return
+    verdict = "classified correctly" if true == predicted else f"read as {names[predicted]}"
+    shown = rows[:MAX_SHOWN]
+    more = f" Showing the first {len(shown)}." if len(rows) > len(shown) else ""
+    st.markdown(
+        f"**{len(rows):,}** test images of **{names[true]}** were {verdict}.{more} Each is shown on the "
+        "left, beside the centre of the cluster it was nearest to (right), which gave it its label."
+    )
+    centres = ui.centroid_images(model)
+    scale = figures.display_scale(dataset.image_shape, target=ui.display_size(72))
+    pairs = [_pair(dataset.test_images[i], centres[result.nearest_cluster[i]], scale) for i in shown]
+    st.image(
+        pairs,
+        caption=[f"{names[true]} · cluster {result.nearest_cluster[i]}" for i in shown],
+        output_format="PNG",
+    )
+
+
+def _pair(image: np.ndarray, centre: np.ndarray, scale: int) -> np.ndarray:
+    """The image and a centre side by side, split by a thin grey bar."""
+    bar = np.full((image.shape[0], 1), 128, dtype=np.uint8)
+    return figures.enlarge(np.hstack([image, bar, centre]), scale)
+
+
+def least_pure(model, dataset) -> None:
+    st.subheader("The most mixed clusters")
+    st.markdown(
+        "These clusters hold the most mixed images: their centres look like a blend of classes. "
+        + METRIC_EXPLANATIONS["purity"]
+    )
+    picks = evaluation.least_pure_clusters(model.cluster_purity_, model.cluster_sizes_, LEAST_PURE)
+    centres = ui.centroid_images(model)
+    counts = model.cluster_class_counts_
+    captions = []
+    for c in picks:
+        top = np.argsort(-counts[c], kind="stable")[:2]
+        shares = " / ".join(
+            f"{counts[c, t] / counts[c].sum():.0%} {ui.class_name(dataset, model.classes_[t])}"
+            for t in top
+            if counts[c, t]
+        )
+        captions.append(f"Cluster {c}: {shares}")
+    scale = figures.display_scale(dataset.image_shape, target=ui.display_size(96))
+    st.image([figures.enlarge(centres[c], scale) for c in picks], caption=captions, output_format="PNG")
+
+
+ui.run_page(render)

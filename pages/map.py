@@ -1,0 +1,121 @@
+"""Map: the training images flattened onto a 2D map, coloured by cluster or true class, centres on top."""
+
+import numpy as np
+import streamlit as st
+
+import ui
+from core import figures, projection
+
+BY_CLUSTER = "Cluster"
+BY_CLASS = "True class"
+SAMPLE_SIZES = (1000, 2000, 4000)
+MAX_SHOWN = 40
+
+
+@st.cache_data(max_entries=8, show_spinner="Drawing the map…")
+def map_points(_model, _dataset, model_key: tuple, size: int, method: str):
+    """A repeatable sample of training images and the map positions of it and of the centres."""
+    rows = projection.sample_indices(_dataset.n_train, size, seed=0)
+    features = _model.features(_dataset.train_images[rows])
+    points_2d, centers_2d = projection.project_2d(
+        features, _model.cluster_centers_model_space_, method=method, random_state=0
+    )
+    return rows, points_2d, centers_2d
+
+
+def render() -> None:
+    settings = ui.current_settings()
+    ui.page_header(
+        "Map: where the clusters lie",
+        "Every dot is a training image, placed so that similar images sit close together; the black "
+        "crosses are the cluster centres. Colour the dots by cluster or by what they really are, then "
+        "click a dot or draw round a group (lasso or box, top right of the chart) to see the images.",
+        settings,
+    )
+    dataset = ui.require_dataset(settings)
+    model, _ = ui.fitted_model(settings, dataset)
+    colour_col, method_col, size_col = st.columns(3)
+    colour = colour_col.radio("Colour the dots by", [BY_CLUSTER, BY_CLASS], key="map_colour", horizontal=True)
+    method = method_col.radio(
+        "Map method",
+        projection.METHODS,
+        format_func=projection.METHOD_LABELS.get,
+        key="map_method",
+        horizontal=True,
+        help="PCA lays the images along their two biggest differences. UMAP keeps neighbours together "
+        "but needs the optional package umap-learn.",
+    )
+    if method == "umap" and not projection.umap_available():
+        st.warning(
+            f"UMAP is not installed here: run `{projection.UMAP_INSTALL_HINT}` and restart the app. "
+            "Showing the PCA map instead.",
+            icon=":material/extension:",
+        )
+        method = "pca"
+    size = size_col.selectbox("Images on the map", SAMPLE_SIZES, index=1, key="map_size")
+    key = (dataset.fingerprint, *sorted(model.get_params().items()))
+    rows, points_2d, centers_2d = map_points(model, dataset, key, size, method)
+    event = ui.show_chart(
+        map_figure(model, dataset, rows, points_2d, centers_2d, colour, method),
+        key="map_chart",
+        height=620,
+        on_select="rerun",
+        selection_mode=("points", "box", "lasso"),
+    )
+    selected_images(event, model, dataset, rows)
+
+
+def map_figure(model, dataset, rows, points_2d, centers_2d, colour, method):
+    clusters = model.labels_[rows]
+    labels = dataset.train_labels[rows]
+    reads = [ui.class_name(dataset, label) for label in model.cluster_labels_]
+    point_text = [
+        f"A {dataset.class_names[t]}, in cluster {c} (which reads as {reads[c]})"
+        for t, c in zip(labels, clusters, strict=True)
+    ]
+    center_names = [
+        f"Centre of cluster {c}, which reads as {reads[c]}<br>{size:,} training images"
+        for c, size in enumerate(model.cluster_sizes_)
+    ]
+    if colour == BY_CLUSTER:
+        groups, names, legend = clusters, [f"Cluster {c} ({reads[c]})" for c in range(len(reads))], "Cluster"
+    else:
+        groups, names, legend = labels, list(dataset.class_names), "True class"
+    return figures.projection_map(
+        points_2d,
+        groups,
+        names,
+        centers_2d,
+        center_names,
+        point_text=point_text,
+        title=f"{len(rows):,} training images and {len(reads)} cluster centres, by {legend.lower()}",
+        legend_title=legend,
+        axis_name=method.upper(),
+    )
+
+
+def selected_images(event, model, dataset, rows) -> None:
+    st.subheader("Selected images")
+    picked = figures.selected_rows(event.selection if event else None)
+    if not picked:
+        st.info(
+            "Click a dot, or pick the lasso or box tool at the top right of the map and draw round "
+            "some dots, to see their images here.",
+            icon=":material/touch_app:",
+        )
+        return
+    images = rows[np.asarray(picked)]
+    shown = images[:MAX_SHOWN]
+    more = f" Showing the first {len(shown)}." if len(images) > len(shown) else ""
+    st.markdown(f"**{len(images):,}** images selected.{more} Captions: true class · cluster.")
+    scale = figures.display_scale(dataset.image_shape, target=ui.display_size(64))
+    st.image(
+        [figures.enlarge(dataset.train_images[i], scale) for i in shown],
+        caption=[
+            f"{ui.class_name(dataset, dataset.train_labels[i])} · cluster {model.labels_[i]}" for i in shown
+        ],
+        output_format="PNG",
+    )
+
+
+ui.run_page(render)

@@ -1,0 +1,77 @@
+"""Step by step: watch K-means move its centres, one iteration at a time, on a sample of the dataset."""
+
+import numpy as np
+import streamlit as st
+
+import ui
+from core import figures, projection
+from core.stepwise import KMeansSteps, lloyd_steps
+
+SAMPLE_SIZE = 3000
+MAX_STEP_K = 64
+MAX_ITER = 30
+
+
+@st.cache_data(max_entries=8, show_spinner="Running K-means step by step…")
+def kmeans_steps(_dataset, dataset_key: str, k: int, seed: int) -> tuple[KMeansSteps, np.ndarray]:
+    """K-means on a sample of the training images (pixels scaled to 0-1), every step recorded."""
+    rows = projection.sample_indices(_dataset.n_train, SAMPLE_SIZE, seed=seed)
+    pixels = _dataset.train_images[rows].reshape(len(rows), -1).astype(np.float32) / 255
+    return lloyd_steps(pixels, k, max_iter=MAX_ITER, random_state=seed), rows
+
+
+def render() -> None:
+    settings = ui.current_settings()
+    ui.page_header(
+        "Step by step: how K-means settles",
+        "K-means starts from K centres picked among the images, then repeats two moves: every image "
+        "joins its nearest centre, and every centre moves to the average of its images. Move the slider "
+        "to watch the centres sharpen and the inertia fall.",
+        settings,
+    )
+    dataset = ui.require_dataset(settings)
+    k = min(settings.k, MAX_STEP_K, dataset.n_train)
+    steps, rows = kmeans_steps(dataset, dataset.fingerprint, k, settings.seed)
+    notes = [f"K-means runs here on {len(rows):,} of the training images, so each step is quick"]
+    if k < settings.k:
+        notes.append(f"with K = {k} (at most {MAX_STEP_K} centres, so each stays big enough to see)")
+    st.caption(", ".join(notes) + ".")
+    last = steps.n_steps
+    if st.session_state.get("steps_step", 0) > last:
+        st.session_state["steps_step"] = last
+    step = st.slider(
+        "Step",
+        min_value=0,
+        max_value=max(last, 1),
+        key="steps_step",
+        help="0 shows the starting centres; each step assigns every image and moves every centre once.",
+    )
+    step = min(step, last)
+    status = "settled: the centres stopped moving" if steps.converged else f"stopped after {MAX_ITER} steps"
+    if step == 0:
+        st.markdown(f"**Step 0 of {last}**: the starting centres (k-means++ picks them spread apart).")
+    else:
+        st.markdown(f"**Step {step} of {last}** ({status} at step {last}).")
+    pictures, chart = st.columns([3, 2], gap="large")
+    with pictures:
+        centres = steps.centers[step].reshape(k, *dataset.image_shape)
+        images = np.rint(np.clip(centres, 0, 1) * 255).astype(np.uint8)
+        scale = figures.display_scale(dataset.image_shape, target=ui.display_size(64))
+        st.image(
+            [figures.enlarge(image, scale) for image in images],
+            caption=[f"{size:,} images" for size in steps.sizes[step]],
+            output_format="PNG",
+        )
+        st.caption("Each picture is one centre; its caption counts the images nearest to it at this step.")
+    with chart:
+        ui.show_chart(figures.steps_inertia_chart(steps.inertia, step), key="steps_inertia", height=420)
+        first, now = steps.inertia[0], steps.inertia[step]
+        st.metric(
+            "Inertia at this step",
+            f"{now:,.0f}",
+            delta=f"{(now - first) / first:.1%} since the start",
+            delta_color="inverse",
+        )
+
+
+ui.run_page(render)
