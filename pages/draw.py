@@ -21,6 +21,8 @@ from core.preprocess import deskew_images
 
 CANVAS_SIZE = 280
 BLANK_HINT = "Draw a digit in the black box to classify it."
+#: Display height in pixels of the pictures in the strip of steps.
+STEP_HEIGHT = 90
 
 
 def render() -> None:
@@ -147,19 +149,24 @@ def show_steps(steps: DrawingSteps, model) -> None:
     """A strip of the steps from the canvas to the model's input, for a presenter to walk through."""
     st.subheader("From your drawing to the model's input")
     frame = steps.centred.shape
-    scale = figures.display_scale(frame, target=112)
-    images = [_fit_height(steps.cropped, scale * frame[0]), figures.enlarge(steps.scaled, scale)]
-    captions = [
-        "1 · Cropped to the ink",
-        f"2 · Scaled to {steps.scaled.shape[0]} × {steps.scaled.shape[1]}",
-        f"3 · Centred in {frame[0]} × {frame[1]}",
+    # One scale for the scaled and centred steps, so the 20-pixel box reads as part of the 28 frame.
+    scale = figures.display_scale(frame, target=STEP_HEIGHT)
+    panels = [
+        (_fit_height(steps.cropped, scale * frame[0]), "1 · Cropped to the ink"),
+        (
+            figures.enlarge(steps.scaled, scale),
+            f"2 · Scaled to {steps.scaled.shape[0]} × {steps.scaled.shape[1]}",
+        ),
+        (figures.enlarge(steps.centred, scale), f"3 · Centred in {frame[0]} × {frame[1]}"),
     ]
-    images.append(figures.enlarge(steps.centred, scale))
     if getattr(model, "deskew", False):
         straight = deskew_images(steps.centred[None].astype(np.float32) / 255)[0]
-        images.append(figures.enlarge(np.rint(np.clip(straight, 0, 1) * 255).astype(np.uint8), scale))
-        captions.append("4 · Straightened by the model")
-    st.image(images, caption=captions, output_format="PNG")
+        straight = np.rint(np.clip(straight, 0, 1) * 255).astype(np.uint8)
+        panels.append((figures.enlarge(straight, scale), "4 · Straightened by the model"))
+    for column, (image, caption) in zip(st.columns(len(panels)), panels, strict=True):
+        with column:
+            st.image(image, width=image.shape[1], output_format="PNG")
+            st.caption(caption)  # as wide as the column: a narrow image would wrap its caption
     st.caption(
         "As MNIST's digits were made: the ink's bounding box is cut out, shrunk so its longest side "
         f"fills {max(steps.scaled.shape)} of {max(frame)} pixels (keeping its shape), and placed so "
@@ -168,8 +175,8 @@ def show_steps(steps: DrawingSteps, model) -> None:
 
 
 def _fit_height(image: np.ndarray, height: int) -> np.ndarray:
-    """The image resized to `height` pixels tall, keeping its aspect ratio (at most 3 times as wide)."""
-    width = min(3 * height, max(1, round(image.shape[1] * height / image.shape[0])))
+    """The image resized to `height` pixels tall, keeping its aspect ratio (at most 1.5 times as wide)."""
+    width = min(3 * height // 2, max(1, round(image.shape[1] * height / image.shape[0])))
     return np.asarray(Image.fromarray(image).resize((width, height), Image.Resampling.LANCZOS))
 
 
