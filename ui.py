@@ -9,6 +9,8 @@ from __future__ import annotations
 import functools
 import logging
 import math
+import os
+import sys
 from collections.abc import Callable, Hashable
 from dataclasses import asdict, dataclass
 
@@ -372,6 +374,10 @@ def leave_legacy_multipage_mode() -> None:
     as a page, so the sidebar's widgets get other ids and lose their values on the next run.
     Called first by app.py and by every page: the rerun goes through app.py in the new mode and
     lands on the same page (each page's url path is its file name).
+
+    The mode is a server-wide flag, so with several users at once on a fresh server, another
+    session may have cleared it while this run was already going in the old mode: a page run
+    without app.py beneath it on the call stack is such a run, and reruns too.
     """
     try:
         from streamlit.runtime.pages_manager import PagesManager
@@ -380,6 +386,21 @@ def leave_legacy_multipage_mode() -> None:
     if getattr(PagesManager, "uses_pages_directory", False):
         PagesManager.uses_pages_directory = False
         st.rerun()
+    elif not _run_by_app_frame():
+        st.rerun()
+
+
+_APP_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "app.py")
+
+
+def _run_by_app_frame() -> bool:
+    """Whether app.py is on the call stack, i.e. this run went through the app's frame."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        if os.path.abspath(frame.f_code.co_filename) == _APP_PATH:
+            return True
+        frame = frame.f_back
+    return False
 
 
 # --- cached data and models ------------------------------------------------------------------

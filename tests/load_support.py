@@ -1,0 +1,261 @@
+"""Many users at once: concurrent sessions of the real app in one Chromium, through Playwright's async API.
+
+Shared by the load test (tests/test_load.py) and the load benchmark (bench/bench_load.py). One
+browser, one context (so one Streamlit session) per simulated user; each moves K and draws, and
+one of them uploads a dataset that no other may see. Nothing here asserts: `run_users` returns
+what each user met (errors, timings, the dataset picker's options).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import math
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from browser_support import CHROMIUM, CHROMIUM_ARGS, DIGIT_STROKES, K_LABEL, PREDICTION_LABEL, SLOW_MS
+
+UPLOAD_TITLE = "Your upload"
+#: Where a user's screenshot goes when something fails (None: no screenshots).
+SCREENSHOTS: Path | None = Path(__file__).resolve().parent.parent / "test-artifacts" / "load"
+_K_TEXT = re.compile(r"K = (\d+)")
+_IDLE_JS = """() => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    return app !== null && app.getAttribute('data-test-script-state') === 'notRunning'
+        && document.querySelector('[data-testid="stStatusWidget"]') === null
+        && document.querySelector('[data-testid="stSkeleton"]') === null;
+}"""
+
+
+@dataclass
+class UserReport:
+    """What one simulated user met."""
+
+    name: str
+    rerun_seconds: list[float] = field(default_factory=list)
+    predictions: list[str] = field(default_factory=list)
+    exceptions: int = 0
+    picker_options: list[str] = field(default_factory=list)
+    uploaded: bool = False
+    error: str = ""
+
+
+#: Images in the upload of `run_users`.
+UPLOAD_IMAGES = 100
+
+
+def small_npz(n: int = UPLOAD_IMAGES, seed: int = 0, side: int = 28) -> bytes:
+    """A tiny dataset upload: `n` random `side`x`side` images with labels 0-9 (`seed` varies the content)."""
+    rng = np.random.default_rng(seed)
+    images = rng.integers(0, 256, size=(n, side, side), dtype=np.uint8)
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, images=images, labels=(np.arange(n) % 10).astype(np.uint8))
+    return buffer.getvalue()
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The q-th percentile (0-100) by the nearest-rank method; NaN for no values."""
+    if not values:
+        return math.nan
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(q / 100 * len(ordered)) - 1)]
+
+
+async def wait_idle(page, timeout: float = SLOW_MS) -> None:
+    await page.wait_for_function(_IDLE_JS, timeout=timeout)
+
+
+async def open_draw_page(page, base_url: str) -> None:
+    await page.goto(f"{base_url}/draw", wait_until="domcontentloaded", timeout=SLOW_MS)
+    await page.locator("canvas.upper-canvas").first.wait_for(state="visible", timeout=SLOW_MS)
+    await wait_idle(page)
+
+
+async def shown_k(page) -> int:
+    text = await page.get_by_text(_K_TEXT).first.inner_text()
+    return int(_K_TEXT.search(text).group(1))
+
+
+async def move_k(page, step: int) -> float:
+    """Press an arrow key on the K slider; the seconds until the page shows the new K and is idle."""
+    before = await shown_k(page)
+    slider = page.locator('[data-testid="stSlider"]').get_by_role("slider", name=K_LABEL).first
+    await slider.focus()
+    start = time.perf_counter()
+    await slider.press("ArrowRight" if step > 0 else "ArrowLeft")
+    await page.get_by_text(re.compile(rf"K = {before + step}(?!\d)")).first.wait_for(timeout=SLOW_MS)
+    await wait_idle(page)
+    return time.perf_counter() - start
+
+
+async def draw(page, digit: str = "1") -> tuple[str, float]:
+    """Draw a digit and clear the canvas again; the prediction and the seconds from mouse-up to it."""
+    canvas = page.locator("canvas.upper-canvas").first
+    await canvas.scroll_into_view_if_needed()
+    box = await canvas.bounding_box()
+    for stroke in DIGIT_STROKES[digit]:
+        points = [(box["x"] + x * box["width"], box["y"] + y * box["height"]) for x, y in stroke]
+        await page.mouse.move(*points[0])
+        await page.mouse.down()
+        for point in points[1:]:
+            await page.mouse.move(*point, steps=6)
+    start = time.perf_counter()
+    await page.mouse.up()
+    metric = page.locator('[data-testid="stMetric"]').filter(has_text=PREDICTION_LABEL).first
+    await metric.wait_for(timeout=SLOW_MS)
+    await wait_idle(page)
+    seconds = time.perf_counter() - start
+    value = (await metric.locator('[data-testid="stMetricValue"]').inner_text()).strip()
+    await page.get_by_role("button", name="Clear canvas").first.click()
+    await metric.wait_for(state="detached", timeout=SLOW_MS)
+    await wait_idle(page)
+    return value, seconds
+
+
+async def upload(page, filename: str, content: bytes, n_images: int, timeout: float = SLOW_MS) -> None:
+    """Upload a dataset through the sidebar's "Use your own data" box; wait until it is loaded.
+
+    `n_images` is how many the upload holds: the wait is for its title ("Your upload (120 images").
+    """
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    box = sidebar.locator('[data-testid="stExpander"]').filter(has_text="Use your own data").first
+    if await box.locator("details[open]").count() == 0:  # closed: its content is inert until opened
+        await box.locator("summary").first.click()
+    uploader = box.locator('[data-testid="stFileUploaderDropzoneInput"]').first
+    await uploader.set_input_files(
+        files=[{"name": filename, "mimeType": "application/octet-stream", "buffer": content}]
+    )
+    loaded = sidebar.get_by_text(f"{UPLOAD_TITLE} ({n_images:,} images").first
+    await loaded.wait_for(timeout=timeout)
+    await wait_idle(page, timeout)
+
+
+async def picker_options(page) -> list[str]:
+    """The labels the sidebar's Dataset picker offers (it is opened, read and closed)."""
+    picker = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').filter(has_text="Dataset")
+    await picker.first.click()
+    options = page.get_by_role("option")
+    await options.first.wait_for(timeout=SLOW_MS)
+    labels = [text.strip() for text in await options.all_inner_texts()]
+    await page.keyboard.press("Escape")
+    return labels
+
+
+async def exception_count(page) -> int:
+    return await page.locator('[data-testid="stException"]').count()
+
+
+async def user_session(browser, base_url: str, name: str, *, rounds: int, upload_content: bytes | None):
+    """One user: open Draw, (maybe upload), then `rounds` times move K and draw; report what happened."""
+    report = UserReport(name)
+    context = await browser.new_context(viewport={"width": 1400, "height": 1000})
+    context.set_default_timeout(SLOW_MS)
+    page = await context.new_page()
+    try:
+        await open_draw_page(page, base_url)
+        if upload_content is not None:
+            await upload(page, f"{name}.npz", upload_content, UPLOAD_IMAGES)
+            report.uploaded = True
+        for i in range(rounds):
+            report.rerun_seconds.append(await move_k(page, +1 if i % 2 == 0 else -1))
+            prediction, seconds = await draw(page, "1")
+            report.predictions.append(prediction)
+            report.rerun_seconds.append(seconds)
+        report.picker_options = await picker_options(page)
+        report.exceptions = await exception_count(page)
+    except Exception as exc:  # reported, not raised: the other users carry on
+        report.error = f"{type(exc).__name__}: {exc}".splitlines()[0]
+        report.exceptions = await exception_count(page)
+        if SCREENSHOTS is not None:
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            await page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
+    finally:
+        await context.close()
+    return report
+
+
+async def _run_users(base_url: str, n_users: int, rounds: int, upload_content: bytes) -> list[UserReport]:
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+        )
+        try:
+            return await asyncio.gather(
+                *(
+                    user_session(
+                        browser,
+                        base_url,
+                        f"user{i}",
+                        rounds=rounds,
+                        upload_content=upload_content if i == 0 else None,
+                    )
+                    for i in range(n_users)
+                )
+            )
+        finally:
+            await browser.close()
+
+
+def run_users(base_url: str, n_users: int, rounds: int, upload_content: bytes) -> list[UserReport]:
+    """Run `n_users` concurrent users (user0 uploads `upload_content`); one report per user.
+
+    Runs in its own thread, so it works beside a sync Playwright already running in this one.
+    """
+    result: list = []
+
+    def target():
+        result.append(asyncio.run(_run_users(base_url, n_users, rounds, upload_content)))
+
+    thread = threading.Thread(target=target, name="load-users")
+    thread.start()
+    thread.join()
+    if not result:
+        raise RuntimeError("the load run failed before reporting; see the traceback above")
+    return result[0]
+
+
+async def _repeat_uploads(base_url: str, uploads: list[tuple[bytes, int]], after_each) -> None:
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+        )
+        try:
+            context = await browser.new_context(viewport={"width": 1400, "height": 1000})
+            page = await context.new_page()
+            await page.goto(base_url, wait_until="domcontentloaded", timeout=SLOW_MS)
+            await page.get_by_text(_K_TEXT).first.wait_for(timeout=SLOW_MS)
+            await wait_idle(page)
+            for i, (content, n_images) in enumerate(uploads):
+                await upload(page, f"upload-{i}.npz", content, n_images)
+                after_each(i + 1)
+        finally:
+            await browser.close()
+
+
+def repeat_uploads(base_url: str, uploads: list[tuple[bytes, int]], after_each=lambda n: None) -> None:
+    """Upload each (content, n_images) in turn in one session, on Explore; `after_each(n_done)` after each.
+
+    Consecutive uploads must differ in their number of images (that is how a finished one is told).
+    """
+    errors: list = []
+
+    def target():
+        try:
+            asyncio.run(_repeat_uploads(base_url, uploads, after_each))
+        except Exception as exc:
+            errors.append(exc)
+
+    thread = threading.Thread(target=target, name="load-uploads")
+    thread.start()
+    thread.join()
+    if errors:
+        raise errors[0]

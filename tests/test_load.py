@@ -1,0 +1,45 @@
+"""Several users at once on one server: no errors, and one user's upload never shows for another.
+
+A short version of bench/bench_load.py (8 users, 50 uploads, memory): 3 concurrent sessions in one
+Chromium, each moving K and drawing; the first uploads a tiny dataset first.
+"""
+
+import pytest
+from load_support import UPLOAD_IMAGES, UPLOAD_TITLE, percentile, repeat_uploads, run_users, small_npz
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def reports(chromium, app_url):  # `chromium` only to skip where Debian's Chromium is missing
+    return run_users(app_url, n_users=3, rounds=2, upload_content=small_npz())
+
+
+def test_no_user_meets_an_error(reports):
+    for report in reports:
+        assert not report.error, (report.name, report.error)
+        assert report.exceptions == 0, report.name
+        assert len(report.predictions) == 2 and all(p.isdigit() for p in report.predictions)
+
+
+def test_the_upload_shows_only_for_its_user(reports):
+    uploader, *others = reports
+    assert uploader.uploaded
+    assert any(
+        option.startswith(f"{UPLOAD_TITLE} ({UPLOAD_IMAGES} images") for option in uploader.picker_options
+    )
+    for report in others:
+        assert report.picker_options, report.name
+        assert not any(UPLOAD_TITLE in option for option in report.picker_options), report.name
+
+
+def test_reruns_finish(reports):
+    times = [t for report in reports for t in report.rerun_seconds]
+    assert len(times) == 3 * 4
+    assert percentile(times, 95) < 60
+
+
+def test_uploads_one_after_another(chromium, app_url):
+    done = []
+    repeat_uploads(app_url, [(small_npz(100 + i, seed=i), 100 + i) for i in range(3)], done.append)
+    assert done == [1, 2, 3]
