@@ -240,7 +240,9 @@ def confusion_heatmap(
         marker={"symbol": "square", "size": 28, "color": "#000000", "opacity": 0},
         selected={"marker": {"opacity": 0.35}},
         unselected={"marker": {"opacity": 0}},
-        customdata=np.column_stack([true_index, predicted_index, confusion.ravel()]),
+        # Plain lists: Plotly would send a numpy array as typed binary data, which the browser
+        # does not hand back per point in a selection.
+        customdata=np.column_stack([true_index, predicted_index, confusion.ravel()]).tolist(),
         hovertext=[hover[t][p] for t, p in zip(true_index, predicted_index, strict=True)],
         hovertemplate="%{hovertext}<extra></extra>",
         showlegend=False,
@@ -343,7 +345,7 @@ def projection_map(
             mode="markers",
             marker={"size": 6, "color": colour, "opacity": 0.75},
             name=str(group_names[g]) if g is not None else "Images",
-            customdata=np.flatnonzero(mask),
+            customdata=np.flatnonzero(mask).tolist(),
             hovertext=text[mask],
             hovertemplate="%{hovertext}<extra></extra>",
             showlegend=g is not None,
@@ -354,13 +356,13 @@ def projection_map(
         mode="markers",
         marker={"size": 12, "symbol": "x", "color": "#000000", "line": {"width": 1, "color": "#ffffff"}},
         name="Cluster centres",
-        customdata=-1 - np.arange(len(centers_2d)),
+        customdata=(-1 - np.arange(len(centers_2d))).tolist(),
         hovertext=list(center_names),
         hovertemplate="%{hovertext}<extra></extra>",
     )
     fig.update_layout(
         title=title,
-        legend_title_text=legend_title,
+        legend_title_text=legend_title if with_legend else "",
         dragmode="lasso",
         margin={"t": 60},
         hovermode="closest",
@@ -380,6 +382,15 @@ def selected_rows(selection) -> list[int]:
         if isinstance(value, (int, float)) and value >= 0 and int(value) not in rows:
             rows.append(int(value))
     return rows
+
+
+def clicked_cell(selection) -> tuple[int, int] | None:
+    """The (true, predicted) class indices of the `confusion_heatmap` cell in a Streamlit selection."""
+    for point in (selection or {}).get("points", []):
+        value = point.get("customdata")
+        if isinstance(value, list) and len(value) >= 2:
+            return int(value[0]), int(value[1])
+    return None
 
 
 def steps_inertia_chart(

@@ -70,9 +70,9 @@ def init_cell(result: evaluation.Evaluation) -> None:
 
 def _pick_clicked_cell() -> None:
     """A click on the heatmap picks that cell in the two selectboxes (which also work by keyboard)."""
-    points = st.session_state["eval_confusion"].selection.points
-    if points and len(points[0].get("customdata") or []) >= 2:
-        st.session_state["eval_true"], st.session_state["eval_pred"] = map(int, points[0]["customdata"][:2])
+    cell = figures.clicked_cell(st.session_state["eval_confusion"].selection)
+    if cell is not None:
+        st.session_state["eval_true"], st.session_state["eval_pred"] = cell
 
 
 def cell_images(result: evaluation.Evaluation, model, dataset) -> None:
@@ -122,13 +122,13 @@ def least_pure(model, dataset) -> None:
     captions = []
     for c in picks:
         top = np.argsort(-counts[c], kind="stable")[:2]
-        shares = " / ".join(
+        shares = ", ".join(
             f"{counts[c, t] / counts[c].sum():.0%} {ui.class_name(dataset, model.classes_[t])}"
             for t in top
             if counts[c, t]
         )
-        captions.append(f"Cluster {c}: {shares}")
-    scale = figures.display_scale(dataset.image_shape, target=ui.display_size(96))
+        captions.append(f"Cluster {c} · {shares}")
+    scale = figures.display_scale(dataset.image_shape, target=ui.display_size(120))
     st.image([figures.enlarge(centres[c], scale) for c in picks], caption=captions, output_format="PNG")
 
 

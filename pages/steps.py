@@ -69,7 +69,7 @@ def render() -> None:
         st.metric(
             "Inertia at this step",
             f"{now:,.0f}",
-            delta=f"{(now - first) / first:.1%} since the start",
+            delta=f"{(now - first) / first:.1%} since the start" if step else None,
             delta_color="inverse",
         )
 

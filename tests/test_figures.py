@@ -1,5 +1,7 @@
 """core.figures: what the charts contain, checked without a server."""
 
+import json
+
 import numpy as np
 import pytest
 
@@ -196,6 +198,20 @@ def test_selected_rows_reads_customdata_and_skips_centres():
     }
     assert figures.selected_rows(selection) == [3, 5]
     assert figures.selected_rows(None) == []
+
+
+def test_clicked_cell_reads_the_first_point_with_a_cell():
+    assert figures.clicked_cell({"points": [{"x": "a"}, {"customdata": [2, 0, 7]}]}) == (2, 0)
+    assert figures.clicked_cell({"points": []}) is None
+    assert figures.clicked_cell(None) is None
+
+
+def test_selection_data_is_sent_as_plain_lists():
+    # Plotly sends numpy arrays as typed binary data, which a browser selection does not hand back.
+    cells = json.loads(figures.confusion_heatmap(CONFUSION, NAMES3).to_json())["data"][1]
+    assert cells["customdata"][0] == [0, 0, 3]
+    points = json.loads(map_figure(3, [0, 2, 0, 2]).to_json())["data"][0]
+    assert points["customdata"] == [0, 2]
 
 
 def test_steps_inertia_chart_marks_the_shown_step():
