@@ -33,7 +33,15 @@ CHROMIUM_ARGS = [
 
 #: Page title and url path of every page, in the sidebar's order. Explore is the default page, and
 #: Streamlit serves the default page at the root whatever its url_path ("/explore" is "not found").
-PAGES = {"Explore": "", "K sweep": "sweep", "Centroids": "centroids", "Draw": "draw"}
+PAGES = {
+    "Explore": "",
+    "K sweep": "sweep",
+    "Centroids": "centroids",
+    "Draw": "draw",
+    "Evaluate": "evaluate",
+    "Map": "map",
+    "Step by step": "steps",
+}
 K_LABEL = "Number of clusters (K)"
 PREDICTION_LABEL = "Predicted digit"
 BLANK_CANVAS_HINT = "Draw a digit in the black box to classify it."

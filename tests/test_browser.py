@@ -20,6 +20,7 @@ from browser_support import (
     predicted_digit,
     prediction_metric,
     shown_k,
+    wait_until_idle,
 )
 
 pytestmark = pytest.mark.browser
@@ -98,4 +99,78 @@ def test_a_drawing_shows_its_steps_and_how_sure_the_answer_is(app_page, app_url)
         assert app_page.get_by_text(caption).count() == 1, caption
     # The default model's verdict on this 7 is clear, with its margin over the nearest other digit.
     assert app_page.get_by_text(re.compile(r"A clear answer: .* is \d+% farther")).count() == 1
+    assert exception_count(app_page) == 0
+
+
+# --- Evaluate, Map and Step by step ----------------------------------------------------------------
+
+
+def cell_text(true: str, predicted: str) -> re.Pattern:
+    """What the Evaluate page says under the table for one cell, whether it holds images or not."""
+    return re.compile(
+        rf"test images? of {true} were read as {predicted}"
+        rf"|No test image of {true} was predicted as {predicted}"
+    )
+
+
+def choose(page, label: str, option: str) -> None:
+    """Pick an option of a selectbox by keyboard: type it into the box and press Enter."""
+    box = page.locator('[data-testid="stSelectbox"]').filter(has_text=label).first.get_by_role("combobox")
+    box.click()
+    box.fill(option)
+    box.press("Enter")
+
+
+def test_evaluate_shows_a_cell_picked_on_the_heatmap_or_by_keyboard(app_page, app_url):
+    open_page(app_page, app_url, "Evaluate")
+    app_page.get_by_text(re.compile(r"of the [\d,]+ test images are classified correctly")).wait_for()
+
+    # Each cell carries an invisible marker; cell (true 3, predicted 5) is number 3 * 10 + 5.
+    cell = app_page.locator('[data-testid="stPlotlyChart"]').first.locator(".scatterlayer .point").nth(35)
+    box = cell.bounding_box()
+    app_page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    app_page.get_by_text(cell_text("3", "5")).first.wait_for()
+    wait_until_idle(app_page)
+
+    choose(app_page, "True class", "8")
+    app_page.get_by_text(cell_text("8", "5")).first.wait_for()
+    wait_until_idle(app_page)
+    if app_page.get_by_text("No test image of 8").count() == 0:
+        assert app_page.get_by_text(re.compile(r"^8 · cluster \d+$")).count() > 0
+    assert exception_count(app_page) == 0
+
+
+def test_map_selection_shows_the_selected_images(app_page, app_url):
+    open_page(app_page, app_url, "Map")
+    hint = app_page.get_by_text(re.compile(r"draw round some dots, to see their images here"))
+    hint.wait_for()
+
+    area = app_page.locator('[data-testid="stPlotlyChart"] .nsewdrag').first.bounding_box()
+    x, y = area["x"] + area["width"] / 2, area["y"] + area["height"] / 2
+    dx, dy = area["width"] * 0.15, area["height"] * 0.2
+    app_page.mouse.move(x - dx, y - dy)
+    app_page.mouse.down()
+    for corner in [(x + dx, y - dy), (x + dx, y + dy), (x - dx, y + dy), (x - dx, y - dy + 2)]:
+        app_page.mouse.move(*corner, steps=5)
+    app_page.mouse.up()
+
+    app_page.get_by_text(re.compile(r"[\d,]+ images selected")).first.wait_for()
+    wait_until_idle(app_page)
+    assert hint.count() == 0
+    assert app_page.get_by_text(re.compile(r"^\d · cluster \d+$")).count() > 0
+    assert exception_count(app_page) == 0
+
+
+def test_moving_the_step_slider_changes_the_step_shown(app_page, app_url):
+    open_page(app_page, app_url, "Step by step")
+    app_page.get_by_text(re.compile(r"Step 0 of \d+")).first.wait_for()
+
+    slider = app_page.locator('[data-testid="stSlider"]').get_by_role("slider", name="Step").first
+    slider.focus()
+    slider.press("ArrowRight")
+    slider.press("ArrowRight")
+
+    app_page.get_by_text(re.compile(r"Step 2 of \d+")).first.wait_for()
+    wait_until_idle(app_page)
+    assert app_page.get_by_text(re.compile(r"since the start")).count() == 1
     assert exception_count(app_page) == 0
