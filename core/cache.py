@@ -46,6 +46,10 @@ class ResultCache:
     def __init__(self, folder: str | os.PathLike | None):
         self.folder = Path(folder) if folder is not None else None
 
+    def contains(self, key: str) -> bool:
+        """Whether an entry exists for `key` (it may still turn out unreadable on `load`)."""
+        return self.folder is not None and (self.folder / f"{key}.npz").is_file()
+
     def load(self, key: str) -> tuple[dict[str, np.ndarray], dict] | None:
         if self.folder is None:
             return None

@@ -178,6 +178,8 @@ def test_fit_prepared_gives_the_same_model_as_fit(preprocessed, sample):
     np.testing.assert_array_equal(other.cluster_centers_, preprocessed.cluster_centers_)
     with pytest.raises(ValueError, match="len.y.=10 should equal the number of prepared images, 8000"):
         other.fit_prepared(prepared, sample.train_labels[:10])
+    with pytest.raises(ValueError, match=r"preprocessed with Preprocessing\(deskew=True.*but this model's"):
+        KMeansDigitClassifier(64).fit_prepared(prepared, sample.train_labels)
 
 
 def test_deskew_needs_images():
@@ -210,3 +212,14 @@ def test_plain_model_keeps_one_centroid_array(fitted):
     assert fitted.pca_components_ is None
     restored = model_from_arrays(model_to_arrays(fitted), **fitted.get_params())
     assert restored.cluster_centers_model_space_ is restored.cluster_centers_
+
+
+def test_a_minibatch_fit_leaves_thread_limits_as_it_found_them(sample):
+    from threadpoolctl import threadpool_info
+
+    def counts():
+        return sorted((pool["internal_api"], pool["num_threads"]) for pool in threadpool_info())
+
+    before = counts()
+    KMeansDigitClassifier(10, random_state=0).fit(sample.train_images[:500], sample.train_labels[:500])
+    assert counts() == before

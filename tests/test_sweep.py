@@ -258,7 +258,7 @@ def test_defaults_deskew_handwriting_only(small):
     )
     assert default_preprocessing(small).deskew and not default_preprocessing(clothes).deskew
     assert default_preprocessing(clothes) == OTHER_PREPROCESSING
-    assert default_preprocessing(load_dataset("digits")).pca_components == 50  # 64 pixels: still fewer
+    assert default_preprocessing(load_dataset("digits")) == Preprocessing()  # 8x8: too small to help
 
 
 def test_a_sweep_preprocesses_once_and_not_at_all_when_cached(small, tmp_path, monkeypatch):
@@ -284,3 +284,25 @@ def test_a_cached_model_scores_like_a_fresh_one(small, tmp_path):
     assert again.score(small.test_images, small.test_labels) == row.test_accuracy
     np.testing.assert_array_equal(again.cluster_centers_, model.cluster_centers_)
     assert sweep_module._slot  # the prepared images stay for the next K
+
+
+def _thread_counts():
+    from threadpoolctl import threadpool_info
+
+    return sorted((pool["internal_api"], pool["num_threads"]) for pool in threadpool_info())
+
+
+def test_fitting_two_k_at_once_gives_the_same_rows_and_restores_thread_limits(small):
+    before = _thread_counts()
+    together = sweep_k(small, [6, 12, 18], random_state=4, n_jobs=2)
+    assert _thread_counts() == before
+    one_by_one = sweep_k(small, [6, 12, 18], random_state=4, n_jobs=1)
+    strip = lambda rows: [{**r.__dict__, "fit_seconds": 0} for r in rows]  # noqa: E731
+    assert strip(together) == strip(one_by_one)
+    lloyd = sweep_k(small, [6, 12], algorithm="lloyd", random_state=4, n_jobs=2)
+    assert strip(lloyd) == strip(sweep_k(small, [6, 12], algorithm="lloyd", random_state=4, n_jobs=1))
+
+
+def test_sweep_rejects_a_bad_n_jobs(small):
+    with pytest.raises(ValueError, match="n_jobs=0 should be a positive integer, or None"):
+        sweep_k(small, [5], n_jobs=0)
