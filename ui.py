@@ -328,7 +328,17 @@ def show_chart(fig, *, key: str, height: int | None = None, **kwargs):
     fig = go.Figure(fig)  # a copy: the caller's figure (maybe cached) is left as it was
     base = height or fig.layout.height or CHART_HEIGHT
     if presenter_mode():
-        fig.update_layout(font={"size": PRESENTER_FONT_SIZE}, height=round(base * PRESENTER_SCALE))
+        # Streamlit's chart theme sets each text size itself, so each is enlarged explicitly.
+        size = PRESENTER_FONT_SIZE
+        fig.update_layout(
+            font_size=size,
+            title_font_size=size + 6,
+            legend_font_size=size,
+            hoverlabel_font_size=size,
+            height=round(base * PRESENTER_SCALE),
+        )
+        fig.update_xaxes(title_font_size=size, tickfont_size=size - 2)
+        fig.update_yaxes(title_font_size=size, tickfont_size=size - 2)
     else:
         fig.update_layout(height=base)
     return st.plotly_chart(fig, key=key, config=chart_config(key), **kwargs)

@@ -434,3 +434,26 @@ def test_presenter_mode_hides_the_technical_controls_and_keeps_their_values():
     assert "algorithm" not in [radio.key for radio in at.sidebar.radio]
     at.toggle(key="presenter").set_value(False).run()
     assert at.radio(key="algorithm").value == "lloyd" and at.number_input(key="seed").value == 3
+
+
+def chart_specs(at: AppTest) -> list[tuple[dict, dict]]:
+    """Each Plotly chart on the page as (its Plotly config, its figure's layout)."""
+    import json
+
+    return [(json.loads(c.proto.config), json.loads(c.proto.spec)["layout"]) for c in at.get("plotly_chart")]
+
+
+@pytest.mark.parametrize("page", ["pages/explore.py", "pages/sweep.py", *INSIGHT_PAGES])
+def test_every_chart_downloads_as_png_and_grows_in_presenter_mode(page):
+    at = on_page(app(sweep_ks="10, 12"), page)
+    charts = chart_specs(at)
+    assert charts, "the page draws at least one chart"
+    for config, _ in charts:
+        assert config["displaylogo"] is False
+        assert config["toImageButtonOptions"]["format"] == "png"
+    at.toggle(key="presenter").set_value(True).run()
+    assert_clean(at)
+    enlarged = chart_specs(at)
+    for (_, before), (_, after) in zip(charts, enlarged, strict=True):
+        assert after["height"] > before["height"]
+        assert after["font"]["size"] >= 18
