@@ -33,6 +33,7 @@ from core.model import (
     blas_threads,
     model_from_arrays,
     model_to_arrays,
+    openmp_threads,
 )
 from core.preprocess import Preprocessing
 
@@ -257,7 +258,8 @@ def sweep_k(
         See `fit_model`.
     n_jobs : int or None, default=None
         How many K to fit at once, in threads; None is `sweep_threads(algorithm, len(ks))`, the
-        measured best. The results are the same whatever the number.
+        measured best. The clusters are the same whatever the number (Lloyd's inertia may differ
+        in the last digits: one OpenMP thread per fit adds in another order).
 
     Returns
     -------
@@ -278,14 +280,19 @@ def sweep_k(
 
 
 def sweep_threads(algorithm: str, n_ks: int) -> int:
-    """How many K to fit at once: 2 for minibatch (measured faster), 1 for Lloyd (it uses both cores).
+    """How many K to fit at once: 2 (on 2 or more cores), each fit on one OpenMP thread.
 
-    Measured on Fashion-MNIST's 60,000 images (6 K, preprocessed, machine shared, medians of 7):
-    minibatch one K at a time 1.44 s, two at a time 1.40 s (best runs 1.31 s and 0.93 s); Lloyd
-    gains nothing from a second K at once (its own OpenMP loops already keep both cores busy).
+    Measured on Fashion-MNIST's 60,000 images, preprocessed, 6 K, on the shared 2-core machine:
+
+    - minibatch, medians of 7: one K at a time with 2 OpenMP threads 8.7 s (1.2 to 21 s: its tiny
+      parallel loops stall when another process holds a core), with 1 thread 1.4 s, two K at once
+      1.4 s (best runs 1.2, 1.3 and 0.9 s);
+    - Lloyd, medians of 3: one K at a time 18.8 s (best 8.4 s), two K at once 4.9 s (best 4.8 s);
+    - processes instead of threads (joblib's loky): 0.7 s for minibatch once the workers run, but
+      5 s to start them, so no gain for a sweep run once.
+
+    `algorithm` is accepted for the day the answer differs between them; today it does not.
     """
-    if algorithm != "minibatch":
-        return 1
     return max(1, min(2, os.cpu_count() or 1, n_ks))
 
 
@@ -301,8 +308,13 @@ def _with_progress(results, ks, progress):
     return rows
 
 
+def _fit_on_one_thread(dataset, params, cache, extra_seconds):
+    with openmp_threads(1):  # this worker's K-means loops only; the other worker has the other core
+        return _fit_or_load(dataset, params, cache, extra_seconds)
+
+
 def _sweep_in_threads(dataset, params, cache, jobs, progress):
-    """Fit K values `jobs` at a time in threads (scikit-learn's loops release the GIL).
+    """Fit K values `jobs` at a time in threads (scikit-learn's loops release the GIL), 1 OpenMP thread each.
 
     The images are prepared first, alone, so that step keeps every BLAS thread; during the fits
     BLAS is held at 1 thread (scikit-learn sets that limit around each fit; holding it here keeps
@@ -317,7 +329,7 @@ def _sweep_in_threads(dataset, params, cache, jobs, progress):
         extra[todo[0]] = time.perf_counter() - start  # the first K to fit carries the shared work
     with blas_threads(1), ThreadPoolExecutor(max_workers=jobs) as pool:
         futures = [
-            pool.submit(_fit_or_load, dataset, p, cache, seconds)
+            pool.submit(_fit_on_one_thread, dataset, p, cache, seconds)
             for p, seconds in zip(params, extra, strict=True)
         ]
         results = (future.result()[1] for future in futures)
