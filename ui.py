@@ -6,6 +6,7 @@ Pages stay thin: they call `sidebar_settings()` for what the user chose, `requir
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import math
@@ -192,8 +193,8 @@ def uploaded_dataset() -> datasets.Dataset | None:
 def upload_ui() -> None:
     """The sidebar's "Use your own data" box: an uploader, then what was loaded or what went wrong.
 
-    A good upload becomes the chosen dataset and the uploader empties, so Streamlit drops the
-    file's bytes and only the checked arrays stay in this session.
+    A good upload becomes the chosen dataset and the uploader empties; Streamlit drops the
+    file's bytes, and only the checked arrays stay in this session.
     """
     st.session_state.setdefault("upload_round", 0)
     upload = uploaded_dataset()
@@ -232,7 +233,26 @@ def _read_upload() -> None:
     st.session_state["upload_dataset"] = dataset
     st.session_state.pop("upload_memo", None)
     st.session_state["dataset"] = UPLOAD
-    st.session_state["upload_round"] += 1  # a fresh, empty uploader: the old one's files are released
+    st.session_state["upload_round"] += 1  # a fresh, empty uploader for the next upload
+    _release_uploaded_files(files)
+
+
+def _release_uploaded_files(files) -> None:
+    """Drop the files' bytes from Streamlit's upload store now, not when the session ends.
+
+    Streamlit keeps an uploaded file until the user removes it in the widget or the session
+    closes; the checked arrays are all the app needs. This is what Streamlit's own chat input
+    does with its files; if a future Streamlit moves it, the files simply stay until the session ends.
+    """
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    manager = getattr(ctx, "uploaded_file_mgr", None)
+    if manager is None:
+        return
+    for file in files:
+        with contextlib.suppress(AttributeError, KeyError):
+            manager.remove_file(session_id=ctx.session_id, file_id=file.file_id)
 
 
 def forget_upload() -> None:
