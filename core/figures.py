@@ -5,11 +5,14 @@ Titles and axis labels are written for people who do not program; hovering shows
 
 from __future__ import annotations
 
+import base64
+import io
 import math
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 import plotly.graph_objects as go
+from PIL import Image
 from plotly.colors import qualitative
 
 TRAIN_COLOUR = "#1f77b4"
@@ -193,6 +196,8 @@ def display_scale(image_shape: Sequence[int], target: int = 84) -> int:
 
 #: Colours for groups on the map: D3's ten, then Dark24's 24, repeated when there are more groups.
 GROUP_COLOURS = tuple(qualitative.D3 + qualitative.Dark24)
+#: Opacity (0-255) of the white tiles behind the centre pictures on the map.
+TILE_OPACITY = 225
 #: Most groups the map gives a legend entry each; beyond this, colours repeat without a legend.
 MAX_LEGEND_GROUPS = 20
 
@@ -364,12 +369,66 @@ def projection_map(
         title=title,
         legend_title_text=legend_title if with_legend else "",
         dragmode="lasso",
+        clickmode="event+select",
         margin={"t": 60},
         hovermode="closest",
     )
     fig.update_xaxes(title_text=f"{axis_name} direction 1 (the biggest difference between images)")
     fig.update_yaxes(title_text=f"{axis_name} direction 2 (the next biggest)")
     return fig
+
+
+def add_thumbnails(fig: go.Figure, images, positions, *, size: float = 0.09) -> go.Figure:
+    """Draw each image at its position on a scatter map, as dark ink on a white tile.
+
+    Parameters
+    ----------
+    fig : go.Figure
+        A figure with data axes ``x`` and ``y`` (e.g. from `projection_map`); changed in place.
+    images : ndarray of shape (n_images, height, width), uint8
+        255 is full ink (drawn black), 0 is background (drawn white).
+    positions : array-like of shape (n_images, 2)
+        Where each image's centre goes, in data units.
+    size : float, default=0.09
+        Each image's width as a share of the data's extent.
+
+    Returns the figure, for chaining. The pictures are embedded PNGs, so a downloaded PNG keeps them.
+    """
+    images, positions = np.asarray(images), np.asarray(positions, dtype=np.float64)
+    if images.dtype != np.uint8 or images.ndim != 3:
+        raise ValueError(
+            f"images should be uint8 of shape (n, height, width), got {images.dtype} {images.shape}."
+        )
+    if len(images) != len(positions):
+        raise ValueError(f"{len(images)} images need as many positions, got {len(positions)}.")
+    xs = np.concatenate([np.asarray(trace.x, dtype=np.float64) for trace in fig.data if trace.x is not None])
+    ys = np.concatenate([np.asarray(trace.y, dtype=np.float64) for trace in fig.data if trace.y is not None])
+    width, height = size * np.ptp(xs), size * np.ptp(ys)
+    for image, (x, y) in zip(images, positions, strict=True):
+        fig.add_layout_image(
+            source=_ink_png(image),
+            x=x,
+            y=y,
+            xref="x",
+            yref="y",
+            sizex=width,
+            sizey=height,
+            xanchor="center",
+            yanchor="middle",
+            sizing="stretch",
+            layer="above",
+        )
+    return fig
+
+
+def _ink_png(image: np.ndarray) -> str:
+    """A PNG data URI of the image as black ink on a nearly opaque white tile, readable over dots."""
+    rgba = np.empty((*image.shape, 4), dtype=np.uint8)
+    rgba[..., :3] = (255 - image)[..., None]
+    rgba[..., 3] = TILE_OPACITY
+    buffer = io.BytesIO()
+    Image.fromarray(rgba).save(buffer, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
 def selected_rows(selection) -> list[int]:

@@ -29,7 +29,7 @@ def render() -> None:
         "Map: where the clusters lie",
         "Every dot is a training image, placed so that similar images sit close together; the black "
         "crosses are the cluster centres. Colour the dots by cluster or by what they really are, then "
-        "click a dot or draw round a group (lasso or box, top right of the chart) to see the images.",
+        "draw round a group of dots with the mouse to see their images.",
         settings,
     )
     dataset = ui.require_dataset(settings)
@@ -53,10 +53,18 @@ def render() -> None:
         )
         method = "pca"
     size = size_col.selectbox("Images on the map", SAMPLE_SIZES, index=1, key="map_size")
+    pictures = st.checkbox(
+        "Draw each centre as its picture",
+        key="map_pictures",
+        help="Shows what each cluster looks like, right where it sits. With many clusters they overlap.",
+    )
     key = (dataset.fingerprint, *sorted(model.get_params().items()))
     rows, points_2d, centers_2d = map_points(model, dataset, key, size, method)
+    fig = map_figure(model, dataset, rows, points_2d, centers_2d, colour, method)
+    if pictures:
+        figures.add_thumbnails(fig, ui.centroid_images(model), centers_2d)
     event = ui.show_chart(
-        map_figure(model, dataset, rows, points_2d, centers_2d, colour, method),
+        fig,
         key="map_chart",
         height=620,
         on_select="rerun",
@@ -99,15 +107,17 @@ def selected_images(event, model, dataset, rows) -> None:
     picked = figures.selected_rows(event.selection if event else None)
     if not picked:
         st.info(
-            "Click a dot, or pick the lasso or box tool at the top right of the map and draw round "
-            "some dots, to see their images here.",
+            "Draw round some dots on the map (hold the mouse button down) to see their images here. "
+            "To look at a single dot, pick the pan tool (the crossed arrows, top right of the map) "
+            "and click the dot; the box tool there selects a rectangle.",
             icon=":material/touch_app:",
         )
         return
     images = rows[np.asarray(picked)]
     shown = images[:MAX_SHOWN]
     more = f" Showing the first {len(shown)}." if len(images) > len(shown) else ""
-    st.markdown(f"**{len(images):,}** images selected.{more} Captions: true class · cluster.")
+    noun = "image" if len(images) == 1 else "images"
+    st.markdown(f"**{len(images):,}** {noun} selected.{more} Captions: true class · cluster.")
     scale = figures.display_scale(dataset.image_shape, target=ui.display_size(64))
     st.image(
         [figures.enlarge(dataset.train_images[i], scale) for i in shown],

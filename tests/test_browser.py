@@ -142,7 +142,7 @@ def test_evaluate_shows_a_cell_picked_on_the_heatmap_or_by_keyboard(app_page, ap
 
 def test_map_selection_shows_the_selected_images(app_page, app_url):
     open_page(app_page, app_url, "Map")
-    hint = app_page.get_by_text(re.compile(r"draw round some dots, to see their images here"))
+    hint = app_page.get_by_text(re.compile(r"Draw round some dots on the map"))
     hint.wait_for()
 
     area = app_page.locator('[data-testid="stPlotlyChart"] .nsewdrag').first.bounding_box()
@@ -158,6 +158,16 @@ def test_map_selection_shows_the_selected_images(app_page, app_url):
     wait_until_idle(app_page)
     assert hint.count() == 0
     assert app_page.get_by_text(re.compile(r"^\d · cluster \d+$")).count() > 0
+
+    # With the pan tool, a click on one dot shows that one image.
+    chart = app_page.locator('[data-testid="stPlotlyChart"]').first
+    chart.hover()
+    chart.locator('.modebar-btn[data-title="Pan"]').click()
+    dot = chart.locator(".scatterlayer .point").nth(5).bounding_box()
+    app_page.mouse.click(dot["x"] + dot["width"] / 2, dot["y"] + dot["height"] / 2)
+    app_page.get_by_text(re.compile(r"^1 image selected")).first.wait_for()
+    wait_until_idle(app_page)
+    assert app_page.get_by_text(re.compile(r"^\d · cluster \d+$")).count() == 1
     assert exception_count(app_page) == 0
 
 

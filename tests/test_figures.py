@@ -166,7 +166,7 @@ def test_projection_map_has_a_trace_per_group_and_centres_last():
     assert list(first.customdata) == [0, 2] and list(second.customdata) == [1, 3]
     assert list(second.hovertext) == ["point 1", "point 3"]
     assert list(centres.customdata) == [-1, -2] and centres.marker.symbol == "x"
-    assert fig.layout.dragmode == "lasso"
+    assert fig.layout.dragmode == "lasso" and fig.layout.clickmode == "event+select"
     assert "direction 1" in fig.layout.xaxis.title.text
 
 
@@ -190,6 +190,39 @@ def test_projection_map_rejects_mismatched_lengths():
             title="",
             legend_title="",
         )
+
+
+def test_add_thumbnails_places_each_image_at_its_centre_as_ink_on_a_tile():
+    import base64
+    import io
+
+    from PIL import Image
+
+    fig = map_figure(3, [0, 2, 0, 2])  # points and centres span x 0..6 and y 0..7
+    images = np.zeros((2, 4, 4), dtype=np.uint8)
+    images[0, 1:3, 1:3] = 255
+    figures.add_thumbnails(fig, images, [[1.0, 2.0], [3.0, 4.0]], size=0.5)
+    first, second = fig.layout.images
+    assert (first.x, first.y, second.x, second.y) == (1.0, 2.0, 3.0, 4.0)
+    assert first.sizex == pytest.approx(3.0) and first.sizey == pytest.approx(3.5)
+    assert (first.xref, first.yref, first.xanchor, first.yanchor) == ("x", "y", "center", "middle")
+    png = Image.open(io.BytesIO(base64.b64decode(first.source.split(",", 1)[1])))
+    pixels = np.asarray(png)
+    assert png.mode == "RGBA" and pixels.shape == (4, 4, 4)
+    assert (pixels[..., 3] == figures.TILE_OPACITY).all()
+    assert (pixels[1:3, 1:3, :3] == 0).all() and (pixels[0, 0, :3] == 255).all()  # black ink on white
+
+
+@pytest.mark.parametrize(
+    ("images", "positions", "message"),
+    [
+        (np.zeros((2, 4, 4)), np.zeros((2, 2)), "images should be uint8"),
+        (np.zeros((2, 4, 4), np.uint8), np.zeros((1, 2)), "2 images need as many positions, got 1"),
+    ],
+)
+def test_add_thumbnails_rejects_bad_input(images, positions, message):
+    with pytest.raises(ValueError, match=message):
+        figures.add_thumbnails(map_figure(3, [0, 2, 0, 2]), images, positions)
 
 
 def test_selected_rows_reads_customdata_and_skips_centres():

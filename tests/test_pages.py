@@ -389,9 +389,19 @@ def test_evaluate_diagonal_cell_shows_correct_answers():
 def test_map_shows_the_hint_until_something_is_selected_and_colours_by_class():
     at = on_page(app(), "pages/map.py")
     assert_clean(at)
-    assert any("lasso" in info for info in texts(at.info))
+    assert any("Draw round some dots" in info for info in texts(at.info))
     at.radio(key="map_colour").set_value("True class").run()
     assert_clean(at)
+
+
+def test_map_can_draw_the_centres_as_pictures():
+    at = on_page(app(), "pages/map.py")
+    at.checkbox(key="map_pictures").check().run()
+    assert_clean(at)
+    import json
+
+    (chart,) = at.get("plotly_chart")
+    assert len(json.loads(chart.proto.spec)["layout"]["images"]) == SMALL_K
 
 
 def test_map_without_umap_says_what_to_install(monkeypatch):
