@@ -9,7 +9,7 @@ from core.stepwise import KMeansSteps, lloyd_steps
 
 SAMPLE_SIZE = 3000
 MAX_STEP_K = 64
-MAX_ITER = 30
+MAX_ITER = 60
 
 
 @st.cache_data(max_entries=8, show_spinner="Running K-means step by step…")
@@ -17,7 +17,8 @@ def kmeans_steps(_dataset, dataset_key: str, k: int, seed: int) -> tuple[KMeansS
     """K-means on a sample of the training images (pixels scaled to 0-1), every step recorded."""
     rows = projection.sample_indices(_dataset.n_train, SAMPLE_SIZE, seed=seed)
     pixels = _dataset.train_images[rows].reshape(len(rows), -1).astype(np.float32) / 255
-    return lloyd_steps(pixels, k, max_iter=MAX_ITER, random_state=seed), rows
+    # tol=0: run until no image changes centre, so the last step is where K-means really stops.
+    return lloyd_steps(pixels, k, max_iter=MAX_ITER, tol=0.0, random_state=seed), rows
 
 
 def render() -> None:
@@ -47,16 +48,19 @@ def render() -> None:
         help="0 shows the starting centres; each step assigns every image and moves every centre once.",
     )
     step = min(step, last)
-    status = "settled: the centres stopped moving" if steps.converged else f"stopped after {MAX_ITER} steps"
-    if step == 0:
-        st.markdown(f"**Step 0 of {last}**: the starting centres (k-means++ picks them spread apart).")
+    if steps.converged:
+        status = f"K-means stops at step {last}, when no image changes centre any more"
     else:
-        st.markdown(f"**Step {step} of {last}** ({status} at step {last}).")
+        status = f"this run is cut off at step {MAX_ITER}; the centres barely move by then"
+    if step == 0:
+        st.markdown(f"**Step 0 of {last}**: the starting centres (k-means++ picks images spread apart).")
+    else:
+        st.markdown(f"**Step {step} of {last}** ({status}).")
     pictures, chart = st.columns([3, 2], gap="large")
     with pictures:
         centres = steps.centers[step].reshape(k, *dataset.image_shape)
         images = np.rint(np.clip(centres, 0, 1) * 255).astype(np.uint8)
-        scale = figures.display_scale(dataset.image_shape, target=ui.display_size(64))
+        scale = figures.display_scale(dataset.image_shape, target=ui.display_size(84))
         st.image(
             [figures.enlarge(image, scale) for image in images],
             caption=[f"{size:,} images" for size in steps.sizes[step]],
