@@ -1,5 +1,7 @@
 """Step by step: watch K-means move its centres, one iteration at a time, on a sample of the dataset."""
 
+import time
+
 import numpy as np
 import streamlit as st
 
@@ -10,6 +12,9 @@ from core.stepwise import KMeansSteps, lloyd_steps
 SAMPLE_SIZE = 3000
 MAX_STEP_K = 64
 MAX_ITER = 60
+#: The animation lasts about this long, with at most this long on each step.
+PLAY_SECONDS = 8.0
+MAX_FRAME_SECONDS = 0.4
 
 
 @st.cache_data(max_entries=8, show_spinner="Running K-means step by step…")
@@ -26,8 +31,8 @@ def render() -> None:
     ui.page_header(
         "Step by step: how K-means settles",
         "K-means starts from K centres picked among the images, then repeats two moves: every image "
-        "joins its nearest centre, and every centre moves to the average of its images. Move the slider "
-        "to watch the centres sharpen and the inertia fall.",
+        "joins its nearest centre, and every centre moves to the average of its images. Move the slider, "
+        "or press Play, to watch the centres sharpen and the inertia fall.",
         settings,
     )
     dataset = ui.require_dataset(settings)
@@ -40,14 +45,39 @@ def render() -> None:
     last = steps.n_steps
     if st.session_state.get("steps_step", 0) > last:
         st.session_state["steps_step"] = last
-    step = st.slider(
+    slider_col, play_col = st.columns([5, 1], vertical_alignment="bottom")
+    step = slider_col.slider(
         "Step",
         min_value=0,
         max_value=max(last, 1),
         key="steps_step",
         help="0 shows the starting centres; each step assigns every image and moves every centre once.",
     )
-    step = min(step, last)
+    play_col.button(
+        "Play all steps", key="steps_play", icon=":material/play_arrow:", on_click=_play, args=(last,)
+    )
+    frame = st.empty()
+    if st.session_state.pop("steps_playing", False):
+        # An animation: redraw every step in place; the slider already points at the last one.
+        pause = min(MAX_FRAME_SECONDS, PLAY_SECONDS / max(last, 1))
+        for t in range(last + 1):
+            with frame.container():
+                show_step(steps, t, k, dataset, chart_key=f"steps_inertia_{t}")
+            if t < last:
+                time.sleep(pause)
+    else:
+        with frame.container():
+            show_step(steps, min(step, last), k, dataset, chart_key="steps_inertia")
+
+
+def _play(last: int) -> None:
+    st.session_state["steps_step"] = last
+    st.session_state["steps_playing"] = True
+
+
+def show_step(steps: KMeansSteps, step: int, k: int, dataset, *, chart_key: str) -> None:
+    """The centres at one step as pictures, and the inertia chart with that step marked."""
+    last = steps.n_steps
     if steps.converged:
         status = f"K-means stops at step {last}, when no image changes centre any more"
     else:
@@ -68,7 +98,7 @@ def render() -> None:
         )
         st.caption("Each picture is one centre; its caption counts the images nearest to it at this step.")
     with chart:
-        ui.show_chart(figures.steps_inertia_chart(steps.inertia, step), key="steps_inertia", height=420)
+        ui.show_chart(figures.steps_inertia_chart(steps.inertia, step), key=chart_key, height=420)
         first, now = steps.inertia[0], steps.inertia[step]
         st.metric(
             "Inertia at this step",

@@ -183,4 +183,13 @@ def test_moving_the_step_slider_changes_the_step_shown(app_page, app_url):
     app_page.get_by_text(re.compile(r"Step 2 of \d+")).first.wait_for()
     wait_until_idle(app_page)
     assert app_page.get_by_text(re.compile(r"since the start")).count() == 1
+
+    # Play runs through every step in place and ends on the last one.
+    last = int(
+        re.search(r"Step 2 of (\d+)", app_page.get_by_text(re.compile(r"Step 2 of")).first.inner_text())[1]
+    )
+    app_page.get_by_role("button", name=re.compile("Play all steps")).click()
+    app_page.get_by_text(re.compile(rf"Step {last} of {last}")).first.wait_for()
+    wait_until_idle(app_page)
+    assert slider.input_value() == str(last)
     assert exception_count(app_page) == 0
