@@ -254,6 +254,7 @@ def sweep_k(
     cache : ResultCache, optional
         Where fitted models persist; None fits everything afresh.
     progress : callable(fraction, message), optional
+        Always called from the calling thread, even when fits run in worker threads.
     preprocessing : "auto", "none" or Preprocessing, default="auto"
         See `fit_model`.
     n_jobs : int or None, default=None
