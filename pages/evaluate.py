@@ -127,9 +127,13 @@ def least_pure(model, dataset) -> None:
             for t in top
             if counts[c, t]
         )
-        captions.append(f"Cluster {c} · {shares}")
+        captions.append(shares)
     scale = figures.display_scale(dataset.image_shape, target=ui.display_size(120))
-    st.image([figures.enlarge(centres[c], scale) for c in picks], caption=captions, output_format="PNG")
+    # One column each, so every picture is the same width whatever its caption's length.
+    for column, c, shares in zip(st.columns(LEAST_PURE), picks, captions, strict=False):
+        column.image(figures.enlarge(centres[c], scale), output_format="PNG", width="stretch")
+        column.caption(f"**Cluster {c}**", text_alignment="center")
+        column.caption(shares, text_alignment="center")
 
 
 ui.run_page(render)

@@ -350,6 +350,8 @@ def test_insight_page_renders_and_says_what_it_shows(page):
 
 
 def test_evaluate_summarises_and_shows_the_images_of_the_chosen_cell(mnist):
+    import re
+
     from core.evaluation import evaluate, top_confusions
     from core.sweep import fit_model
 
@@ -374,7 +376,9 @@ def test_evaluate_summarises_and_shows_the_images_of_the_chosen_cell(mnist):
         for text in texts(at.markdown)
     )
     # The least pure clusters come last, captioned with their two biggest classes.
-    assert all(caption.startswith("Cluster ") and "%" in caption for caption in at.image[-1].captions)
+    names, shares = texts(at.caption)[-12::2], texts(at.caption)[-11::2]
+    assert all(re.fullmatch(r"\*\*Cluster \d+\*\*", name) for name in names)
+    assert all(re.fullmatch(r"\d+% \d(, \d+% \d)?", share) for share in shares)
 
 
 def test_evaluate_diagonal_cell_shows_correct_answers():
