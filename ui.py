@@ -13,7 +13,7 @@ import math
 import os
 import sys
 from collections.abc import Callable, Hashable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 import plotly.graph_objects as go
@@ -25,21 +25,42 @@ from core.drawing import ink_box_fraction
 from core.errors import KMeansLabError
 from core.model import ALGORITHMS, KMeansDigitClassifier
 from core.model_io import MAX_MODEL_MB, ImportedModel, export_model, import_model
-from core.sweep import SweepRow, fit_model, sweep_k
+from core.preprocess import Preprocessing
+from core.sweep import SweepRow, default_preprocessing, fit_model, sweep_k
 from core.uploads import MAX_UPLOAD_MB, dataset_from_upload
 
 LOGGER = logging.getLogger(__name__)
 
 #: Session-state keys of the sidebar and their defaults.
-DEFAULTS = {"dataset": datasets.DEFAULT_DATASET, "k": 36, "algorithm": "minibatch", "seed": 0}
+DEFAULTS = {
+    "dataset": datasets.DEFAULT_DATASET,
+    "k": 36,
+    "algorithm": "minibatch",
+    "seed": 0,
+    "preprocessing": "auto",
+}
 MAX_K = 512
 ALGORITHM_LABELS = {
     "minibatch": "Mini-batch K-means (fast)",
     "lloyd": "Full K-means (Lloyd, slower)",
 }
+#: The sidebar's preprocessing choices: "auto" is `default_preprocessing(dataset)`, as on the CLI.
+PREPROCESSING_LABELS = {
+    "auto": "Recommended for this dataset",
+    "none": "None — the tutorial's recipe",
+    "custom": "Custom",
+}
+#: The Custom choice's four controls: session-state key -> `Preprocessing` field.
+CUSTOM_PREPROCESSING_KEYS = {
+    "prep_deskew": "deskew",
+    "prep_blur": "blur",
+    "prep_normalize": "normalize",
+    "prep_pca": "pca_components",
+}
+MAX_BLUR = 2.0
 #: Presenter mode: its session-state key, the sidebar keys it hides, and how much it enlarges charts.
 PRESENTER_KEY = "presenter"
-TECHNICAL_KEYS = ("algorithm", "seed")
+TECHNICAL_KEYS = ("algorithm", "seed", "preprocessing", *CUSTOM_PREPROCESSING_KEYS)
 CHART_HEIGHT = 450
 PRESENTER_SCALE = 1.35
 PRESENTER_FONT_SIZE = 18
@@ -51,16 +72,26 @@ UPLOAD_MEMO_ENTRIES = 8
 
 @dataclass(frozen=True)
 class Settings:
-    """What the sidebar holds: the dataset's name, K, the algorithm and the random seed."""
+    """What the sidebar holds: the dataset's name, K, the algorithm, the random seed and the preprocessing.
+
+    ``preprocessing`` is the sidebar's choice resolved for the dataset ("Recommended" becomes the
+    dataset's default), or None while the dataset is not available to resolve it against.
+    """
 
     dataset: str
     k: int
     algorithm: str
     seed: int
+    preprocessing: Preprocessing | None = None
 
     @property
     def algorithm_label(self) -> str:
         return ALGORITHM_LABELS[self.algorithm]
+
+    @property
+    def preprocessing_label(self) -> str:
+        """E.g. "deskew, blur 0.7, L2-normalise, PCA 50", or "none"."""
+        return self.preprocessing.describe() if self.preprocessing else "recommended for the dataset"
 
 
 # --- the sidebar -----------------------------------------------------------------------------
@@ -134,8 +165,90 @@ def sidebar() -> Settings:
                 key="seed",
                 help="The same seed gives the same clusters every time.",
             )
+            preprocessing_ui(infos[name])
         upload_ui()
     return current_settings()
+
+
+def preprocessing_ui(info: datasets.DatasetInfo) -> None:
+    """The "Preprocessing" choice; Custom reveals one control per step, starting from the recommendation."""
+    recommended = recommended_preprocessing(info)
+    labels = dict(PREPROCESSING_LABELS)
+    if recommended is not None:
+        labels["auto"] += f" ({recommended.describe()})"
+    st.radio(
+        "Preprocessing",
+        list(labels),
+        format_func=labels.get,
+        key="preprocessing",
+        help="What is done to every image before clustering. The recommendation was measured to give "
+        "the best clusters for this kind of image; the tutorial clusters the raw pixels.",
+    )
+    init_custom_preprocessing(recommended or Preprocessing())
+    if st.session_state["preprocessing"] != "custom":
+        keep_hidden_settings(CUSTOM_PREPROCESSING_KEYS)
+        return
+    n_pixels = math.prod(load_dataset(info.name).image_shape) if recommended is not None else 28 * 28
+    # Always set: a smaller dataset may allow fewer components than the last one did.
+    st.session_state["prep_pca"] = min(int(st.session_state["prep_pca"]), n_pixels)
+    with st.container(border=True):
+        st.checkbox(
+            "Straighten slanted images (deskew)",
+            key="prep_deskew",
+            help="Turns each image so its strokes stand upright: helps handwriting, not clothes.",
+        )
+        st.slider(
+            "Blur (pixels)",
+            min_value=0.0,
+            max_value=MAX_BLUR,
+            step=0.1,
+            key="prep_blur",
+            help="Softens each image a little, so strokes a pixel apart still overlap. 0 turns it off.",
+        )
+        st.checkbox(
+            "Normalise ink",
+            key="prep_normalize",
+            help="Scales each image to the same total brightness, so a thick and a thin 7 look alike "
+            "(L2 normalisation).",
+        )
+        st.number_input(
+            "PCA components (0 = off)",
+            min_value=0,
+            max_value=n_pixels,
+            step=10,
+            key="prep_pca",
+            help="Keeps only the main patterns of the images (principal components): K-means runs much "
+            "faster and often groups better. 0 keeps every pixel.",
+        )
+
+
+def recommended_preprocessing(info: datasets.DatasetInfo) -> Preprocessing | None:
+    """The dataset's measured best preprocessing, or None if the dataset is not available here."""
+    if not info.available:
+        return None
+    try:
+        return default_preprocessing(load_dataset(info.name))
+    except (KMeansLabError, ValueError):
+        return None  # the page reports the problem
+
+
+def init_custom_preprocessing(start: Preprocessing) -> None:
+    """Give the Custom controls their starting values (the recommendation), only when missing."""
+    for key, field in CUSTOM_PREPROCESSING_KEYS.items():
+        if key not in st.session_state:
+            value = getattr(start, field)
+            st.session_state[key] = (value or 0) if field == "pca_components" else value
+
+
+def custom_preprocessing() -> Preprocessing:
+    """The Custom controls' values as a `Preprocessing`."""
+    state = st.session_state
+    return Preprocessing(
+        deskew=bool(state["prep_deskew"]),
+        blur=round(float(state["prep_blur"]), 2),  # a slider step can leave 0.7000000000000001
+        normalize=bool(state["prep_normalize"]),
+        pca_components=int(state["prep_pca"]) or None,
+    )
 
 
 def presenter_toggle() -> bool:
@@ -145,7 +258,8 @@ def presenter_toggle() -> bool:
     return st.toggle(
         "Presenter mode",
         key=PRESENTER_KEY,
-        help="For showing the lab to an audience: hides the algorithm and seed, and makes charts bigger.",
+        help="For showing the lab to an audience: hides the algorithm, seed and preprocessing, and makes "
+        "charts bigger.",
     )
 
 
@@ -166,10 +280,24 @@ def keep_hidden_settings(keys) -> None:
 
 
 def current_settings() -> Settings:
-    """The settings the sidebar holds now."""
+    """The settings the sidebar holds now, with the preprocessing resolved for the dataset."""
     init_settings()
     state = st.session_state
-    return Settings(state["dataset"], int(state["k"]), state["algorithm"], int(state["seed"]))
+    settings = Settings(state["dataset"], int(state["k"]), state["algorithm"], int(state["seed"]))
+    return replace(settings, preprocessing=chosen_preprocessing(settings.dataset))
+
+
+def chosen_preprocessing(dataset_name: str) -> Preprocessing | None:
+    """The sidebar's preprocessing as a `Preprocessing`; None for "recommended" on an unavailable dataset."""
+    choice = st.session_state.get("preprocessing", "auto")
+    if choice == "none":
+        return Preprocessing()
+    info = dataset_infos().get(dataset_name)
+    recommended = recommended_preprocessing(info) if info else None
+    if choice == "custom":
+        init_custom_preprocessing(recommended or Preprocessing())
+        return custom_preprocessing()
+    return recommended
 
 
 def _max_k(info: datasets.DatasetInfo) -> int:
@@ -316,7 +444,8 @@ def model_download(model: KMeansDigitClassifier, dataset: datasets.Dataset, sett
         data=functools.partial(
             export_model, model, dataset_name=dataset.name, class_names=dataset.class_names
         ),
-        file_name=f"kmeans-{dataset.name}-k{settings.k}-{settings.algorithm}-seed{settings.seed}.npz",
+        file_name=f"kmeans-{dataset.name}-k{settings.k}-{settings.algorithm}-seed{settings.seed}"
+        f"-{preprocessing_slug(settings.preprocessing)}.npz",
         mime="application/octet-stream",
         on_click="ignore",
         key="model_download",
@@ -326,6 +455,12 @@ def model_download(model: KMeansDigitClassifier, dataset: datasets.Dataset, sett
     )
 
 
+def preprocessing_slug(preprocessing: Preprocessing | None) -> str:
+    """The preprocessing for a file name, e.g. "deskew-blur0.7-l2-normalise-pca50" or "none"."""
+    text = preprocessing.describe() if preprocessing else "auto"
+    return text.lower().replace(", ", "-").replace(" ", "")
+
+
 # --- page frame and errors -------------------------------------------------------------------
 
 
@@ -333,7 +468,12 @@ def page_header(title: str, description: str, settings: Settings) -> None:
     """The page's title, the current settings (showing "K = ..."), and what the page shows."""
     st.title(title)
     info = dataset_infos().get(settings.dataset)
-    technical = "" if presenter_mode() else f"{settings.algorithm_label} · random seed {settings.seed} · "
+    technical = (
+        ""
+        if presenter_mode()
+        else f"{settings.algorithm_label} · preprocessing: {settings.preprocessing_label} · "
+        f"random seed {settings.seed} · "
+    )
     st.caption(f"K = {settings.k} · {technical}dataset: {info.title if info else settings.dataset}")
     st.markdown(description)
 
@@ -498,21 +638,30 @@ def _request_download(name: str) -> None:
 
 
 @st.cache_resource(max_entries=24, show_spinner=False)
-def _fit(dataset_name: str, k: int, algorithm: str, seed: int) -> tuple[KMeansDigitClassifier, SweepRow]:
+def _fit(
+    dataset_name: str, k: int, algorithm: str, seed: int, preprocessing: Preprocessing
+) -> tuple[KMeansDigitClassifier, SweepRow]:
     model, row = fit_model(
-        load_dataset(dataset_name), k, algorithm=algorithm, random_state=seed, cache=result_cache()
+        load_dataset(dataset_name),
+        k,
+        algorithm=algorithm,
+        random_state=seed,
+        preprocessing=preprocessing,
+        cache=result_cache(),
     )
     return _read_only(model), row
 
 
-def _fit_upload(dataset: datasets.Dataset, k: int, algorithm: str, seed: int):
+def _fit_upload(dataset: datasets.Dataset, k: int, algorithm: str, seed: int, preprocessing: Preprocessing):
     """`_fit` for the session's upload: kept in the session, never in the shared memory or disk caches."""
 
     def fit():
-        model, row = fit_model(dataset, k, algorithm=algorithm, random_state=seed, cache=None)
+        model, row = fit_model(
+            dataset, k, algorithm=algorithm, random_state=seed, preprocessing=preprocessing, cache=None
+        )
         return _read_only(model), row
 
-    return _session_memo(("fit", dataset.fingerprint, k, algorithm, seed), fit)
+    return _session_memo(("fit", dataset.fingerprint, k, algorithm, seed, preprocessing), fit)
 
 
 def _read_only(model: KMeansDigitClassifier) -> KMeansDigitClassifier:
@@ -533,38 +682,53 @@ def fitted_model(settings: Settings, dataset: datasets.Dataset) -> tuple[KMeansD
             f"K = {settings.k} is more than the {dataset.n_train:,} training images; "
             "choose a smaller K in the sidebar."
         )
+    preprocessing = settings.preprocessing or default_preprocessing(dataset)
     with st.spinner(f"Clustering {dataset.n_train:,} images into K = {settings.k} groups…"):
         if settings.dataset == UPLOAD:
-            return _fit_upload(dataset, settings.k, settings.algorithm, settings.seed)
-        return _fit(settings.dataset, settings.k, settings.algorithm, settings.seed)
+            return _fit_upload(dataset, settings.k, settings.algorithm, settings.seed, preprocessing)
+        return _fit(settings.dataset, settings.k, settings.algorithm, settings.seed, preprocessing)
 
 
-def sweep_rows(dataset_name: str, ks: tuple[int, ...], algorithm: str, seed: int) -> list[dict]:
+def sweep_rows(
+    dataset_name: str, ks: tuple[int, ...], algorithm: str, seed: int, preprocessing: Preprocessing
+) -> list[dict]:
     """Fit and score every K (with a progress bar while fitting); one dict per K, as `SweepRow`."""
     if dataset_name == UPLOAD:
         dataset = load_dataset(UPLOAD)
         rows = _session_memo(
-            ("sweep", dataset.fingerprint, ks, algorithm, seed),
-            lambda: _sweep_with_progress(dataset, ks, algorithm, seed, cache=None),
+            ("sweep", dataset.fingerprint, ks, algorithm, seed, preprocessing),
+            lambda: _sweep_with_progress(dataset, ks, algorithm, seed, preprocessing, cache=None),
         )
         return [dict(row) for row in rows]
-    return _sweep_rows_cached(dataset_name, ks, algorithm, seed)
+    return _sweep_rows_cached(dataset_name, ks, algorithm, seed, preprocessing)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def _sweep_rows_cached(dataset_name: str, ks: tuple[int, ...], algorithm: str, seed: int) -> list[dict]:
+def _sweep_rows_cached(
+    dataset_name: str, ks: tuple[int, ...], algorithm: str, seed: int, preprocessing: Preprocessing
+) -> list[dict]:
     # The progress bar is made inside the cached function so Streamlit can replay it on a cache hit
     # (a bar made outside could not be replayed).
-    return _sweep_with_progress(load_dataset(dataset_name), ks, algorithm, seed, cache=result_cache())
+    return _sweep_with_progress(
+        load_dataset(dataset_name), ks, algorithm, seed, preprocessing, cache=result_cache()
+    )
 
 
-def _sweep_with_progress(dataset, ks, algorithm, seed, cache) -> list[dict]:
+def _sweep_with_progress(dataset, ks, algorithm, seed, preprocessing, cache) -> list[dict]:
     bar = st.progress(0.0, text="Preparing the sweep…")
 
     def report(fraction: float, message: str) -> None:
         bar.progress(min(max(fraction, 0.0), 1.0), text=message)
 
-    rows = sweep_k(dataset, ks, algorithm=algorithm, random_state=seed, cache=cache, progress=report)
+    rows = sweep_k(
+        dataset,
+        ks,
+        algorithm=algorithm,
+        random_state=seed,
+        preprocessing=preprocessing,
+        cache=cache,
+        progress=report,
+    )
     bar.empty()
     return [asdict(row) for row in rows]
 

@@ -38,7 +38,10 @@ def render() -> None:
     dataset = ui.require_dataset(settings)
     k = min(settings.k, MAX_STEP_K, dataset.n_train)
     steps, rows = kmeans_steps(dataset, dataset.fingerprint, k, settings.seed)
-    notes = [f"K-means runs here on {len(rows):,} of the training images, so each step is quick"]
+    notes = [
+        f"K-means runs here on the raw pixels of {len(rows):,} of the training images (no preprocessing), "
+        "so each step is quick and every centre is a picture"
+    ]
     if k < settings.k:
         notes.append(f"with K = {k} (at most {MAX_STEP_K} centres, so each stays big enough to see)")
     st.caption(", ".join(notes) + ".")

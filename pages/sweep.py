@@ -40,7 +40,7 @@ def render() -> None:
         help="Whole numbers separated by commas. Values already fitted come back at once.",
     )
     ks = ui.parse_ks(text, dataset.n_train)
-    rows = ui.sweep_rows(settings.dataset, ks, settings.algorithm, settings.seed)
+    rows = ui.sweep_rows(settings.dataset, ks, settings.algorithm, settings.seed, settings.preprocessing)
     table = pd.DataFrame(rows)
     charts(table, settings.k)
     st.subheader("The numbers")
@@ -64,7 +64,8 @@ def render() -> None:
     st.download_button(
         "Download the table (CSV)",
         data=table[list(TABLE_COLUMNS)].to_csv(index=False),
-        file_name=f"kmeans-sweep-{settings.dataset}-{settings.algorithm}-seed{settings.seed}.csv",
+        file_name=f"kmeans-sweep-{settings.dataset}-{settings.algorithm}-seed{settings.seed}"
+        f"-{ui.preprocessing_slug(settings.preprocessing)}.csv",
         mime="text/csv",
         on_click="ignore",
         key="sweep_csv",

@@ -472,6 +472,110 @@ def test_presenter_mode_hides_the_technical_controls_and_keeps_their_values():
     assert at.radio(key="algorithm").value == "lloyd" and at.number_input(key="seed").value == 3
 
 
+# --- preprocessing in the sidebar ---------------------------------------------------------------
+
+RECOMMENDED = "deskew, blur 0.7, L2-normalise, PCA 50"
+CUSTOM_CONTROLS = {
+    "prep_deskew": "Straighten slanted images (deskew)",
+    "prep_blur": "Blur (pixels)",
+    "prep_normalize": "Normalise ink",
+    "prep_pca": "PCA components (0 = off)",
+}
+
+
+def shows_preprocessing(at: AppTest, described: str) -> bool:
+    return any(f" · preprocessing: {described} · " in caption for caption in texts(at.caption))
+
+
+def custom_controls(at: AppTest) -> dict[str, str]:
+    """The Custom preprocessing controls in the sidebar, key -> label."""
+    widgets = [*at.sidebar.checkbox, *at.sidebar.slider, *at.sidebar.number_input]
+    return {w.key: w.label for w in widgets if w.key in CUSTOM_CONTROLS}
+
+
+def test_preprocessing_defaults_to_the_recommendation_and_says_what_it_is():
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    choice = at.sidebar.radio(key="preprocessing")
+    assert choice.label == "Preprocessing"
+    assert choice.value == "auto"
+    assert choice.options[0] == f"Recommended for this dataset ({RECOMMENDED})"
+    assert choice.options[1:] == ["None — the tutorial's recipe", "Custom"]
+    assert shows_preprocessing(at, RECOMMENDED)
+    assert custom_controls(at) == {}
+
+
+def test_choosing_no_preprocessing_changes_the_model_the_pages_show(mnist):
+    from core.evaluation import evaluate
+    from core.sweep import fit_model
+
+    at = on_page(app(), "pages/evaluate.py")
+    recommended_summary = texts(at.info)[0]
+    at.radio(key="preprocessing").set_value("none").run()
+    assert_clean(at)
+    assert shows_preprocessing(at, "none")
+    model, _ = fit_model(mnist, SMALL_K, random_state=0, preprocessing="none")
+    result = evaluate(model, mnist.test_images, mnist.test_labels, mnist.class_names)
+    summary = texts(at.info)[0]  # (the next may say the cell picked for the last model is empty)
+    assert summary.startswith(f"With K={SMALL_K}, {result.accuracy:.0%} of the 2,000 test images")
+    assert summary != recommended_summary
+    # The centroids are those of the raw-pixel model too.
+    at = on_page(at, "pages/centroids.py")
+    assert_clean(at)
+    at.radio(key="centroid_order").set_value("In cluster order").run()
+    sizes = [int(caption.split(" · ")[1].replace(",", "")) for caption in at.image[0].captions]
+    assert sizes == model.cluster_sizes_.tolist()
+
+
+def test_custom_preprocessing_shows_the_four_steps_starting_from_the_recommendation():
+    at = app()
+    at.radio(key="preprocessing").set_value("custom").run()
+    assert_clean(at)
+    assert custom_controls(at) == CUSTOM_CONTROLS
+    assert at.checkbox(key="prep_deskew").value is True
+    assert at.slider(key="prep_blur").value == pytest.approx(0.7)
+    assert (at.slider(key="prep_blur").min, at.slider(key="prep_blur").max) == (0.0, 2.0)
+    assert at.checkbox(key="prep_normalize").value is True
+    assert at.number_input(key="prep_pca").value == 50
+    assert shows_preprocessing(at, RECOMMENDED)
+    at.checkbox(key="prep_deskew").uncheck()
+    at.slider(key="prep_blur").set_value(0.0)
+    at.number_input(key="prep_pca").set_value(0).run()
+    assert_clean(at)
+    assert shows_preprocessing(at, "L2-normalise")
+    at = on_page(at, "pages/centroids.py")
+    assert_clean(at)
+    assert len(at.image[0].captions) + len(at.image[1].captions) > 0
+
+
+def test_presenter_mode_hides_the_preprocessing_and_keeps_it():
+    at = app(preprocessing="custom", prep_blur=1.5)
+    assert shows_preprocessing(at, "deskew, blur 1.5, L2-normalise, PCA 50")
+    at.toggle(key="presenter").set_value(True).run()
+    assert_clean(at)
+    assert "preprocessing" not in [radio.key for radio in at.sidebar.radio]
+    assert custom_controls(at) == {}
+    assert not any("preprocessing" in caption for caption in texts(at.caption))
+    at = on_page(at, "pages/centroids.py")
+    at.toggle(key="presenter").set_value(False).run()
+    assert at.radio(key="preprocessing").value == "custom"
+    assert at.slider(key="prep_blur").value == pytest.approx(1.5)
+
+
+def test_the_preprocessing_choice_persists_across_pages():
+    at = app()
+    at.radio(key="preprocessing").set_value("custom").run()
+    at.slider(key="prep_blur").set_value(1.2).run()
+    at.radio(key="preprocessing").set_value("none").run()  # hides the custom controls
+    for page in ["pages/draw.py", "pages/sweep.py", "pages/explore.py"]:
+        at = on_page(at, page)
+        assert_clean(at)
+        assert at.radio(key="preprocessing").value == "none"
+        assert shows_preprocessing(at, "none")
+    at.radio(key="preprocessing").set_value("custom").run()
+    assert at.slider(key="prep_blur").value == pytest.approx(1.2)
+    assert shows_preprocessing(at, "deskew, blur 1.2, L2-normalise, PCA 50")
+
+
 def chart_specs(at: AppTest) -> list[tuple[dict, dict]]:
     """Each Plotly chart on the page as (its Plotly config, its figure's layout)."""
     import json
