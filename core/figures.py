@@ -202,6 +202,61 @@ TILE_OPACITY = 225
 MAX_LEGEND_GROUPS = 20
 
 
+#: Characters for ink from none to full, lightest first; blank is a non-breaking space, because
+#: Plotly collapses runs of ordinary spaces in hover text.
+INK_SHADES = ("\u00a0", "\u2591", "\u2592", "\u2593", "\u2588")  # " ░▒▓█"
+#: Monospace fonts for hover labels that draw a picture as text, so its columns line up.
+MONOSPACE_FONTS = "DejaVu Sans Mono, Menlo, Consolas, Liberation Mono, monospace"
+
+
+def image_as_hover_text(image, max_columns: int = 28) -> str:
+    """A grayscale image drawn as lines of shade characters, for a Plotly hover label.
+
+    Parameters
+    ----------
+    image : array-like of shape (height, width)
+        Integer pixels are read as 0 (no ink) to 255 (full ink); float pixels as 0 to 1, or as 0 to
+        255 when any is above 1; booleans as no ink or full ink.
+    max_columns : int, default=28
+        Most characters on a line. A character is about twice as tall as it is wide, so each covers
+        a block of pixels twice as tall as wide: a 28x28 image gives 14 lines of 28 characters. An
+        image at most half as wide as `max_columns` gets two characters per pixel and a line per
+        pixel row (8x8 gives 8 lines of 16); a wider one is averaged down to at most `max_columns`.
+
+    Returns the lines joined with ``"<br>"``; show it in a monospace font (`MONOSPACE_FONTS`).
+    """
+    image = np.asarray(image)
+    if image.ndim != 2 or image.size == 0:
+        raise ValueError(f"image should be 2D and not empty, got shape {image.shape}.")
+    if not (np.issubdtype(image.dtype, np.number) or image.dtype == bool):
+        raise ValueError(f"image should hold numbers, got dtype {image.dtype}.")
+    if max_columns < 2:
+        raise ValueError(f"max_columns={max_columns} should be >= 2.")
+    return _shade_lines(_ink_share(image), max_columns)
+
+
+def _ink_share(image: np.ndarray) -> np.ndarray:
+    """Pixels as ink shares from 0 to 1 (see `image_as_hover_text` for how each dtype is read)."""
+    values = image.astype(np.float64)
+    if image.dtype != bool and (np.issubdtype(image.dtype, np.integer) or values.max(initial=0) > 1):
+        values = values / 255
+    return np.clip(np.nan_to_num(values), 0, 1)
+
+
+def _shade_lines(ink: np.ndarray, max_columns: int) -> str:
+    height, width = ink.shape
+    if 2 * width <= max_columns:  # small: each pixel becomes two characters side by side
+        blocks = np.repeat(ink, 2, axis=1)
+    else:  # each character is the mean of a block `step` pixels wide and `2 * step` tall
+        step = math.ceil(width / max_columns)
+        padded = np.zeros((math.ceil(height / (2 * step)) * 2 * step, math.ceil(width / step) * step))
+        padded[:height, :width] = ink
+        rows, columns = padded.shape[0] // (2 * step), padded.shape[1] // step
+        blocks = padded.reshape(rows, 2 * step, columns, step).mean(axis=(1, 3))
+    levels = np.minimum((blocks * len(INK_SHADES)).astype(np.int64), len(INK_SHADES) - 1)
+    return "<br>".join("".join(INK_SHADES[level] for level in row) for row in levels)
+
+
 def confusion_heatmap(
     confusion, class_names: Sequence[str], *, title: str = "Which classes get mixed up?"
 ) -> go.Figure:
@@ -302,6 +357,8 @@ def projection_map(
     title: str,
     legend_title: str,
     axis_name: str = "PCA",
+    point_images=None,
+    center_images=None,
 ) -> go.Figure:
     """A scatter map of images in 2D, coloured by group, with the cluster centres as black crosses.
 
@@ -320,6 +377,9 @@ def projection_map(
     title, legend_title : str
     axis_name : str, default="PCA"
         The projection's name, for the axis titles.
+    point_images, center_images : array-like of shape (n, height, width), optional
+        The images of the points and of the centres: hovering a dot then shows its picture drawn
+        in characters (`image_as_hover_text`) under its text, in a monospace hover label.
 
     Each point's ``customdata`` is its row in `points_2d`, whatever trace it is drawn in, so a
     selection can be read back; centres carry ``-1 - cluster``.
@@ -333,7 +393,8 @@ def projection_map(
         )
     if len(center_names) != len(centers_2d):
         raise ValueError(f"{len(centers_2d)} centres need as many names, got {len(center_names)}.")
-    text = np.asarray(point_text, dtype=object)
+    text = np.asarray(_with_pictures(point_text, point_images), dtype=object)
+    center_text = _with_pictures(center_names, center_images)
     fig = go.Figure()
     with_legend = len(group_names) <= MAX_LEGEND_GROUPS
     present = np.unique(groups)
@@ -362,7 +423,7 @@ def projection_map(
         marker={"size": 12, "symbol": "x", "color": "#000000", "line": {"width": 1, "color": "#ffffff"}},
         name="Cluster centres",
         customdata=(-1 - np.arange(len(centers_2d))).tolist(),
-        hovertext=list(center_names),
+        hovertext=center_text,
         hovertemplate="%{hovertext}<extra></extra>",
     )
     fig.update_layout(
@@ -373,9 +434,27 @@ def projection_map(
         margin={"t": 60},
         hovermode="closest",
     )
+    if point_images is not None or center_images is not None:
+        fig.update_layout(hoverlabel={"font": {"family": MONOSPACE_FONTS}, "align": "left"})
     fig.update_xaxes(title_text=f"{axis_name} direction 1 (the biggest difference between images)")
     fig.update_yaxes(title_text=f"{axis_name} direction 2 (the next biggest)")
     return fig
+
+
+def _with_pictures(texts: Sequence[str], images) -> list[str]:
+    """Each hover text with its image drawn in characters underneath (the texts alone if no images)."""
+    if images is None:
+        return list(texts)
+    if len(images) != len(texts):
+        raise ValueError(f"{len(texts)} hover texts need as many images, got {len(images)}.")
+    return [f"{text}<br>{_trimmed_picture(image)}" for text, image in zip(texts, images, strict=True)]
+
+
+def _trimmed_picture(image) -> str:
+    """`image_as_hover_text` without the blanks that end each line (the label is left-aligned), to
+    keep a map of thousands of points small."""
+    lines = image_as_hover_text(image).split("<br>")
+    return "<br>".join(line.rstrip(INK_SHADES[0]) or INK_SHADES[0] for line in lines)
 
 
 def add_thumbnails(fig: go.Figure, images, positions, *, size: float = 0.09) -> go.Figure:

@@ -99,6 +99,8 @@ def map_figure(model, dataset, rows, points_2d, centers_2d, colour, method):
         title=f"{len(rows):,} training images and {len(reads)} cluster centres, by {legend.lower()}",
         legend_title=legend,
         axis_name=method.upper(),
+        point_images=dataset.train_images[rows],
+        center_images=ui.centroid_images(model),
     )
 
 

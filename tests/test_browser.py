@@ -145,6 +145,13 @@ def test_map_selection_shows_the_selected_images(app_page, app_url):
     hint = app_page.get_by_text(re.compile(r"Draw round some dots on the map"))
     hint.wait_for()
 
+    # Hovering a dot shows its picture, drawn in shade characters under its text.
+    dot = app_page.locator('[data-testid="stPlotlyChart"] .scatterlayer .point').nth(5).bounding_box()
+    app_page.mouse.move(dot["x"] + dot["width"] / 2, dot["y"] + dot["height"] / 2)
+    label = app_page.locator(".hoverlayer .hovertext").first
+    label.wait_for()
+    assert re.search(r"cluster \d+.*[░▒▓█]", label.text_content())
+
     area = app_page.locator('[data-testid="stPlotlyChart"] .nsewdrag').first.bounding_box()
     x, y = area["x"] + area["width"] / 2, area["y"] + area["height"] / 2
     dx, dy = area["width"] * 0.15, area["height"] * 0.2

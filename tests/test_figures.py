@@ -192,6 +192,125 @@ def test_projection_map_rejects_mismatched_lengths():
         )
 
 
+BLANK, FULL = figures.INK_SHADES[0], figures.INK_SHADES[-1]
+
+
+def picture_lines(text):
+    return text.split("<br>")
+
+
+@pytest.mark.parametrize(
+    ("shape", "max_columns", "rows", "columns"),
+    [
+        ((28, 28), 28, 14, 28),  # each character covers 1x2 pixels
+        ((28, 28), 14, 7, 14),  # 2x4 pixels
+        ((8, 8), 28, 8, 16),  # small: a pixel is two characters side by side
+        ((64, 64), 28, 11, 22),  # 3x6 pixels, the last block padded with blank
+        ((5, 3), 28, 5, 6),
+        ((1, 1), 28, 1, 2),
+    ],
+)
+def test_image_as_hover_text_has_rows_of_columns(shape, max_columns, rows, columns):
+    lines = picture_lines(figures.image_as_hover_text(np.zeros(shape, dtype=np.uint8), max_columns))
+    assert len(lines) == rows and {len(line) for line in lines} == {columns}
+    assert columns <= max_columns
+
+
+@pytest.mark.parametrize("shape", [(28, 28), (8, 8), (64, 50)])
+def test_image_as_hover_text_of_a_blank_image_is_only_non_breaking_spaces(shape):
+    # Plotly collapses runs of ordinary spaces, so blank pixels must be non-breaking spaces.
+    text = figures.image_as_hover_text(np.zeros(shape))
+    assert set(text.replace("<br>", "")) == {"\u00a0"}
+
+
+def test_image_as_hover_text_draws_a_vertical_bar_as_a_column_of_full_blocks():
+    image = np.zeros((28, 28), dtype=np.uint8)
+    image[:, 10] = 255
+    lines = picture_lines(figures.image_as_hover_text(image))
+    assert [line[10] for line in lines] == [FULL] * 14
+    assert {line[:10] + line[11:] for line in lines} == {BLANK * 27}
+
+
+def test_image_as_hover_text_shades_grey_between_blank_and_full():
+    column = np.repeat(np.array([0, 64, 128, 192, 255], dtype=np.uint8), 2)  # a character per 2 rows
+    image = np.tile(column[:, None], (1, 15))  # 15 columns, too wide to double
+    shades = [line[0] for line in picture_lines(figures.image_as_hover_text(image))]
+    assert shades == list(figures.INK_SHADES)
+
+
+@pytest.mark.parametrize(
+    "image",
+    [
+        np.full((4, 4), 255, dtype=np.uint8),
+        np.full((4, 4), 1.0),  # floats from 0 to 1
+        np.full((4, 4), 255.0),  # floats from 0 to 255
+        np.full((4, 4), 255, dtype=np.int64),
+        np.ones((4, 4), dtype=bool),
+        [[255] * 4] * 4,  # a nested list
+    ],
+)
+def test_image_as_hover_text_reads_each_dtype_as_ink(image):
+    assert set(figures.image_as_hover_text(image).replace("<br>", "")) == {FULL}
+
+
+@pytest.mark.parametrize(
+    ("image", "max_columns", "message"),
+    [
+        (np.zeros((2, 28, 28)), 28, r"should be 2D and not empty, got shape \(2, 28, 28\)"),
+        (np.zeros((0, 5)), 28, r"should be 2D and not empty, got shape \(0, 5\)"),
+        (np.array([["a", "b"]]), 28, "should hold numbers, got dtype <U1"),
+        (np.zeros((8, 8)), 1, "max_columns=1 should be >= 2"),
+    ],
+)
+def test_image_as_hover_text_rejects_bad_input(image, max_columns, message):
+    with pytest.raises(ValueError, match=message):
+        figures.image_as_hover_text(image, max_columns)
+
+
+def test_projection_map_hover_shows_each_picture_in_a_monospace_font():
+    images = np.zeros((4, 28, 28), dtype=np.uint8)
+    images[:, :, 10] = 255  # every point a vertical bar
+    centres = np.zeros((2, 8, 8), dtype=np.uint8)
+    centres[1] = 255
+    fig = figures.projection_map(
+        np.arange(8, dtype=float).reshape(-1, 2),
+        [0, 2, 0, 2],
+        ["g0", "g1", "g2"],
+        np.zeros((2, 2)),
+        ["Centre of cluster 0", "Centre of cluster 1"],
+        point_text=[f"A 1, in cluster {i}" for i in range(4)],
+        title="Map",
+        legend_title="Cluster",
+        point_images=images,
+        center_images=centres,
+    )
+    first, _, crosses = fig.data
+    text, *picture = first.hovertext[1].split("<br>")
+    assert text == "A 1, in cluster 2" and len(picture) == 14
+    assert all(line == BLANK * 10 + FULL for line in picture)  # blanks ending a line are dropped
+    assert first.hovertemplate == "%{hovertext}<extra></extra>"
+    assert crosses.hovertext[0].split("<br>") == ["Centre of cluster 0"] + [BLANK] * 8
+    assert crosses.hovertext[1].split("<br>") == ["Centre of cluster 1"] + [FULL * 16] * 8
+    assert "monospace" in fig.layout.hoverlabel.font.family and fig.layout.hoverlabel.align == "left"
+    with pytest.raises(ValueError, match="2 hover texts need as many images, got 3"):
+        figures.projection_map(
+            np.zeros((4, 2)),
+            [0, 0, 0, 0],
+            ["a"],
+            np.zeros((2, 2)),
+            ["c0", "c1"],
+            point_text=["x"] * 4,
+            title="",
+            legend_title="",
+            center_images=np.zeros((3, 8, 8)),
+        )
+
+
+def test_projection_map_without_images_keeps_the_default_hover_font():
+    fig = map_figure(3, [0, 2, 0, 2])
+    assert fig.data[0].hovertext[0] == "point 0" and fig.layout.hoverlabel.font.family is None
+
+
 def test_add_thumbnails_places_each_image_at_its_centre_as_ink_on_a_tile():
     import base64
     import io
