@@ -19,7 +19,7 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from core import datasets
+from core import datasets, figures
 from core.cache import ResultCache, default_cache_dir
 from core.drawing import ink_box_fraction
 from core.errors import KMeansLabError
@@ -68,6 +68,9 @@ PRESENTER_FONT_SIZE = 18
 UPLOAD = "upload"
 #: Results computed from an upload (fits, sweeps, means) kept per session; the oldest goes first.
 UPLOAD_MEMO_ENTRIES = 8
+#: Figures and PNG images made from an upload, kept per session apart from the (bigger) fits.
+UPLOAD_DISPLAY_MEMO_ENTRIES = 64
+UPLOAD_MEMOS = {"upload_memo": UPLOAD_MEMO_ENTRIES, "upload_display_memo": UPLOAD_DISPLAY_MEMO_ENTRIES}
 
 
 @dataclass(frozen=True)
@@ -359,7 +362,8 @@ def _read_upload() -> None:
         st.session_state["upload_error"] = str(exc)
         return
     st.session_state["upload_dataset"] = dataset
-    st.session_state.pop("upload_memo", None)
+    for memo in UPLOAD_MEMOS:
+        st.session_state.pop(memo, None)
     st.session_state["dataset"] = UPLOAD
     st.session_state["upload_round"] += 1  # a fresh, empty uploader for the next upload
     _release_uploaded_files(files)
@@ -385,20 +389,41 @@ def _release_uploaded_files(files) -> None:
 
 def forget_upload() -> None:
     """Drop the session's upload and everything computed from it; go back to the default dataset."""
-    for key in ("upload_dataset", "upload_memo", "upload_error"):
+    for key in ("upload_dataset", "upload_error", *UPLOAD_MEMOS):
         st.session_state.pop(key, None)
     if st.session_state.get("dataset") == UPLOAD:
         st.session_state["dataset"] = datasets.DEFAULT_DATASET
 
 
-def _session_memo(key: Hashable, compute: Callable[[], object]):
+def _session_memo(key: Hashable, compute: Callable[[], object], store: str = "upload_memo"):
     """A result computed from the upload, kept in this session (never in a cache other sessions share)."""
-    memo = st.session_state.setdefault("upload_memo", {})
+    memo = st.session_state.setdefault(store, {})
     if key not in memo:
-        while len(memo) >= UPLOAD_MEMO_ENTRIES:
+        while len(memo) >= UPLOAD_MEMOS[store]:
             memo.pop(next(iter(memo)))
         memo[key] = compute()
     return memo[key]
+
+
+def dataset_memo(dataset: datasets.Dataset, what: tuple, compute: Callable[[], object]):
+    """`compute()` once per dataset and `what` (hashable): a figure or images a rerun can reuse as is.
+
+    A named dataset's result is shared by every session, an upload's stays in its session. The
+    result itself is returned, not a copy: treat it as read-only.
+    """
+    if dataset.name == UPLOAD:
+        return _session_memo((*what, dataset.fingerprint), compute, store="upload_display_memo")
+    return _shared_memo((dataset.name, *what), compute)
+
+
+@st.cache_resource(max_entries=256, show_spinner=False)
+def _shared_memo(key: tuple, _compute: Callable[[], object]):
+    return _compute()
+
+
+def png_images(dataset: datasets.Dataset, what: tuple, images: Callable[[], list]) -> list[bytes]:
+    """The images as PNG bytes, encoded once per dataset and `what` (`st.image` takes them as they are)."""
+    return dataset_memo(dataset, ("png", *what), lambda: [figures.png_bytes(i) for i in images()])
 
 
 def imported_model_ui() -> ImportedModel | None:
@@ -478,16 +503,35 @@ def page_header(title: str, description: str, settings: Settings) -> None:
     st.markdown(description)
 
 
-def show_chart(fig, *, key: str, height: int | None = None, **kwargs):
+def show_chart(fig, *, key: str, height: int | None = None, memo: tuple | None = None, **kwargs):
     """`st.plotly_chart` with the lab's settings: a PNG download button, no Plotly logo, and in
     presenter mode a taller chart with bigger text. Every page draws its charts through this.
 
+    `fig` is a figure, or with `memo` a function that builds one: ``memo=(dataset, what)`` names
+    what the figure shows (besides the dataset), and the finished figure is kept (`dataset_memo`)
+    so a rerun that does not change it neither builds it again nor makes Plotly check it again.
     Extra keyword arguments (``on_select``, ``selection_mode``) go to `st.plotly_chart`; its
     return value (the selection, when ``on_select`` is set) is returned.
     """
+    presenting = presenter_mode()
+    if memo is None:
+        fig = dress_figure(fig, presenting, height)
+    else:
+        dataset, what = memo
+        build = fig
+        fig = dataset_memo(
+            dataset,
+            ("chart", key, *what, presenting, height),
+            lambda: dress_figure(build(), presenting, height),
+        )
+    return st.plotly_chart(fig, key=key, config=chart_config(key), **kwargs)
+
+
+def dress_figure(fig, presenting: bool, height: int | None = None) -> go.Figure:
+    """A copy of the figure at the chart height; in presenter mode taller, with bigger text."""
     fig = go.Figure(fig)  # a copy: the caller's figure (maybe cached) is left as it was
     base = height or fig.layout.height or CHART_HEIGHT
-    if presenter_mode():
+    if presenting:
         # Streamlit's chart theme sets each text size itself, so each is enlarged explicitly.
         size = PRESENTER_FONT_SIZE
         fig.update_layout(
@@ -501,7 +545,7 @@ def show_chart(fig, *, key: str, height: int | None = None, **kwargs):
         fig.update_yaxes(title_font_size=size, tickfont_size=size - 2)
     else:
         fig.update_layout(height=base)
-    return st.plotly_chart(fig, key=key, config=chart_config(key), **kwargs)
+    return fig
 
 
 def display_size(pixels: int) -> int:

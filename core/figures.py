@@ -187,6 +187,13 @@ def enlarge(image, scale: int) -> np.ndarray:
     return np.repeat(np.repeat(image, scale, axis=0), scale, axis=1)
 
 
+def png_bytes(image) -> bytes:
+    """An image (uint8, grey or RGB(A)) as PNG bytes: what `st.image` sends, so it can be cached."""
+    buffer = io.BytesIO()
+    Image.fromarray(np.asarray(image)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
 def display_scale(image_shape: Sequence[int], target: int = 84) -> int:
     """The integer factor that brings an image's longest side close to `target` display pixels."""
     return max(1, round(target / max(image_shape)))

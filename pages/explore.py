@@ -1,4 +1,8 @@
-"""Explore: what the dataset holds, before any clustering."""
+"""Explore: what the dataset holds, before any clustering.
+
+Nothing here depends on K, so the charts and pictures are made once per dataset (`ui.dataset_memo`):
+a rerun after the sidebar's K moves sends the very same elements again, cheaply.
+"""
 
 import streamlit as st
 
@@ -23,11 +27,14 @@ def render() -> None:
     left, right = st.columns(2)
     with left:
         ui.show_chart(
-            figures.class_counts_bar(dataset.train_labels, dataset.test_labels, dataset.class_names),
+            lambda: figures.class_counts_bar(dataset.train_labels, dataset.test_labels, dataset.class_names),
             key="explore_counts",
+            memo=(dataset, ()),
         )
     with right:
-        ui.show_chart(figures.pixel_histogram(dataset.train_images), key="explore_histogram")
+        ui.show_chart(
+            lambda: figures.pixel_histogram(dataset.train_images), key="explore_histogram", memo=(dataset, ())
+        )
         st.caption(
             "Most pixels are pure black background (brightness 0), so the vertical axis is logarithmic: "
             "each step up is ten times more pixels."
@@ -63,11 +70,16 @@ def sample_grid(dataset) -> None:
         if choice == ALL_CLASSES
         else (labels == dataset.class_names.index(choice)).nonzero()[0]
     )
-    picks = ui.sample_indices(len(pool), SAMPLE_SIZE, seed=st.session_state["explore_shuffle"])
+    shuffle = st.session_state["explore_shuffle"]
+    picks = ui.sample_indices(len(pool), SAMPLE_SIZE, seed=shuffle)
     indices = [pool[i] for i in picks]
     scale = figures.display_scale(dataset.image_shape, target=64)
     st.image(
-        [figures.enlarge(dataset.train_images[i], scale) for i in indices],
+        ui.png_images(
+            dataset,
+            ("explore_samples", choice, shuffle, scale),
+            lambda: [figures.enlarge(dataset.train_images[i], scale) for i in indices],
+        ),
         caption=[ui.class_name(dataset, labels[i]) for i in indices],
         output_format="PNG",
     )
@@ -84,7 +96,11 @@ def mean_images(dataset) -> None:
     )
     scale = figures.display_scale(dataset.image_shape, target=84)
     st.image(
-        [figures.enlarge(image, scale) for image in ui.class_means(dataset.name)],
+        ui.png_images(
+            dataset,
+            ("explore_means", scale),
+            lambda: [figures.enlarge(image, scale) for image in ui.class_means(dataset.name)],
+        ),
         caption=list(dataset.class_names),
         output_format="PNG",
     )

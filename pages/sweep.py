@@ -42,7 +42,7 @@ def render() -> None:
     ks = ui.parse_ks(text, dataset.n_train)
     rows = ui.sweep_rows(settings.dataset, ks, settings.algorithm, settings.seed, settings.preprocessing)
     table = pd.DataFrame(rows)
-    charts(table, settings.k)
+    charts(table, dataset, (ks, settings.algorithm, settings.seed, settings.preprocessing), settings.k)
     st.subheader("The numbers")
     shown = table[list(TABLE_COLUMNS)].rename(columns=TABLE_COLUMNS)
     shown[["Train accuracy", "Test accuracy"]] *= 100  # shown as percentages with one decimal
@@ -74,20 +74,21 @@ def render() -> None:
     )
 
 
-def charts(table: pd.DataFrame, current_k: int) -> None:
+def charts(table: pd.DataFrame, dataset, sweep: tuple, current_k: int) -> None:
+    """The three charts; each is made once per sweep (`sweep` says which) and marked K."""
     ks = table["k"].tolist()
     panels = [
-        (figures.inertia_chart(ks, table["inertia"], current_k), ["inertia"]),
-        (figures.homogeneity_chart(ks, table["homogeneity"], current_k), ["homogeneity"]),
+        (lambda: figures.inertia_chart(ks, table["inertia"], current_k), ["inertia"]),
+        (lambda: figures.homogeneity_chart(ks, table["homogeneity"], current_k), ["homogeneity"]),
         (
-            figures.accuracy_chart(ks, table["train_accuracy"], table["test_accuracy"], current_k),
+            lambda: figures.accuracy_chart(ks, table["train_accuracy"], table["test_accuracy"], current_k),
             ["accuracy", "train_accuracy"],
         ),
     ]
     columns = st.columns(len(panels))
-    for i, (column, (fig, explained)) in enumerate(zip(columns, panels, strict=True)):
+    for i, (column, (build, explained)) in enumerate(zip(columns, panels, strict=True)):
         with column:
-            ui.show_chart(fig, key=f"sweep_chart_{i}")
+            ui.show_chart(build, key=f"sweep_chart_{i}", memo=(dataset, (*sweep, current_k)))
             for metric in explained:
                 st.caption(METRIC_EXPLANATIONS[metric])
 

@@ -92,6 +92,18 @@ def test_single_metric_charts_are_titled_for_people(builder, title, y_title):
     assert not fig.layout.showlegend
 
 
+def test_png_bytes_round_trip():
+    import io
+
+    from PIL import Image
+
+    image = np.arange(12, dtype=np.uint8).reshape(3, 4) * 20
+    data = figures.png_bytes(image)
+    assert data.startswith(b"\x89PNG")
+    np.testing.assert_array_equal(np.asarray(Image.open(io.BytesIO(data))), image)
+    assert figures.png_bytes(image) == data  # the same bytes each time, so the same URL in the app
+
+
 def test_enlarge_repeats_pixels():
     out = figures.enlarge(np.array([[0, 255], [255, 0]], np.uint8), 3)
     assert out.shape == (6, 6) and out[2, 2] == 0 and out[0, 3] == 255

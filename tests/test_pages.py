@@ -167,6 +167,25 @@ def test_explore_shows_facts_samples_and_class_filter():
 # --- K sweep -----------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("page", ["pages/explore.py", "pages/sweep.py"])
+def test_a_k_move_sends_the_same_pictures_and_charts_again(page):
+    """What does not depend on K is made once: after a K move, and back, every element is identical."""
+
+    def shown(at):
+        charts = [chart.proto.spec for chart in at.get("plotly_chart")]
+        return [image.proto for image in at.image], charts
+
+    at = on_page(app(sweep_ks="10, 12"), page)
+    before = shown(at)
+    assert before[1] and (before[0] or page == "pages/sweep.py")
+    at.slider(key="k").set_value(SMALL_K + 1).run()
+    assert_clean(at)
+    if page == "pages/explore.py":
+        assert shown(at) == before
+    at.slider(key="k").set_value(SMALL_K).run()
+    assert shown(at) == before
+
+
 def test_sweep_fits_the_listed_k_and_follows_the_sidebar():
     at = on_page(app(sweep_ks="10, 12"), "pages/sweep.py")
     assert_clean(at)
