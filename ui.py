@@ -176,13 +176,13 @@ def sidebar() -> Settings:
 def preprocessing_ui(info: datasets.DatasetInfo) -> None:
     """The "Preprocessing" choice; Custom reveals one control per step, starting from the recommendation."""
     recommended = recommended_preprocessing(info)
-    labels = dict(PREPROCESSING_LABELS)
-    if recommended is not None:
-        labels["auto"] += f" ({recommended.describe()})"
+    # Under each choice, what it does to the images (a caption wraps better than a long label).
+    captions = [recommended.describe() if recommended else "", "raw pixels", "choose each step"]
     st.radio(
         "Preprocessing",
-        list(labels),
-        format_func=labels.get,
+        list(PREPROCESSING_LABELS),
+        format_func=PREPROCESSING_LABELS.get,
+        captions=captions,
         key="preprocessing",
         help="What is done to every image before clustering. The recommendation was measured to give "
         "the best clusters for this kind of image; the tutorial clusters the raw pixels.",
@@ -205,6 +205,7 @@ def preprocessing_ui(info: datasets.DatasetInfo) -> None:
             min_value=0.0,
             max_value=MAX_BLUR,
             step=0.1,
+            format="%.1f",
             key="prep_blur",
             help="Softens each image a little, so strokes a pixel apart still overlap. 0 turns it off.",
         )

@@ -517,8 +517,8 @@ def test_preprocessing_defaults_to_the_recommendation_and_says_what_it_is():
     choice = at.sidebar.radio(key="preprocessing")
     assert choice.label == "Preprocessing"
     assert choice.value == "auto"
-    assert choice.options[0] == f"Recommended for this dataset ({RECOMMENDED})"
-    assert choice.options[1:] == ["None — the tutorial's recipe", "Custom"]
+    assert choice.options == ["Recommended for this dataset", "None — the tutorial's recipe", "Custom"]
+    assert choice.proto.captions[0] == RECOMMENDED  # what "recommended" means, under it
     assert shows_preprocessing(at, RECOMMENDED)
     assert custom_controls(at) == {}
 
