@@ -303,6 +303,15 @@ def find_idx_files(folder: str | os.PathLike) -> dict[tuple[str, str], Path]:
     return found
 
 
+def check_counts_match(images, labels, images_name, labels_name) -> None:
+    """Raise `DataFileError` naming both files when images and labels differ in number."""
+    if len(images) != len(labels):
+        raise DataFileError(
+            f"{labels_name}: holds {len(labels):,} labels but {images_name} holds "
+            f"{len(images):,} images; they must match."
+        )
+
+
 def load_idx_folder(
     folder: str | os.PathLike,
     *,
@@ -319,11 +328,7 @@ def load_idx_folder(
         arrays[split, kind] = read_idx(path, ndim=3 if kind == "images" else 1)
     for split in ("train", "test"):
         images, labels = arrays[split, "images"], arrays[split, "labels"]
-        if len(images) != len(labels):
-            raise DataFileError(
-                f"{paths[split, 'labels']}: holds {len(labels):,} labels but "
-                f"{paths[split, 'images'].name} holds {len(images):,} images; they must match."
-            )
+        check_counts_match(images, labels, paths[split, "images"].name, paths[split, "labels"])
         if len(labels) and labels.max() >= len(class_names):
             bad = int(np.argmax(labels >= len(class_names)))
             raise DataFileError(

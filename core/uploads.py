@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from core.datasets import Dataset
+from core.datasets import Dataset, check_counts_match
 from core.errors import DataFileError
 from core.idx import read_idx_bytes
 
@@ -99,12 +99,8 @@ def _from_idx(files, name):
             content, filename, ndim=3 if kind == "images" else 1, max_bytes=_max_bytes()
         )
     for split in ("train", "test"):
-        images, labels = arrays[split, "images"], arrays[split, "labels"]
-        if len(images) != len(labels):
-            raise DataFileError(
-                f"{roles[split, 'labels'][0]}: holds {len(labels):,} labels but "
-                f"{roles[split, 'images'][0]} holds {len(images):,} images; they must match."
-            )
+        names = roles[split, "images"][0], roles[split, "labels"][0]
+        check_counts_match(arrays[split, "images"], arrays[split, "labels"], *names)
     return _make_dataset(
         name,
         arrays["train", "images"],

@@ -174,7 +174,7 @@ def launch_chromium(playwright):
 
 # --- Waiting for the app -------------------------------------------------------------------------
 
-_IDLE_JS = """() => {
+IDLE_JS = """() => {
     const app = document.querySelector('[data-testid="stApp"]');
     return app !== null && app.getAttribute('data-test-script-state') === 'notRunning'
         && document.querySelector('[data-testid="stStatusWidget"]') === null
@@ -188,7 +188,7 @@ def wait_until_idle(page, timeout: float = SLOW_MS) -> None:
     Only meaningful once a run has started (the state reads "notRunning" before the first run and
     for a moment after a widget changes), so callers first wait for the text they expect.
     """
-    page.wait_for_function(_IDLE_JS, timeout=timeout)
+    page.wait_for_function(IDLE_JS, timeout=timeout)
 
 
 def open_page(page, base_url: str, title: str, timeout: float = SLOW_MS) -> None:

@@ -18,18 +18,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from browser_support import CHROMIUM, CHROMIUM_ARGS, DIGIT_STROKES, K_LABEL, PREDICTION_LABEL, SLOW_MS
+from browser_support import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    DIGIT_STROKES,
+    IDLE_JS,
+    K_LABEL,
+    PREDICTION_LABEL,
+    SLOW_MS,
+)
 
 UPLOAD_TITLE = "Your upload"
 #: Where a user's screenshot goes when something fails (None: no screenshots).
 SCREENSHOTS: Path | None = Path(__file__).resolve().parent.parent / "test-artifacts" / "load"
 _K_TEXT = re.compile(r"K = (\d+)")
-_IDLE_JS = """() => {
-    const app = document.querySelector('[data-testid="stApp"]');
-    return app !== null && app.getAttribute('data-test-script-state') === 'notRunning'
-        && document.querySelector('[data-testid="stStatusWidget"]') === null
-        && document.querySelector('[data-testid="stSkeleton"]') === null;
-}"""
 
 
 @dataclass
@@ -67,7 +69,7 @@ def percentile(values: list[float], q: float) -> float:
 
 
 async def wait_idle(page, timeout: float = SLOW_MS) -> None:
-    await page.wait_for_function(_IDLE_JS, timeout=timeout)
+    await page.wait_for_function(IDLE_JS, timeout=timeout)
 
 
 async def open_draw_page(page, base_url: str) -> None:
