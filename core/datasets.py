@@ -170,7 +170,7 @@ def list_datasets(data_dir: str | os.PathLike | None = None) -> list[DatasetInfo
         ),
     ]
     for name, spec in download.REMOTE_DATASETS.items():
-        cached = download.is_cached(name, data_dir)
+        cached = download.is_cached(name, data_dir) or download.system_copy(name) is not None
         reason = (
             ""
             if cached

@@ -39,14 +39,14 @@ class RemoteDataset:
 
 REMOTE_DATASETS = {
     "mnist": RemoteDataset(
-        "MNIST (70,000 digits, downloaded)",
+        "MNIST (70,000 digits)",
         "https://storage.googleapis.com/cvdf-datasets/mnist/",
         DIGIT_NAMES,
         MNIST_CREDIT,
         12,
     ),
     "fashion-mnist": RemoteDataset(
-        "Fashion-MNIST (70,000 clothing images, downloaded)",
+        "Fashion-MNIST (70,000 clothing images)",
         "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
         FASHION_NAMES,
         FASHION_CREDIT,
@@ -54,6 +54,9 @@ REMOTE_DATASETS = {
     ),
 }
 FILENAMES = [stem + ".gz" for stem in IDX_FILES.values()]
+#: Copies a system package installs, used when the dataset has not been downloaded: Debian's
+#: ``dataset-fashion-mnist`` puts the four Fashion-MNIST files here.
+SYSTEM_COPIES = {"fashion-mnist": Path("/usr/share/datasets/fashion-mnist")}
 
 
 def dataset_dir(name: str, data_dir: Path) -> Path:
@@ -63,7 +66,19 @@ def dataset_dir(name: str, data_dir: Path) -> Path:
 
 def is_cached(name: str, data_dir: Path) -> bool:
     """Whether the four IDX files of `name` are already in `data_dir` (no download needed)."""
-    folder = dataset_dir(name, data_dir)
+    return is_cached_in(dataset_dir(name, data_dir))
+
+
+def system_copy(name: str) -> Path | None:
+    """The folder of a system package's copy of `name` holding all four files, or None."""
+    folder = SYSTEM_COPIES.get(name)
+    if folder is None or not is_cached_in(folder):
+        return None
+    return folder
+
+
+def is_cached_in(folder: Path) -> bool:
+    """Whether `folder` holds the four IDX files, plain or gzipped."""
     return all((folder / f).is_file() or (folder / f.removesuffix(".gz")).is_file() for f in FILENAMES)
 
 
@@ -157,15 +172,15 @@ def _check_reachable(name: str, base_url: str, folder: Path, timeout: float = 5.
 
 
 def load_remote_dataset(name: str, data_dir: Path, mirror_url: str | None = None) -> Dataset:
-    """Load `name` from `data_dir`, downloading it first if it is not there yet."""
-    if not is_cached(name, data_dir):
-        download_dataset(name, data_dir, mirror_url)
+    """Load `name` from `data_dir`, else from a system package's copy, else download it first."""
     spec = REMOTE_DATASETS[name]
+    folder = dataset_dir(name, data_dir)
+    source = f"{spec.base_url} via tensorflow-datasets' download manager"
+    if not is_cached(name, data_dir):
+        if (copy := system_copy(name)) is not None:
+            folder, source = copy, f"the files a system package installed in {copy}"
+        else:
+            download_dataset(name, data_dir, mirror_url)
     return load_idx_folder(
-        dataset_dir(name, data_dir),
-        name=name,
-        title=spec.title,
-        class_names=spec.class_names,
-        source=f"{spec.base_url} via tensorflow-datasets' download manager",
-        credit=spec.credit,
+        folder, name=name, title=spec.title, class_names=spec.class_names, source=source, credit=spec.credit
     )

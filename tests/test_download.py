@@ -59,14 +59,19 @@ def serve(monkeypatch):
         server.stop()
 
 
-@pytest.fixture(scope="module")
-def fashion_originals(tmp_path_factory):
-    """The four upstream Fashion-MNIST files, byte for byte, in a folder to serve."""
+def require_debian_fashion():
+    """Skip without Debian's Fashion-MNIST files, except in CI, where their absence is a failure."""
     if not DEBIAN_FASHION.is_dir():
         message = "needs Debian's dataset-fashion-mnist (apt-get install dataset-fashion-mnist)"
         if os.environ.get("CI"):
             pytest.fail(message + "; .ci/run installs it")
         pytest.skip(message)
+
+
+@pytest.fixture(scope="module")
+def fashion_originals(tmp_path_factory):
+    """The four upstream Fashion-MNIST files, byte for byte, in a folder to serve."""
+    require_debian_fashion()
     folder = tmp_path_factory.mktemp("upstream")
     for filename in ORIGINAL_HEADERS:
         (folder / filename).write_bytes(rebuild_original(DEBIAN_FASHION / filename, filename))
@@ -86,6 +91,7 @@ def test_fashion_mnist_downloads_verifies_and_then_loads_offline(
 ):
     server = serve(fashion_originals)
     monkeypatch.setenv("KMEANS_LAB_MIRROR_URL", server.url)
+    monkeypatch.setattr("core.download.SYSTEM_COPIES", {})  # download, not Debian's copy
     dataset = load_dataset("fashion-mnist", data_dir=tmp_path)
     assert (dataset.n_train, dataset.n_test, dataset.image_shape) == (60_000, 10_000, (28, 28))
     assert dataset.class_names[9] == "Ankle boot"
@@ -138,3 +144,21 @@ def test_files_put_in_place_by_hand_load_without_any_download(tmp_path):
     write_idx_dataset(tmp_path / "mnist", n_train=40, n_test=10)
     dataset = load_dataset("mnist", data_dir=tmp_path)
     assert (dataset.n_train, dataset.n_test) == (40, 10)
+
+
+def test_a_system_packages_copy_is_used_without_downloading(tmp_path, monkeypatch):
+    write_idx_dataset(tmp_path / "system", n_train=30, n_test=10)
+    monkeypatch.setattr("core.download.SYSTEM_COPIES", {"fashion-mnist": tmp_path / "system"})
+    monkeypatch.setenv("KMEANS_LAB_MIRROR_URL", "http://127.0.0.1:9/")  # a download would fail
+    assert {i.name: i.available for i in list_datasets(tmp_path / "data")}["fashion-mnist"]
+    dataset = load_dataset("fashion-mnist", data_dir=tmp_path / "data")
+    assert (dataset.n_train, dataset.n_test, dataset.class_names[0]) == (30, 10, "T-shirt/top")
+    assert str(tmp_path / "system") in dataset.source
+    assert not (tmp_path / "data" / "fashion-mnist").exists()
+
+
+def test_debians_fashion_mnist_is_offered_in_the_picker(tmp_path):
+    require_debian_fashion()
+    assert {i.name: i.available for i in list_datasets(tmp_path)}["fashion-mnist"]
+    dataset = load_dataset("fashion-mnist", data_dir=tmp_path)
+    assert (dataset.n_train, dataset.n_test) == (60_000, 10_000)
