@@ -19,15 +19,16 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from core import datasets, figures
-from core.cache import ResultCache, default_cache_dir
-from core.drawing import ink_box_fraction
+from core import figures
+from core.analysis.sweep import SweepRow, default_preprocessing, fit_model, sweep_k
+from core.data import registry as datasets
+from core.data.drawing import ink_box_fraction
+from core.data.uploads import MAX_UPLOAD_MB, dataset_from_upload
 from core.errors import KMeansLabError
-from core.model import ALGORITHMS, KMeansDigitClassifier
-from core.model_io import MAX_MODEL_MB, ImportedModel, export_model, import_model
-from core.preprocess import Preprocessing
-from core.sweep import SweepRow, default_preprocessing, fit_model, sweep_k
-from core.uploads import MAX_UPLOAD_MB, dataset_from_upload
+from core.model.cache import ResultCache, default_cache_dir
+from core.model.classifier import ALGORITHMS, KMeansDigitClassifier
+from core.model.persistence import MAX_MODEL_MB, ImportedModel, export_model, import_model
+from core.model.preprocess import Preprocessing
 
 LOGGER = logging.getLogger(__name__)
 

@@ -6,12 +6,12 @@
 Each test digit is rendered as a drawing on the Draw page's canvas would come back: upscaled to
 280x280, shrunk by a random factor of 0.4-0.9, rotated by up to ±12°, made solid like a pen stroke,
 thickened or thinned by up to a few canvas pixels (dilation or erosion), anti-aliased, and placed at a
-random spot on a 280x280 canvas as opaque white-on-black RGBA. `core.drawing.canvas_to_digit` turns it
-back into a 28x28 digit, and the model for each K (the project's defaults via `core.sweep.fit_model`)
+random spot on a 280x280 canvas as opaque white-on-black RGBA. `core.data.drawing.canvas_to_digit` turns it
+back into a 28x28 digit, and the model for each K (the project's defaults via `core.analysis.sweep.fit_model`)
 classifies it. The table compares that with the model's accuracy on the original test images.
 Target: a drop of at most 3 points at K=256. Seeds are fixed, so runs repeat exactly.
 
-A second table checks the Draw page's confidence words (`core.drawing.prediction_confidence`): for
+A second table checks the Draw page's confidence words (`core.data.drawing.prediction_confidence`): for
 the drawn digits at each K, how many get each verdict and how often the model is right in each.
 """
 
@@ -29,9 +29,9 @@ from scipy import ndimage
 PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
 
-from core.datasets import load_mnist_sample  # noqa: E402
-from core.drawing import canvas_to_digit, ink_box_fraction, prediction_confidence  # noqa: E402
-from core.sweep import DEFAULT_RANDOM_STATE, fit_model  # noqa: E402
+from core.analysis.sweep import DEFAULT_RANDOM_STATE, fit_model  # noqa: E402
+from core.data.drawing import canvas_to_digit, ink_box_fraction, prediction_confidence  # noqa: E402
+from core.data.registry import load_mnist_sample  # noqa: E402
 
 CANVAS = 280
 KS = (36, 256)

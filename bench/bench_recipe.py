@@ -4,7 +4,7 @@
     python bench/bench_recipe.py --quick    # one run, Fashion-MNIST cut to 20,000 / 5,000, no memory
 
 The recipe: float64 pixels / 255, ``MiniBatchKMeans(n_clusters=K)`` with default settings, each
-cluster labelled by majority vote of its training images. The project: `core.sweep.sweep_k` with
+cluster labelled by majority vote of its training images. The project: `core.analysis.sweep.sweep_k` with
 its defaults (preprocessing "auto", minibatch), no on-disk cache. Both get the same seed per run.
 Times are medians over the runs; a sweep's total is its wall time, data conversion and scoring
 included (the project's first K also carries the preprocessing). Precise mode: the project's Lloyd
@@ -31,8 +31,8 @@ from sklearn.cluster import KMeans, MiniBatchKMeans
 PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
 
-from core.datasets import FASHION_CREDIT, FASHION_NAMES, Dataset, load_dataset, load_idx_folder  # noqa: E402
-from core.sweep import DEFAULT_KS, clear_prepared, default_preprocessing, fit_model, sweep_k  # noqa: E402
+from core.analysis.sweep import DEFAULT_KS, clear_prepared, default_preprocessing, fit_model, sweep_k  # noqa: E402
+from core.data.registry import FASHION_CREDIT, FASHION_NAMES, Dataset, load_dataset, load_idx_folder  # noqa: E402
 
 FASHION_DIR = Path("/usr/share/datasets/fashion-mnist")
 PRECISE_K = 256

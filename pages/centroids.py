@@ -5,7 +5,7 @@ import streamlit as st
 
 import ui
 from core import figures
-from core.metrics import METRIC_EXPLANATIONS
+from core.analysis.metrics import METRIC_EXPLANATIONS
 
 GROUPED = "Grouped by inferred class"
 BY_NUMBER = "In cluster order"

@@ -9,7 +9,7 @@ from PIL import Image
 
 import ui
 from core import figures
-from core.drawing import (
+from core.data.drawing import (
     BlankCanvasError,
     CanvasImageError,
     DrawingSteps,
@@ -17,7 +17,7 @@ from core.drawing import (
     prediction_confidence,
     read_png,
 )
-from core.preprocess import deskew_images
+from core.model.preprocess import deskew_images
 
 CANVAS_SIZE = 280
 BLANK_HINT = "Draw a digit in the black box to classify it."

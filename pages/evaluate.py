@@ -4,8 +4,9 @@ import numpy as np
 import streamlit as st
 
 import ui
-from core import evaluation, figures
-from core.metrics import METRIC_EXPLANATIONS
+from core import figures
+from core.analysis import evaluation
+from core.analysis.metrics import METRIC_EXPLANATIONS
 
 MAX_SHOWN = 24
 LEAST_PURE = 6

@@ -4,7 +4,8 @@ import numpy as np
 import streamlit as st
 
 import ui
-from core import figures, projection
+from core import figures
+from core.analysis import projection
 
 BY_CLUSTER = "Cluster"
 BY_CLASS = "True class"

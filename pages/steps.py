@@ -6,8 +6,9 @@ import numpy as np
 import streamlit as st
 
 import ui
-from core import figures, projection
-from core.stepwise import KMeansSteps, lloyd_steps
+from core import figures
+from core.analysis import projection
+from core.model.stepwise import KMeansSteps, lloyd_steps
 
 SAMPLE_SIZE = 3000
 MAX_STEP_K = 64

@@ -5,8 +5,8 @@ import streamlit as st
 
 import ui
 from core import figures
-from core.metrics import METRIC_EXPLANATIONS
-from core.sweep import DEFAULT_KS
+from core.analysis.metrics import METRIC_EXPLANATIONS
+from core.analysis.sweep import DEFAULT_KS
 
 DEFAULT_KS_TEXT = ", ".join(str(k) for k in DEFAULT_KS)
 TABLE_COLUMNS = {

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from core.model_io import MAX_MODEL_MB
-from core.uploads import MAX_UPLOAD_MB
+from core.data.uploads import MAX_UPLOAD_MB
+from core.model.persistence import MAX_MODEL_MB
 
 CONFIG = Path(__file__).resolve().parent.parent / ".streamlit" / "config.toml"
 

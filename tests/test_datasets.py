@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from core.datasets import list_datasets, load_dataset, read_npz_images
+from core.data.registry import list_datasets, load_dataset, read_npz_images
 from core.errors import DataFileError, UnknownDatasetError
 
 

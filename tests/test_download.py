@@ -17,8 +17,8 @@ import pytest
 from fashion_mnist_originals import ORIGINAL_HEADERS, rebuild_original
 from idx_files import write_idx_dataset
 
-from core.datasets import list_datasets, load_dataset
-from core.download import FILENAMES, download_dataset, registered_url_infos
+from core.data.download import FILENAMES, download_dataset, registered_url_infos
+from core.data.registry import list_datasets, load_dataset
 from core.errors import DatasetUnavailableError
 
 DEBIAN_FASHION = Path("/usr/share/datasets/fashion-mnist")
@@ -91,7 +91,7 @@ def test_fashion_mnist_downloads_verifies_and_then_loads_offline(
 ):
     server = serve(fashion_originals)
     monkeypatch.setenv("KMEANS_LAB_MIRROR_URL", server.url)
-    monkeypatch.setattr("core.download.SYSTEM_COPIES", {})  # download, not Debian's copy
+    monkeypatch.setattr("core.data.download.SYSTEM_COPIES", {})  # download, not Debian's copy
     dataset = load_dataset("fashion-mnist", data_dir=tmp_path)
     assert (dataset.n_train, dataset.n_test, dataset.image_shape) == (60_000, 10_000, (28, 28))
     assert dataset.class_names[9] == "Ankle boot"
@@ -148,7 +148,7 @@ def test_files_put_in_place_by_hand_load_without_any_download(tmp_path):
 
 def test_a_system_packages_copy_is_used_without_downloading(tmp_path, monkeypatch):
     write_idx_dataset(tmp_path / "system", n_train=30, n_test=10)
-    monkeypatch.setattr("core.download.SYSTEM_COPIES", {"fashion-mnist": tmp_path / "system"})
+    monkeypatch.setattr("core.data.download.SYSTEM_COPIES", {"fashion-mnist": tmp_path / "system"})
     monkeypatch.setenv("KMEANS_LAB_MIRROR_URL", "http://127.0.0.1:9/")  # a download would fail
     assert {i.name: i.available for i in list_datasets(tmp_path / "data")}["fashion-mnist"]
     dataset = load_dataset("fashion-mnist", data_dir=tmp_path / "data")

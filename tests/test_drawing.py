@@ -1,4 +1,4 @@
-"""core.drawing: canvas pixels to the image the model reads, with hand-made drawings."""
+"""core.data.drawing: canvas pixels to the image the model reads, with hand-made drawings."""
 
 import io
 import struct
@@ -8,8 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from core.datasets import load_mnist_sample, load_sklearn_digits
-from core.drawing import (
+from core.data.drawing import (
     BlankCanvasError,
     CanvasImageError,
     canvas_to_digit,
@@ -20,6 +19,7 @@ from core.drawing import (
     prediction_confidence,
     read_png,
 )
+from core.data.registry import load_mnist_sample, load_sklearn_digits
 from core.errors import KMeansLabError
 
 

@@ -1,13 +1,13 @@
-"""core.evaluation: confusions, accuracy per class, least pure clusters and the summary sentence."""
+"""core.analysis.evaluation: confusions, accuracy per class, least pure clusters and the summary sentence."""
 
 import numpy as np
 import pytest
 
-from core import evaluation
-from core.datasets import FASHION_NAMES, load_mnist_sample
-from core.evaluation import Evaluation
-from core.metrics import confusion_matrix
-from core.model import KMeansDigitClassifier
+from core.analysis import evaluation
+from core.analysis.evaluation import Evaluation
+from core.analysis.metrics import confusion_matrix
+from core.data.registry import FASHION_NAMES, load_mnist_sample
+from core.model.classifier import KMeansDigitClassifier
 
 NAMES = ("zero", "one", "two")
 

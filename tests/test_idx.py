@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 from idx_files import idx_bytes, write_idx, write_idx_dataset
 
-from core.datasets import load_idx_folder
+from core.data.idx import read_idx
+from core.data.registry import load_idx_folder
 from core.errors import DataFileError
-from core.idx import read_idx
 
 IMAGES = np.arange(2 * 3 * 4, dtype=np.uint8).reshape(2, 3, 4)
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from core import metrics
+from core.analysis import metrics
 
 # 3 clusters over 2 classes: cluster 0 = {a, a, b}, cluster 1 = {b, b}, cluster 2 = {a}.
 Y = np.array([0, 0, 1, 1, 1, 0])

@@ -6,11 +6,11 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from core.datasets import load_dataset
-from core.model import KMeansDigitClassifier, model_from_arrays, model_to_arrays
-from core.preprocess import as_float_rows, blur_images, deskew_images
+from core.data.registry import load_dataset
+from core.model.classifier import KMeansDigitClassifier, model_from_arrays, model_to_arrays
+from core.model.preprocess import as_float_rows, blur_images, deskew_images
 
-#: The measured defaults for digits (core.sweep.DIGIT_PREPROCESSING).
+#: The measured defaults for digits (core.analysis.sweep.DIGIT_PREPROCESSING).
 DIGIT_PARAMS = {"deskew": True, "blur": 0.7, "normalize": True, "pca_components": 50}
 
 

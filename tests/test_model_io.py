@@ -8,10 +8,10 @@ import zipfile
 import numpy as np
 import pytest
 
-from core.datasets import load_dataset
+from core.data.registry import load_dataset
 from core.errors import DataFileError
-from core.model import KMeansDigitClassifier
-from core.model_io import FORMAT, MAX_MODEL_MB, META_KEY, export_model, import_model
+from core.model.classifier import KMeansDigitClassifier
+from core.model.persistence import FORMAT, MAX_MODEL_MB, META_KEY, export_model, import_model
 
 
 @pytest.fixture(scope="module")
@@ -235,7 +235,7 @@ def test_a_zip_bomb_is_refused_before_inflating():
 
 
 def test_an_oversized_file_states_the_limit(monkeypatch):
-    monkeypatch.setattr("core.model_io.MAX_MODEL_MB", 1)
+    monkeypatch.setattr("core.model.persistence.MAX_MODEL_MB", 1)
 
     with pytest.raises(DataFileError, match="2 MB is over the 1 MB limit for a model"):
         import_model(b"x" * 2 * 2**20)

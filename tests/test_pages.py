@@ -17,7 +17,7 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from core.datasets import load_mnist_sample
+from core.data.registry import load_mnist_sample
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGES = ["pages/explore.py", "pages/sweep.py", "pages/centroids.py", "pages/draw.py"]
@@ -371,8 +371,8 @@ def test_insight_page_renders_and_says_what_it_shows(page):
 def test_evaluate_summarises_and_shows_the_images_of_the_chosen_cell(mnist):
     import re
 
-    from core.evaluation import evaluate, top_confusions
-    from core.sweep import fit_model
+    from core.analysis.evaluation import evaluate, top_confusions
+    from core.analysis.sweep import fit_model
 
     model, _ = fit_model(mnist, SMALL_K, random_state=0)
     result = evaluate(model, mnist.test_images, mnist.test_labels, mnist.class_names)
@@ -524,8 +524,8 @@ def test_preprocessing_defaults_to_the_recommendation_and_says_what_it_is():
 
 
 def test_choosing_no_preprocessing_changes_the_model_the_pages_show(mnist):
-    from core.evaluation import evaluate
-    from core.sweep import fit_model
+    from core.analysis.evaluation import evaluate
+    from core.analysis.sweep import fit_model
 
     at = on_page(app(), "pages/evaluate.py")
     recommended_summary = texts(at.info)[0]

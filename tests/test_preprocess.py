@@ -7,9 +7,9 @@ from sklearn.decomposition import PCA
 from sklearn.pipeline import make_pipeline
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from core.datasets import load_dataset
-from core.model import KMeansDigitClassifier
-from core.preprocess import (
+from core.data.registry import load_dataset
+from core.model.classifier import KMeansDigitClassifier
+from core.model.preprocess import (
     Deskew,
     GaussianBlur,
     PCAProjection,

@@ -1,4 +1,4 @@
-"""core.projection: PCA maps by hand, and UMAP both when installed and when missing."""
+"""core.analysis.projection: PCA maps by hand, and UMAP both when installed and when missing."""
 
 import sys
 from types import SimpleNamespace
@@ -6,8 +6,8 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from core import projection
-from core.projection import MissingDependencyError
+from core.analysis import projection
+from core.analysis.projection import MissingDependencyError
 
 
 def test_pca_puts_points_on_their_main_axes():

@@ -1,11 +1,11 @@
-"""core.stepwise: K-means step by step, checked by hand and against scikit-learn."""
+"""core.model.stepwise: K-means step by step, checked by hand and against scikit-learn."""
 
 import numpy as np
 import pytest
 from sklearn.cluster import KMeans
 
-from core.datasets import load_mnist_sample
-from core.stepwise import lloyd_steps
+from core.data.registry import load_mnist_sample
+from core.model.stepwise import lloyd_steps
 
 # Two tight pairs far apart: K-means with K=2 finds them in one step.
 TOY = np.array([[0, 0], [0, 2], [10, 0], [10, 2]], dtype=float)
@@ -45,7 +45,7 @@ def test_same_seed_same_history_and_matches_sklearn_from_the_same_start():
 
 
 def test_an_empty_cluster_keeps_its_centre():
-    from core.stepwise import _update
+    from core.model.stepwise import _update
 
     X = np.array([[0, 0], [2, 0]], dtype=np.float32)
     centers = np.array([[1, 0], [50, 50]], dtype=np.float32)

@@ -10,22 +10,22 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from core import sweep as sweep_module
-from core.cache import ResultCache
-from core.datasets import FASHION_NAMES, Dataset, load_dataset
-from core.model import KMeansDigitClassifier
-from core.preprocess import Preprocessing
-from core.sweep import (
+from core.analysis import sweep as sweep_module
+from core.analysis.sweep import (
     DEFAULT_KS,
     DIGIT_PREPROCESSING,
     OTHER_PREPROCESSING,
     clear_prepared,
     default_preprocessing,
     fit_model,
-    main,
     resolve_preprocessing,
     sweep_k,
 )
+from core.cli import main
+from core.data.registry import FASHION_NAMES, Dataset, load_dataset
+from core.model.cache import ResultCache
+from core.model.classifier import KMeansDigitClassifier
+from core.model.preprocess import Preprocessing
 
 PROJECT = Path(__file__).resolve().parent.parent
 
@@ -33,7 +33,7 @@ PROJECT = Path(__file__).resolve().parent.parent
 def run_cli(*args, cache_dir):
     env = {**os.environ, "KMEANS_LAB_CACHE_DIR": str(cache_dir)}
     return subprocess.run(
-        [sys.executable, "-m", "core.sweep", *args],
+        [sys.executable, "-m", "core.cli", *args],
         cwd=PROJECT,
         env=env,
         capture_output=True,
@@ -162,7 +162,7 @@ def test_cli_rejects_an_invalid_idx_folder_in_one_line(tmp_path, capsys):
 @pytest.fixture(scope="module")
 def small():
     """The first 2,000 sample digits, for quick fits."""
-    from core.datasets import Dataset
+    from core.data.registry import Dataset
 
     full = load_dataset("mnist-sample")
     return Dataset(

@@ -13,9 +13,9 @@ from streamlit.testing.v1 import AppTest
 from test_pages import FakeCanvas, assert_clean, drawn, on_page, patched_canvas, shows_k, texts
 
 import ui
-from core.datasets import load_dataset, load_mnist_sample
-from core.model import KMeansDigitClassifier
-from core.model_io import export_model
+from core.data.registry import load_dataset, load_mnist_sample
+from core.model.classifier import KMeansDigitClassifier
+from core.model.persistence import export_model
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 UPLOADER = "upload_files_0"

@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 from idx_files import idx_bytes
 
+from core.data.uploads import MAX_IMAGES, MAX_UPLOAD_MB, dataset_from_upload
 from core.errors import DataFileError
-from core.uploads import MAX_IMAGES, MAX_UPLOAD_MB, dataset_from_upload
 
 RNG = np.random.default_rng(0)
 IMAGES = RNG.integers(0, 256, size=(50, 28, 28), dtype=np.uint8)
@@ -107,14 +107,14 @@ def test_bad_uploads_say_what_is_wrong(files, message):
 
 
 def test_too_many_images_states_the_limit(monkeypatch):
-    monkeypatch.setattr("core.uploads.MAX_IMAGES", 40)
+    monkeypatch.setattr("core.data.uploads.MAX_IMAGES", 40)
     with pytest.raises(DataFileError, match="50 images is over the limit of 40"):
         dataset_from_upload([("x.npz", npz_bytes(images=IMAGES, labels=LABELS))])
     assert MAX_IMAGES == 100_000
 
 
 def test_oversized_file_states_the_limit(monkeypatch):
-    monkeypatch.setattr("core.uploads.MAX_UPLOAD_MB", 1)
+    monkeypatch.setattr("core.data.uploads.MAX_UPLOAD_MB", 1)
     with pytest.raises(DataFileError, match="2 MB is over the 1 MB upload limit"):
         dataset_from_upload([("big.npz", bytes(2 * 2**20))])
     assert MAX_UPLOAD_MB == 200

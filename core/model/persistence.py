@@ -1,6 +1,6 @@
 """Fitted models as portable .npz files: export one, and import one back after checking every array.
 
-The file holds the learned arrays of `core.model.model_to_arrays` (centroids, inferred labels, any
+The file holds the learned arrays of `core.model.classifier.model_to_arrays` (centroids, inferred labels, any
 PCA projection...) and one JSON document, ``__meta__``, in a 0-d unicode array: the classifier's
 parameters (K and the preprocessing), the dataset's name and class names, and the library versions.
 Nothing is pickled, and `import_model` never unpickles: it reads with ``allow_pickle=False`` and
@@ -16,9 +16,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.cache import library_versions
 from core.errors import DataFileError
-from core.model import KMeansDigitClassifier, model_from_arrays, model_to_arrays
+from core.model.cache import library_versions
+from core.model.classifier import KMeansDigitClassifier, model_from_arrays, model_to_arrays
 
 FORMAT = "kmeans-digit-lab model"
 FORMAT_VERSION = 1

@@ -14,9 +14,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from core.datasets import Dataset, check_counts_match
+from core.data.idx import read_idx_bytes
+from core.data.registry import Dataset, check_counts_match
 from core.errors import DataFileError
-from core.idx import read_idx_bytes
 
 #: Largest upload accepted per file, in megabytes (also `server.maxUploadSize` in .streamlit/config.toml).
 MAX_UPLOAD_MB = 200

@@ -14,7 +14,7 @@ import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.datasets import (
+from core.data.registry import (
     DIGIT_NAMES,
     FASHION_CREDIT,
     FASHION_NAMES,

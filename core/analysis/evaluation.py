@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.metrics import confusion_matrix
+from core.analysis.metrics import confusion_matrix
 
 
 @dataclass(frozen=True, eq=False)

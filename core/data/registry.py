@@ -16,10 +16,10 @@ from pathlib import Path
 
 import numpy as np
 
+from core.data.idx import read_idx
 from core.errors import DataFileError, UnknownDatasetError
-from core.idx import read_idx
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
+PROJECT_DIR = Path(__file__).resolve().parents[2]
 SAMPLE_PATH = PROJECT_DIR / "data" / "mnist_sample_10k.npz"
 DEFAULT_DATASET = "mnist-sample"
 DIGIT_NAMES = tuple(str(d) for d in range(10))
@@ -158,7 +158,7 @@ def dataset_names() -> list[str]:
 
 def list_datasets(data_dir: str | os.PathLike | None = None) -> list[DatasetInfo]:
     """Every named dataset, with whether it is available here and, if not, why."""
-    from core import download  # imports nothing heavy until a download starts
+    from core.data import download  # imports nothing heavy until a download starts
 
     data_dir = Path(data_dir) if data_dir else default_data_dir()
     infos = [
@@ -212,7 +212,7 @@ def load_dataset(name: str = DEFAULT_DATASET, data_dir: str | os.PathLike | None
         if not folder:
             raise UnknownDatasetError("idx: needs a folder, e.g. idx:/usr/share/datasets/fashion-mnist")
         return load_idx_folder(folder, name=name)
-    from core import download
+    from core.data import download
 
     if name in download.REMOTE_DATASETS:
         return download.load_remote_dataset(name, Path(data_dir) if data_dir else default_data_dir())

@@ -2,7 +2,7 @@
 
 `KMeansDigitClassifier` is a scikit-learn estimator, so it works in pipelines, grid searches and
 cross-validation. It wraps `MiniBatchKMeans` (the tutorial's choice, the default) or `KMeans`, after
-the optional preprocessing of `core.preprocess` (deskew, blur, L2-normalise, PCA).
+the optional preprocessing of `core.model.preprocess` (deskew, blur, L2-normalise, PCA).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from core.preprocess import (
+from core.model.preprocess import (
     Preprocessing,
     as_float_rows,
     blur_images,
@@ -69,7 +69,7 @@ class KMeansDigitClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
 
     Images are scaled to [0, 1], then optionally deskewed, blurred, L2-normalised and projected
     by PCA, in that order; K-means runs on the result. Every preprocessing option is off by
-    default (the tutorial's recipe); `core.sweep.default_preprocessing` gives the measured best
+    default (the tutorial's recipe); `core.analysis.sweep.default_preprocessing` gives the measured best
     per dataset.
 
     Parameters
@@ -82,7 +82,7 @@ class KMeansDigitClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
     random_state : int, RandomState instance or None, default=None
         Seed for the centroid initialisation and mini-batches; an int gives repeatable results.
     deskew : bool, default=False
-        Straighten each image by its moments (`core.preprocess.deskew_images`). Needs images:
+        Straighten each image by its moments (`core.model.preprocess.deskew_images`). Needs images:
         X of shape (n_samples, height, width), or rows with a square number of pixels.
     blur : float, default=0.0
         Gaussian blur's standard deviation in pixels; 0 for none. Needs images, like `deskew`.
@@ -274,7 +274,7 @@ class KMeansDigitClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
             # MiniBatchKMeans runs hundreds of tiny OpenMP regions; on a busy 2-core machine their
             # threads wait on each other (measured: a 6-K sweep's median 8.7 s with 2 threads, 1.4 s
             # with 1; equal when idle). One thread gives the same centroids, and lets a sweep run
-            # two K at once (core.sweep).
+            # two K at once (core.analysis.sweep).
             kmeans = MiniBatchKMeans(n_clusters=self.n_clusters, random_state=self.random_state)
             with openmp_threads(1):
                 return kmeans.fit(features)
