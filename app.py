@@ -1,33 +1,112 @@
-"""K-Means Digit Lab: the frame of the app (page config, shared sidebar, navigation).
+"""K-Means Digit Lab: the home page, Explore, shows what the dataset holds before any clustering.
 
-Run with ``streamlit run app.py``.
+Run with ``streamlit run app.py``. The other pages are in pages/; every page draws the same
+sidebar through `ui.frame.run_page`. Nothing here depends on K, so the charts and pictures are made
+once per dataset (`ui.caches.dataset_memo`): a rerun after K moves sends the same elements again.
 """
 
 import streamlit as st
 
-import ui
+from core import figures
+from core.analysis.projection import sample_indices
+from ui import caches
+from ui.charts import show_chart
+from ui.frame import Page, run_page
 
-ui.leave_legacy_multipage_mode()
-st.set_page_config(page_title="K-Means Digit Lab", page_icon="🔢", layout="wide")
-
-ui.sidebar()
-
-explore = st.Page("pages/explore.py", title="Explore", icon=":material/image_search:", url_path="explore")
-
-
-def _start() -> None:
-    """The app's root URL: open Explore at its own address, so every page has one (/explore too)."""
-    st.switch_page(explore)
+SAMPLE_SIZE = 30
+ALL_CLASSES = "All classes"
 
 
-pages = [
-    st.Page(_start, title="Explore", url_path="start", default=True, visibility="hidden"),
-    explore,
-    st.Page("pages/sweep.py", title="K sweep", icon=":material/show_chart:", url_path="sweep"),
-    st.Page("pages/centroids.py", title="Centroids", icon=":material/grid_view:", url_path="centroids"),
-    st.Page("pages/draw.py", title="Draw", icon=":material/draw:", url_path="draw"),
-    st.Page("pages/evaluate.py", title="Evaluate", icon=":material/fact_check:", url_path="evaluate"),
-    st.Page("pages/map.py", title="Map", icon=":material/scatter_plot:", url_path="map"),
-    st.Page("pages/steps.py", title="Step by step", icon=":material/timeline:", url_path="steps"),
-]
-st.navigation(pages).run()
+def render(page: Page) -> None:
+    dataset = page.dataset
+    dataset_facts(dataset)
+    sample_grid(dataset)
+    left, right = st.columns(2)
+    with left:
+        show_chart(
+            lambda: figures.class_counts_bar(dataset.train_labels, dataset.test_labels, dataset.class_names),
+            key="explore_counts",
+            memo=(dataset, ()),
+        )
+    with right:
+        show_chart(
+            lambda: figures.pixel_histogram(dataset.train_images), key="explore_histogram", memo=(dataset, ())
+        )
+        st.caption(
+            "Most pixels are pure black background (brightness 0), so the vertical axis is logarithmic: "
+            "each step up is ten times more pixels."
+        )
+    mean_images(dataset)
+
+
+def dataset_facts(dataset) -> None:
+    st.subheader(dataset.title)
+    height, width = dataset.image_shape
+    cols = st.columns(4)
+    cols[0].metric("Training images", f"{dataset.n_train:,}")
+    cols[1].metric("Test images", f"{dataset.n_test:,}")
+    cols[2].metric("Image size", f"{height} × {width} px")
+    cols[3].metric("Classes", dataset.n_classes)
+    st.markdown(f"**Source:** {dataset.source}  \n**Credit:** {dataset.credit or 'not recorded'}")
+
+
+def sample_grid(dataset) -> None:
+    st.subheader("Sample images")
+    st.session_state.setdefault("explore_shuffle", 0)
+    left, right = st.columns([3, 1], vertical_alignment="bottom")
+    choice = left.selectbox(
+        "Show images of",
+        [ALL_CLASSES, *dataset.class_names],
+        key="explore_class",
+        persist_state="session",
+    )
+    right.button("Reshuffle", key="explore_reshuffle", icon=":material/shuffle:", on_click=_reshuffle)
+    labels = dataset.train_labels
+    pool = (
+        range(len(labels))
+        if choice == ALL_CLASSES
+        else (labels == dataset.class_names.index(choice)).nonzero()[0]
+    )
+    shuffle = st.session_state["explore_shuffle"]
+    picks = sample_indices(len(pool), SAMPLE_SIZE, seed=shuffle)
+    indices = [pool[i] for i in picks]
+    scale = figures.display_scale(dataset.image_shape, target=64)
+    st.image(
+        caches.png_images(
+            dataset,
+            ("explore_samples", choice, shuffle, scale),
+            lambda: [figures.enlarge(dataset.train_images[i], scale) for i in indices],
+        ),
+        caption=[dataset.class_names[labels[i]] for i in indices],
+        output_format="PNG",
+    )
+
+
+def _reshuffle() -> None:
+    st.session_state["explore_shuffle"] += 1
+
+
+def mean_images(dataset) -> None:
+    st.subheader("The average image of each class")
+    st.markdown(
+        "Each picture averages every training image of one class: blurry where people write differently."
+    )
+    scale = figures.display_scale(dataset.image_shape, target=84)
+    st.image(
+        caches.png_images(
+            dataset,
+            ("explore_means", scale),
+            lambda: [figures.enlarge(image, scale) for image in caches.class_means(dataset)],
+        ),
+        caption=list(dataset.class_names),
+        output_format="PNG",
+    )
+
+
+run_page(
+    render,
+    title="Explore the images",
+    description="This page shows the images K-means will cluster: how many there are, what they look "
+    "like, and how bright their pixels are. Nothing is clustered here yet.",
+    needs_model=False,
+)

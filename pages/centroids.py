@@ -3,27 +3,23 @@
 import numpy as np
 import streamlit as st
 
-import ui
 from core import figures
 from core.analysis.metrics import METRIC_EXPLANATIONS
+from core.analysis.pictures import centroid_images
+from core.analysis.projection import sample_indices
+from ui.frame import Page, run_page
+from ui.uploads import model_download
 
 GROUPED = "Grouped by inferred class"
 BY_NUMBER = "In cluster order"
 MEMBER_SAMPLE = 24
 
 
-def render() -> None:
-    settings = ui.current_settings()
-    ui.page_header(
-        "Centroids: the centre of each cluster",
-        f"Each picture is the centre of one of the K = {settings.k} clusters: the average of the training "
-        "images K-means put in it. Each cluster predicts the class most of its images carry.",
-        settings,
-    )
-    dataset = ui.require_dataset(settings)
-    model, _ = ui.fitted_model(settings, dataset)
-    ui.model_download(model, dataset, settings)
-    images = ui.centroid_images(model)
+def render(page: Page) -> None:
+    settings, dataset = page.settings, page.dataset
+    model = page.model
+    model_download(model, dataset, settings)
+    images = centroid_images(model)
     st.caption(
         "Captions read: inferred class · number of images in the cluster · purity. "
         + METRIC_EXPLANATIONS["purity"]
@@ -33,7 +29,7 @@ def render() -> None:
     )
     scale = figures.display_scale(images.shape[1:], target=84)
     captions = [
-        f"{ui.class_name(dataset, label)} · {size:,} · {purity:.0%}"
+        f"{dataset.class_names[label]} · {size:,} · {purity:.0%}"
         for label, size, purity in zip(
             model.cluster_labels_, model.cluster_sizes_, model.cluster_purity_, strict=True
         )
@@ -46,7 +42,7 @@ def render() -> None:
             members = members[np.argsort(-model.cluster_purity_[members], kind="stable")]
             noun = "cluster" if len(members) == 1 else "clusters"
             with columns[g % 2]:
-                st.markdown(f"**{ui.class_name(dataset, label)}** — {len(members)} {noun}")
+                st.markdown(f"**{dataset.class_names[label]}** — {len(members)} {noun}")
                 st.image(
                     [figures.enlarge(images[i], scale) for i in members],
                     caption=[captions[i] for i in members],
@@ -86,19 +82,24 @@ def cluster_members(dataset, model, images, captions) -> None:
     with rest:
         st.markdown(
             f"Cluster {pick} holds **{len(members):,}** training images; **{right:,}** of them are "
-            f"**{ui.class_name(dataset, label)}**, the class it predicts. "
+            f"**{dataset.class_names[label]}**, the class it predicts. "
             "A sample, captioned with each image's true class:"
         )
         if len(members) == 0:
             st.info("This cluster is empty: no training image is closest to its centre.")
             return
-        sample = members[ui.sample_indices(len(members), MEMBER_SAMPLE, seed=pick)]
+        sample = members[sample_indices(len(members), MEMBER_SAMPLE, seed=pick)]
         scale = figures.display_scale(images.shape[1:], target=64)
         st.image(
             [figures.enlarge(dataset.train_images[i], scale) for i in sample],
-            caption=[ui.class_name(dataset, dataset.train_labels[i]) for i in sample],
+            caption=[dataset.class_names[dataset.train_labels[i]] for i in sample],
             output_format="PNG",
         )
 
 
-ui.run_page(render)
+run_page(
+    render,
+    title='Centroids: the centre of each cluster',
+    description="Each picture is the centre of one of the K = {k} clusters: the average of the training "
+    "images K-means put in it. Each cluster predicts the class most of its images carry.",
+)

@@ -7,8 +7,8 @@ import streamlit as st
 import streamlit_drawable_canvas as drawable_canvas
 from PIL import Image
 
-import ui
 from core import figures
+from core.analysis.pictures import centroid_images
 from core.data.drawing import (
     BlankCanvasError,
     CanvasImageError,
@@ -18,6 +18,9 @@ from core.data.drawing import (
     read_png,
 )
 from core.model.preprocess import deskew_images
+from ui import caches
+from ui.frame import Page, fitted_model, run_page
+from ui.uploads import imported_model_ui
 
 CANVAS_SIZE = 280
 BLANK_HINT = "Draw a digit in the black box to classify it."
@@ -25,17 +28,10 @@ BLANK_HINT = "Draw a digit in the black box to classify it."
 STEP_HEIGHT = 90
 
 
-def render() -> None:
-    settings = ui.current_settings()
-    ui.page_header(
-        "Draw a digit",
-        f"Draw a digit with the mouse: the model for K = {settings.k} finds the nearest cluster centre "
-        "and answers with the class that cluster stands for. It answers after every stroke.",
-        settings,
-    )
-    dataset = ui.require_dataset(settings)
-    imported = ui.imported_model_ui()
-    model = imported.model if imported else ui.fitted_model(settings, dataset)[0]
+def render(page: Page) -> None:
+    dataset = page.dataset
+    imported = imported_model_ui()
+    model = imported.model if imported else fitted_model(page.settings, dataset)[0]
     names = imported or dataset  # either one names the classes
     canvas_column, result_column = st.columns([2, 3], gap="large")
     with canvas_column:
@@ -123,7 +119,7 @@ def model_input(image, model, dataset) -> DrawingSteps | None:
         return None
     shape = model.image_shape_ or dataset.image_shape
     try:
-        return drawing_steps(image, shape, box_fraction=ui.drawing_box_fraction(dataset.name))
+        return drawing_steps(image, shape, box_fraction=caches.drawing_box_fraction(dataset))
     except BlankCanvasError:
         return None
 
@@ -131,12 +127,12 @@ def model_input(image, model, dataset) -> DrawingSteps | None:
 def show_prediction(distances, shape, model, dataset) -> None:
     """The predicted digit, and in plain words how clearly it beat the nearest other digit."""
     confidence = prediction_confidence(distances, model.cluster_labels_)
-    predicted = ui.class_name(dataset, confidence.label)
+    predicted = dataset.class_names[confidence.label]
     st.metric("Predicted digit", predicted)
     badge = {"clear": ":green-badge[Clear answer]", "likely": ":orange-badge[Likely]"}
     st.markdown(
         f"{badge.get(confidence.level, ':red-badge[Close call]')} "
-        f"{confidence.describe(lambda label: ui.class_name(dataset, label))}"
+        f"{confidence.describe(lambda label: dataset.class_names[label])}"
     )
     st.caption(
         f"Your drawing, scaled down to {shape[0]} × {shape[1]} pixels and centred like the "
@@ -184,12 +180,12 @@ def show_nearest(distances, model, dataset) -> None:
     """The three nearest cluster centres, with the class each stands for and its distance."""
     nearest = np.argsort(distances, kind="stable")[:3]
     st.subheader("The three nearest cluster centres")
-    centres = ui.centroid_images(model)
+    centres = centroid_images(model)
     scale = figures.display_scale(centres.shape[1:], target=112)
     st.image(
         [figures.enlarge(centres[i], scale) for i in nearest],
         caption=[
-            f"{ui.class_name(dataset, model.cluster_labels_[i])} · distance {distances[i]:.2f}"
+            f"{dataset.class_names[model.cluster_labels_[i]]} · distance {distances[i]:.2f}"
             for i in nearest
         ],
         output_format="PNG",
@@ -200,4 +196,10 @@ def show_nearest(distances, model, dataset) -> None:
     )
 
 
-ui.run_page(render)
+run_page(
+    render,
+    title='Draw a digit',
+    description="Draw a digit with the mouse: the model for K = {k} finds the nearest cluster centre "
+    "and answers with the class that cluster stands for. It answers after every stroke.",
+    needs_model=False,
+)

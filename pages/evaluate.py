@@ -3,41 +3,28 @@
 import numpy as np
 import streamlit as st
 
-import ui
 from core import figures
 from core.analysis import evaluation
 from core.analysis.metrics import METRIC_EXPLANATIONS
+from core.analysis.pictures import centroid_images
+from ui import caches
+from ui.charts import display_size, show_chart
+from ui.frame import Page, run_page
 
 MAX_SHOWN = 24
 LEAST_PURE = 6
 
 
-@st.cache_data(max_entries=8, show_spinner="Classifying the test images…")
-def test_evaluation(_model, _dataset, model_key: tuple) -> evaluation.Evaluation:
-    """The model's answers on the test split (cached per dataset and model parameters)."""
-    return evaluation.evaluate(_model, _dataset.test_images, _dataset.test_labels, _dataset.class_names)
-
-
-def model_key(model, dataset) -> tuple:
-    return (dataset.fingerprint, *sorted(model.get_params().items()))
-
-
-def render() -> None:
-    settings = ui.current_settings()
-    ui.page_header(
-        "Evaluate: which classes get mixed up?",
-        "This page checks the model on test images it never saw while clustering: how often it is "
-        "right for each class, which classes it confuses, and the clusters that mix classes most.",
-        settings,
-    )
-    dataset = ui.require_dataset(settings)
-    model, _ = ui.fitted_model(settings, dataset)
-    result = test_evaluation(model, dataset, model_key(model, dataset))
+def render(page: Page) -> None:
+    dataset = page.dataset
+    model = page.model
+    with st.spinner("Classifying the test images…"):
+        result = caches.test_evaluation(dataset, caches.model_key(model), caches.Unhashed(model))
     st.info(evaluation.summary(result), icon=":material/lightbulb:")
     init_cell(result)
     left, right = st.columns([3, 2], gap="large")
     with left:
-        ui.show_chart(
+        show_chart(
             figures.confusion_heatmap(result.confusion, dataset.class_names),
             key="eval_confusion",
             height=520,
@@ -49,7 +36,7 @@ def render() -> None:
             "answers, every other cell a mix-up. Click a cell to see its images below."
         )
     with right:
-        ui.show_chart(
+        show_chart(
             figures.class_accuracy_bar(result.class_accuracy, dataset.class_names),
             key="eval_accuracy",
             height=520,
@@ -95,8 +82,8 @@ def cell_images(result: evaluation.Evaluation, model, dataset) -> None:
         f"**{len(rows):,}** test images of **{names[true]}** were {verdict}.{more} Each is shown on the "
         "left, beside the centre of the cluster it was nearest to (right), which gave it its label."
     )
-    centres = ui.centroid_images(model)
-    scale = figures.display_scale(dataset.image_shape, target=ui.display_size(72))
+    centres = centroid_images(model)
+    scale = figures.display_scale(dataset.image_shape, target=display_size(72))
     pairs = [_pair(dataset.test_images[i], centres[result.nearest_cluster[i]], scale) for i in shown]
     st.image(
         pairs,
@@ -118,18 +105,18 @@ def least_pure(model, dataset) -> None:
         + METRIC_EXPLANATIONS["purity"]
     )
     picks = evaluation.least_pure_clusters(model.cluster_purity_, model.cluster_sizes_, LEAST_PURE)
-    centres = ui.centroid_images(model)
+    centres = centroid_images(model)
     counts = model.cluster_class_counts_
     captions = []
     for c in picks:
         top = np.argsort(-counts[c], kind="stable")[:2]
         shares = ", ".join(
-            f"{counts[c, t] / counts[c].sum():.0%} {ui.class_name(dataset, model.classes_[t])}"
+            f"{counts[c, t] / counts[c].sum():.0%} {dataset.class_names[model.classes_[t]]}"
             for t in top
             if counts[c, t]
         )
         captions.append(shares)
-    scale = figures.display_scale(dataset.image_shape, target=ui.display_size(120))
+    scale = figures.display_scale(dataset.image_shape, target=display_size(120))
     # One column each, so every picture is the same width whatever its caption's length.
     for column, c, shares in zip(st.columns(LEAST_PURE), picks, captions, strict=False):
         column.image(figures.enlarge(centres[c], scale), output_format="PNG", width="stretch")
@@ -137,4 +124,9 @@ def least_pure(model, dataset) -> None:
         column.caption(shares, text_alignment="center")
 
 
-ui.run_page(render)
+run_page(
+    render,
+    title='Evaluate: which classes get mixed up?',
+    description="This page checks the model on test images it never saw while clustering: how often it is "
+    "right for each class, which classes it confuses, and the clusters that mix classes most.",
+)

@@ -3,9 +3,12 @@
 import numpy as np
 import streamlit as st
 
-import ui
 from core import figures
 from core.analysis import projection
+from core.analysis.pictures import centroid_images
+from ui import caches
+from ui.charts import display_size, show_chart
+from ui.frame import Page, run_page
 
 BY_CLUSTER = "Cluster"
 BY_CLASS = "True class"
@@ -13,28 +16,9 @@ SAMPLE_SIZES = (1000, 2000, 4000)
 MAX_SHOWN = 40
 
 
-@st.cache_data(max_entries=8, show_spinner="Drawing the map…")
-def map_points(_model, _dataset, model_key: tuple, size: int, method: str):
-    """A repeatable sample of training images and the map positions of it and of the centres."""
-    rows = projection.sample_indices(_dataset.n_train, size, seed=0)
-    features = _model.features(_dataset.train_images[rows])
-    points_2d, centers_2d = projection.project_2d(
-        features, _model.cluster_centers_model_space_, method=method, random_state=0
-    )
-    return rows, points_2d, centers_2d
-
-
-def render() -> None:
-    settings = ui.current_settings()
-    ui.page_header(
-        "Map: where the clusters lie",
-        "Every dot is a training image, placed so that similar images sit close together; the black "
-        "crosses are the cluster centres. Colour the dots by cluster or by what they really are, then "
-        "draw round a group of dots with the mouse to see their images.",
-        settings,
-    )
-    dataset = ui.require_dataset(settings)
-    model, _ = ui.fitted_model(settings, dataset)
+def render(page: Page) -> None:
+    dataset = page.dataset
+    model = page.model
     colour_col, method_col, size_col = st.columns(3)
     colour = colour_col.radio("Colour the dots by", [BY_CLUSTER, BY_CLASS], key="map_colour", horizontal=True)
     method = method_col.radio(
@@ -59,12 +43,13 @@ def render() -> None:
         key="map_pictures",
         help="Shows what each cluster looks like, right where it sits. With many clusters they overlap.",
     )
-    key = (dataset.fingerprint, *sorted(model.get_params().items()))
-    rows, points_2d, centers_2d = map_points(model, dataset, key, size, method)
+    key = caches.model_key(model)
+    with st.spinner("Drawing the map…"):
+        rows, points_2d, centers_2d = caches.map_points(dataset, key, size, method, caches.Unhashed(model))
     fig = map_figure(model, dataset, rows, points_2d, centers_2d, colour, method)
     if pictures:
-        figures.add_thumbnails(fig, ui.centroid_images(model), centers_2d)
-    event = ui.show_chart(
+        figures.add_thumbnails(fig, centroid_images(model), centers_2d)
+    event = show_chart(
         fig,
         key="map_chart",
         height=620,
@@ -77,7 +62,7 @@ def render() -> None:
 def map_figure(model, dataset, rows, points_2d, centers_2d, colour, method):
     clusters = model.labels_[rows]
     labels = dataset.train_labels[rows]
-    reads = [ui.class_name(dataset, label) for label in model.cluster_labels_]
+    reads = [dataset.class_names[label] for label in model.cluster_labels_]
     point_text = [
         f"A {dataset.class_names[t]}, in cluster {c} (which reads as {reads[c]})"
         for t, c in zip(labels, clusters, strict=True)
@@ -101,7 +86,7 @@ def map_figure(model, dataset, rows, points_2d, centers_2d, colour, method):
         legend_title=legend,
         axis_name=method.upper(),
         point_images=dataset.train_images[rows],
-        center_images=ui.centroid_images(model),
+        center_images=centroid_images(model),
     )
 
 
@@ -121,14 +106,20 @@ def selected_images(event, model, dataset, rows) -> None:
     more = f" Showing the first {len(shown)}." if len(images) > len(shown) else ""
     noun = "image" if len(images) == 1 else "images"
     st.markdown(f"**{len(images):,}** {noun} selected.{more} Captions: true class · cluster.")
-    scale = figures.display_scale(dataset.image_shape, target=ui.display_size(64))
+    scale = figures.display_scale(dataset.image_shape, target=display_size(64))
     st.image(
         [figures.enlarge(dataset.train_images[i], scale) for i in shown],
         caption=[
-            f"{ui.class_name(dataset, dataset.train_labels[i])} · cluster {model.labels_[i]}" for i in shown
+            f"{dataset.class_names[dataset.train_labels[i]]} · cluster {model.labels_[i]}" for i in shown
         ],
         output_format="PNG",
     )
 
 
-ui.run_page(render)
+run_page(
+    render,
+    title='Map: where the clusters lie',
+    description="Every dot is a training image, placed so that similar images sit close together; the black "
+    "crosses are the cluster centres. Colour the dots by cluster or by what they really are, then "
+    "draw round a group of dots with the mouse to see their images.",
+)

@@ -5,10 +5,11 @@ import time
 import numpy as np
 import streamlit as st
 
-import ui
 from core import figures
-from core.analysis import projection
-from core.model.stepwise import KMeansSteps, lloyd_steps
+from core.model.stepwise import KMeansSteps
+from ui import caches
+from ui.charts import display_size, show_chart
+from ui.frame import Page, run_page
 
 SAMPLE_SIZE = 3000
 MAX_STEP_K = 64
@@ -18,27 +19,11 @@ PLAY_SECONDS = 8.0
 MAX_FRAME_SECONDS = 0.4
 
 
-@st.cache_data(max_entries=8, show_spinner="Running K-means step by step…")
-def kmeans_steps(_dataset, dataset_key: str, k: int, seed: int) -> tuple[KMeansSteps, np.ndarray]:
-    """K-means on a sample of the training images (pixels scaled to 0-1), every step recorded."""
-    rows = projection.sample_indices(_dataset.n_train, SAMPLE_SIZE, seed=seed)
-    pixels = _dataset.train_images[rows].reshape(len(rows), -1).astype(np.float32) / 255
-    # tol=0: run until no image changes centre, so the last step is where K-means really stops.
-    return lloyd_steps(pixels, k, max_iter=MAX_ITER, tol=0.0, random_state=seed), rows
-
-
-def render() -> None:
-    settings = ui.current_settings()
-    ui.page_header(
-        "Step by step: how K-means settles",
-        "K-means starts from K centres picked among the images, then repeats two moves: every image "
-        "joins its nearest centre, and every centre moves to the average of its images. Move the slider, "
-        "or press Play, to watch the centres sharpen and the inertia fall.",
-        settings,
-    )
-    dataset = ui.require_dataset(settings)
+def render(page: Page) -> None:
+    settings, dataset = page.settings, page.dataset
     k = min(settings.k, MAX_STEP_K, dataset.n_train)
-    steps, rows = kmeans_steps(dataset, dataset.fingerprint, k, settings.seed)
+    with st.spinner("Running K-means step by step…"):
+        steps, rows = caches.kmeans_steps(dataset, k, settings.seed, SAMPLE_SIZE, MAX_ITER)
     notes = [
         f"K-means runs here on the raw pixels of {len(rows):,} of the training images (no preprocessing), "
         "so each step is quick and every centre is a picture"
@@ -94,7 +79,7 @@ def show_step(steps: KMeansSteps, step: int, k: int, dataset, *, chart_key: str)
     with pictures:
         centres = steps.centers[step].reshape(k, *dataset.image_shape)
         images = np.rint(np.clip(centres, 0, 1) * 255).astype(np.uint8)
-        scale = figures.display_scale(dataset.image_shape, target=ui.display_size(84))
+        scale = figures.display_scale(dataset.image_shape, target=display_size(84))
         st.image(
             [figures.enlarge(image, scale) for image in images],
             caption=[f"{size:,} images" for size in steps.sizes[step]],
@@ -102,7 +87,7 @@ def show_step(steps: KMeansSteps, step: int, k: int, dataset, *, chart_key: str)
         )
         st.caption("Each picture is one centre; its caption counts the images nearest to it at this step.")
     with chart:
-        ui.show_chart(figures.steps_inertia_chart(steps.inertia, step), key=chart_key, height=420)
+        show_chart(figures.steps_inertia_chart(steps.inertia, step), key=chart_key, height=420)
         first, now = steps.inertia[0], steps.inertia[step]
         st.metric(
             "Inertia at this step",
@@ -112,4 +97,11 @@ def show_step(steps: KMeansSteps, step: int, k: int, dataset, *, chart_key: str)
         )
 
 
-ui.run_page(render)
+run_page(
+    render,
+    title='Step by step: how K-means settles',
+    description="K-means starts from K centres picked among the images, then repeats two moves: every image "
+    "joins its nearest centre, and every centre moves to the average of its images. Move the slider, "
+    "or press Play, to watch the centres sharpen and the inertia fall.",
+    needs_model=False,
+)

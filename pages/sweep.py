@@ -3,10 +3,13 @@
 import pandas as pd
 import streamlit as st
 
-import ui
 from core import figures
+from core.analysis.k_values import parse_ks
 from core.analysis.metrics import METRIC_EXPLANATIONS
 from core.analysis.sweep import DEFAULT_KS
+from ui import caches
+from ui.charts import show_chart
+from ui.frame import Page, run_page
 
 DEFAULT_KS_TEXT = ", ".join(str(k) for k in DEFAULT_KS)
 TABLE_COLUMNS = {
@@ -21,16 +24,8 @@ TABLE_COLUMNS = {
 }
 
 
-def render() -> None:
-    settings = ui.current_settings()
-    ui.page_header(
-        "K sweep: how many clusters?",
-        "This page clusters the images with several values of K and compares them: more clusters fit "
-        "the images more tightly and label them more accurately, but each costs more time. "
-        f"The dashed red line marks the K chosen in the sidebar (K = {settings.k}).",
-        settings,
-    )
-    dataset = ui.require_dataset(settings)
+def render(page: Page) -> None:
+    settings, dataset = page.settings, page.dataset
     if "sweep_ks" not in st.session_state:
         st.session_state["sweep_ks"] = DEFAULT_KS_TEXT
     text = st.text_input(
@@ -39,8 +34,8 @@ def render() -> None:
         persist_state="session",
         help="Whole numbers separated by commas. Values already fitted come back at once.",
     )
-    ks = ui.parse_ks(text, dataset.n_train)
-    rows = ui.sweep_rows(settings.dataset, ks, settings.algorithm, settings.seed, settings.preprocessing)
+    ks = parse_ks(text, dataset.n_train)
+    rows = caches.sweep_rows(dataset, ks, settings.algorithm, settings.seed, settings.preprocessing)
     table = pd.DataFrame(rows)
     charts(table, dataset, (ks, settings.algorithm, settings.seed, settings.preprocessing), settings.k)
     st.subheader("The numbers")
@@ -65,7 +60,7 @@ def render() -> None:
         "Download the table (CSV)",
         data=table[list(TABLE_COLUMNS)].to_csv(index=False),
         file_name=f"kmeans-sweep-{settings.dataset}-{settings.algorithm}-seed{settings.seed}"
-        f"-{ui.preprocessing_slug(settings.preprocessing)}.csv",
+        f"-{settings.preprocessing_slug}.csv",
         mime="text/csv",
         on_click="ignore",
         key="sweep_csv",
@@ -88,9 +83,16 @@ def charts(table: pd.DataFrame, dataset, sweep: tuple, current_k: int) -> None:
     columns = st.columns(len(panels))
     for i, (column, (build, explained)) in enumerate(zip(columns, panels, strict=True)):
         with column:
-            ui.show_chart(build, key=f"sweep_chart_{i}", memo=(dataset, (*sweep, current_k)))
+            show_chart(build, key=f"sweep_chart_{i}", memo=(dataset, (*sweep, current_k)))
             for metric in explained:
                 st.caption(METRIC_EXPLANATIONS[metric])
 
 
-ui.run_page(render)
+run_page(
+    render,
+    title='K sweep: how many clusters?',
+    description="This page clusters the images with several values of K and compares them: more clusters fit "
+    "the images more tightly and label them more accurately, but each costs more time. "
+    "The dashed red line marks the K chosen in the sidebar (K = {k}).",
+    needs_model=False,
+)

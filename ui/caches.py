@@ -1,0 +1,253 @@
+"""Datasets, fitted models, sweeps and pictures, each computed once: Streamlit's caches, one mechanism.
+
+A named dataset's results are shared by every session (`st.cache_*`, global scope); the session's
+own upload has caches of its own session (``scope="session"``), which "Forget my upload" empties and
+which end with the session. Nothing computed from an upload ever reaches another session.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import asdict
+
+import numpy as np
+import streamlit as st
+
+from core.analysis import evaluation, projection
+from core.analysis.pictures import class_means as compute_class_means
+from core.analysis.sweep import SweepRow, default_preprocessing, fit_model, sweep_k
+from core.data import registry as datasets
+from core.data.drawing import ink_box_fraction
+from core.errors import KMeansLabError
+from core.figures import png_bytes
+from core.model.cache import ResultCache, default_cache_dir
+from core.model.classifier import KMeansDigitClassifier
+from core.model.preprocess import Preprocessing
+from core.model.stepwise import lloyd_steps
+from ui.settings import UPLOAD
+
+#: How many results computed from an upload a session keeps in each cache; the oldest goes first.
+UPLOAD_ENTRIES = 8
+#: The session-scoped caches, emptied when the session forgets its upload.
+SESSION_CACHES: list = []
+
+
+class Unhashed:
+    """Wraps a value a cached function takes but that does not name the result (a builder, say)."""
+
+    def __init__(self, value):
+        self.value = value
+
+
+def dataset_key(dataset: datasets.Dataset) -> str:
+    """What identifies a dataset in a cache key: its name, or for an upload its content's fingerprint."""
+    return dataset.fingerprint if dataset.name == UPLOAD else dataset.name
+
+
+def per_dataset(*, max_entries: int, resource: bool = False):
+    """Cache ``fn(dataset, ...)`` once per dataset and arguments; an upload's results per session.
+
+    ``resource=True`` keeps the result itself (shared objects, read-only); otherwise callers get
+    copies (`st.cache_data`). The other arguments must be hashable by Streamlit, or `Unhashed`.
+    """
+
+    def decorate(fn: Callable):
+        cache = st.cache_resource if resource else st.cache_data
+        options = {"show_spinner": False, "hash_funcs": {datasets.Dataset: dataset_key, Unhashed: id_free}}
+        shared = cache(**options, max_entries=max_entries)(_named(fn, "shared"))
+        private = cache(**options, max_entries=UPLOAD_ENTRIES, scope="session")(_named(fn, "session"))
+        SESSION_CACHES.append(private)
+
+        @functools.wraps(fn)
+        def cached(dataset: datasets.Dataset, *args, **kwargs):
+            return (private if dataset.name == UPLOAD else shared)(dataset, *args, **kwargs)
+
+        return cached
+
+    return decorate
+
+
+def id_free(_value) -> int:
+    """`Unhashed` values all hash alike: they never name a result."""
+    return 0
+
+
+def _named(fn: Callable, scope: str) -> Callable:
+    """A wrapper of `fn` with its own cache name per scope (Streamlit names a cache after its function)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        return fn(*args, **kwargs)
+
+    wrapper.__qualname__ = f"{fn.__qualname__}[{scope}]"
+    return wrapper
+
+
+def forget_session_results() -> None:
+    """Drop everything this session computed from its upload."""
+    for cache in SESSION_CACHES:
+        cache.clear()
+
+
+# --- datasets --------------------------------------------------------------------------------
+
+
+def uploaded_dataset() -> datasets.Dataset | None:
+    """The dataset this session uploaded, or None. It lives in the session's state only."""
+    return st.session_state.get("upload_dataset")
+
+
+def load_dataset(name: str) -> datasets.Dataset:
+    """A dataset by name: the session's upload for `UPLOAD`, else loaded once per server."""
+    if name == UPLOAD:
+        if (upload := uploaded_dataset()) is None:
+            raise KMeansLabError("Your upload has gone (a new session?): upload it again in the sidebar.")
+        return upload
+    return _load_named_dataset(name)
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _load_named_dataset(name: str) -> datasets.Dataset:
+    """A named dataset, shared by every session (its arrays are read-only, so sharing is safe)."""
+    return datasets.load_dataset(name)
+
+
+def dataset_infos() -> dict[str, datasets.DatasetInfo]:
+    """Every dataset by name, with whether it can be loaded here (a quick look at the disk).
+
+    The session's own upload, if it has one, comes last as `UPLOAD`; no other session lists it.
+    """
+    infos = {info.name: info for info in datasets.list_datasets()}
+    if (upload := uploaded_dataset()) is not None:
+        infos[UPLOAD] = datasets.DatasetInfo(UPLOAD, upload.title, True)
+    return infos
+
+
+def recommended_preprocessing(info: datasets.DatasetInfo) -> Preprocessing | None:
+    """The dataset's measured best preprocessing, or None if the dataset is not available here."""
+    if not info.available:
+        return None
+    try:
+        return default_preprocessing(load_dataset(info.name))
+    except KMeansLabError:
+        return None  # the page reports the problem
+
+
+# --- models and sweeps -----------------------------------------------------------------------
+
+
+def result_cache() -> ResultCache:
+    """The on-disk cache of fitted models (`core.model.cache.default_cache_dir`)."""
+    return ResultCache(default_cache_dir())
+
+
+@per_dataset(max_entries=24, resource=True)
+def fit(
+    dataset: datasets.Dataset, k: int, algorithm: str, seed: int, preprocessing: Preprocessing
+) -> tuple[KMeansDigitClassifier, SweepRow]:
+    """The classifier for these settings and its scores; a named dataset's fit also goes to disk."""
+    cache = None if dataset.name == UPLOAD else result_cache()
+    model, row = fit_model(
+        dataset, k, algorithm=algorithm, random_state=seed, preprocessing=preprocessing, cache=cache
+    )
+    return read_only(model), row
+
+
+def read_only(model: KMeansDigitClassifier) -> KMeansDigitClassifier:
+    """Lock a shared model's learned arrays, so no page can change what other sessions see."""
+    for value in vars(model).values():
+        if isinstance(value, np.ndarray):
+            value.flags.writeable = False
+    return model
+
+
+@per_dataset(max_entries=32)
+def sweep_rows(
+    dataset: datasets.Dataset, ks: tuple[int, ...], algorithm: str, seed: int, preprocessing: Preprocessing
+) -> list[dict]:
+    """Fit and score every K (with a progress bar while fitting); one dict per K, as `SweepRow`."""
+    # The bar is made inside the cached function so Streamlit replays it on a cache hit.
+    bar = st.progress(0.0, text="Preparing the sweep…")
+
+    def report(fraction: float, message: str) -> None:
+        bar.progress(min(max(fraction, 0.0), 1.0), text=message)
+
+    rows = sweep_k(
+        dataset,
+        ks,
+        algorithm=algorithm,
+        random_state=seed,
+        preprocessing=preprocessing,
+        cache=None if dataset.name == UPLOAD else result_cache(),
+        progress=report,
+    )
+    bar.empty()
+    return [asdict(row) for row in rows]
+
+
+# --- pictures and figures --------------------------------------------------------------------
+
+
+@per_dataset(max_entries=8)
+def class_means(dataset: datasets.Dataset) -> np.ndarray:
+    """The mean training image of each class, shape (n_classes, height, width), uint8."""
+    return compute_class_means(dataset)
+
+
+@per_dataset(max_entries=8)
+def drawing_box_fraction(dataset: datasets.Dataset) -> float:
+    """How much of the frame the dataset's images fill, so drawings are scaled to match."""
+    return ink_box_fraction(dataset.train_images)
+
+
+@per_dataset(max_entries=256, resource=True)
+def _memo(dataset: datasets.Dataset, what: tuple, build: Unhashed):
+    return build.value()
+
+
+def dataset_memo(dataset: datasets.Dataset, what: tuple, build: Callable[[], object]):
+    """``build()`` once per dataset and `what` (hashable): a figure or images a rerun reuses as is.
+
+    The result itself is returned, not a copy: treat it as read-only.
+    """
+    return _memo(dataset, what, Unhashed(build))
+
+
+def png_images(dataset: datasets.Dataset, what: tuple, images: Callable[[], list]) -> list[bytes]:
+    """The images as PNG bytes, encoded once per dataset and `what` (`st.image` takes them as they are)."""
+    return dataset_memo(dataset, ("png", *what), lambda: [png_bytes(i) for i in images()])
+
+
+# --- page results that depend on the model -----------------------------------------------------
+
+
+def model_key(model: KMeansDigitClassifier) -> tuple:
+    """What identifies a fitted model within its dataset: its parameters."""
+    return tuple(sorted(model.get_params().items()))
+
+
+@per_dataset(max_entries=8)
+def test_evaluation(dataset: datasets.Dataset, key: tuple, model: Unhashed) -> evaluation.Evaluation:
+    """The model's answers on the test split, once per dataset and model (`model_key`)."""
+    return evaluation.evaluate(model.value, dataset.test_images, dataset.test_labels, dataset.class_names)
+
+
+@per_dataset(max_entries=8)
+def map_points(dataset: datasets.Dataset, key: tuple, size: int, method: str, model: Unhashed):
+    """A repeatable sample of training images and the 2-D map positions of it and of the centres."""
+    rows = projection.sample_indices(dataset.n_train, size, seed=0)
+    features = model.value.features(dataset.train_images[rows])
+    points_2d, centers_2d = projection.project_2d(
+        features, model.value.cluster_centers_model_space_, method=method, random_state=0
+    )
+    return rows, points_2d, centers_2d
+
+
+@per_dataset(max_entries=8)
+def kmeans_steps(dataset: datasets.Dataset, k: int, seed: int, sample_size: int, max_iter: int):
+    """K-means on a sample of the training images (pixels scaled to 0-1), every step recorded."""
+    rows = projection.sample_indices(dataset.n_train, sample_size, seed=seed)
+    pixels = dataset.train_images[rows].reshape(len(rows), -1).astype(np.float32) / 255
+    # tol=0: run until no image changes centre, so the last step is where K-means really stops.
+    return lloyd_steps(pixels, k, max_iter=max_iter, tol=0.0, random_state=seed), rows

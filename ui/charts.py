@@ -1,0 +1,70 @@
+"""Plotly charts with the lab's settings: a PNG download button, no logo, bigger in presenter mode."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from ui.caches import dataset_memo
+from ui.settings import presenter_mode
+
+CHART_HEIGHT = 450
+PRESENTER_SCALE = 1.35
+PRESENTER_FONT_SIZE = 18
+
+
+def show_chart(fig, *, key: str, height: int | None = None, memo: tuple | None = None, **kwargs):
+    """`st.plotly_chart` with the lab's settings. Every page draws its charts through this.
+
+    `fig` is a figure, or with `memo` a function that builds one: ``memo=(dataset, what)`` names
+    what the figure shows (besides the dataset), and the finished figure is kept (`dataset_memo`)
+    so a rerun that does not change it neither builds it again nor makes Plotly check it again.
+    Extra keyword arguments (``on_select``, ``selection_mode``) go to `st.plotly_chart`; its
+    return value (the selection, when ``on_select`` is set) is returned.
+    """
+    presenting = presenter_mode()
+    if memo is None:
+        fig = dress_figure(fig, presenting, height)
+    else:
+        dataset, what = memo
+        build = fig
+        fig = dataset_memo(
+            dataset,
+            ("chart", key, *what, presenting, height),
+            lambda: dress_figure(build(), presenting, height),
+        )
+    return st.plotly_chart(fig, key=key, config=chart_config(key), **kwargs)
+
+
+def dress_figure(fig, presenting: bool, height: int | None = None) -> go.Figure:
+    """A copy of the figure at the chart height; in presenter mode taller, with bigger text."""
+    fig = go.Figure(fig)  # a copy: the caller's figure (maybe cached) is left as it was
+    base = height or fig.layout.height or CHART_HEIGHT
+    if presenting:
+        # Streamlit's chart theme sets each text size itself, so each is enlarged explicitly.
+        size = PRESENTER_FONT_SIZE
+        fig.update_layout(
+            font_size=size,
+            title_font_size=size + 6,
+            legend_font_size=size,
+            hoverlabel_font_size=size,
+            height=round(base * PRESENTER_SCALE),
+        )
+        fig.update_xaxes(title_font_size=size, tickfont_size=size - 2)
+        fig.update_yaxes(title_font_size=size, tickfont_size=size - 2)
+    else:
+        fig.update_layout(height=base)
+    return fig
+
+
+def display_size(pixels: int) -> int:
+    """How big to show an image that is normally `pixels` wide: bigger in presenter mode."""
+    return round(pixels * PRESENTER_SCALE) if presenter_mode() else pixels
+
+
+def chart_config(name: str) -> dict:
+    """Plotly's options for every chart: the camera button saves a PNG (made in the browser)."""
+    return {
+        "displaylogo": False,
+        "toImageButtonOptions": {"format": "png", "filename": f"kmeans-lab-{name}", "scale": 2},
+    }

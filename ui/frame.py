@@ -1,0 +1,120 @@
+"""The page frame: page config, the sidebar, the header, the dataset and model, and error handling.
+
+A page is a function ``render(page: Page)``; ``run_page(render, title=..., description=...)``
+does everything pages share, once, and turns any problem into a plain message, never a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import streamlit as st
+
+from core.analysis.sweep import SweepRow, default_preprocessing
+from core.data import registry as datasets
+from core.errors import KMeansLabError
+from core.model.classifier import KMeansDigitClassifier
+from ui import caches
+from ui.settings import Settings, presenter_mode
+from ui.sidebar import sidebar
+
+LOGGER = logging.getLogger(__name__)
+APP_TITLE = "K-Means Digit Lab"
+
+
+@dataclass(frozen=True)
+class Page:
+    """What a page renders from: the settings, the dataset, and (if it asked) the fitted model."""
+
+    settings: Settings
+    dataset: datasets.Dataset
+    model: KMeansDigitClassifier | None = None
+    scores: SweepRow | None = None
+
+    def class_name(self, label) -> str:
+        """The name of a class value, e.g. 3 -> "3" or 9 -> "Ankle boot"."""
+        return self.dataset.class_names[int(label)]
+
+
+def run_page(
+    render: Callable[[Page], None], *, title: str, description: str, needs_model: bool = True
+) -> None:
+    """Draw the frame around `render`: sidebar, header, dataset, model; then `render(page)`.
+
+    `description` may use ``{k}``, K from the sidebar. A problem the user can fix becomes an
+    `st.error` that says what to do; anything else is logged on the server and told in one sentence.
+    """
+    st.set_page_config(page_title=f"{title.split(':')[0]} · {APP_TITLE}", page_icon="🔢", layout="wide")
+    try:
+        settings = sidebar()
+        page_header(title, description.format(k=settings.k), settings)
+        dataset = require_dataset(settings)
+        page = Page(settings, dataset)
+        if needs_model:
+            page = Page(settings, dataset, *fitted_model(settings, dataset))
+        render(page)
+    except KMeansLabError as exc:
+        st.error(str(exc), icon=":material/warning:")
+    except Exception:  # never show a traceback; log it for the developer instead
+        LOGGER.exception("unexpected error on a page")
+        st.error(
+            "Something went wrong on this page. Try another setting, or reload the page; if it keeps "
+            "happening, report it with the server log.",
+            icon=":material/error:",
+        )
+
+
+def page_header(title: str, description: str, settings: Settings) -> None:
+    """The page's title, the current settings (showing "K = ..."), and what the page shows."""
+    st.title(title)
+    info = caches.dataset_infos().get(settings.dataset)
+    technical = (
+        ""
+        if presenter_mode()
+        else f"{settings.algorithm_label} · preprocessing: {settings.preprocessing_label} · "
+        f"random seed {settings.seed} · "
+    )
+    st.caption(f"K = {settings.k} · {technical}dataset: {info.title if info else settings.dataset}")
+    st.markdown(description)
+
+
+def require_dataset(settings: Settings) -> datasets.Dataset:
+    """The chosen dataset; if it is not available yet, explain and offer to download it, then stop."""
+    info = caches.dataset_infos().get(settings.dataset)
+    if info is None:
+        raise KMeansLabError(f"Unknown dataset {settings.dataset!r}: pick one in the sidebar.")
+    if info.available:
+        return caches.load_dataset(settings.dataset)
+    st.info(
+        f"{info.title} is not ready: {info.reason} Press the button below to download it, "
+        "or pick MNIST sample in the sidebar to keep working offline.",
+        icon=":material/info:",
+    )
+    if not st.button(f"Download {info.title}", key="download_dataset", type="primary"):
+        st.stop()
+    with st.status(f"Downloading {info.title}…", expanded=True) as status:
+        status.write("Fetching the files and checking them against their published checksums…")
+        try:
+            dataset = caches.load_dataset(settings.dataset)
+        except KMeansLabError:
+            status.update(label="The download failed", state="error")
+            raise
+        status.update(label=f"{dataset.title} is ready", state="complete")
+    st.rerun()
+
+
+def fitted_model(settings: Settings, dataset: datasets.Dataset) -> tuple[KMeansDigitClassifier, SweepRow]:
+    """The classifier for the current settings, fitted once (memory, then disk cache), and its scores.
+
+    The model may be shared by every session: treat it as read-only.
+    """
+    if settings.k > dataset.n_train:
+        raise KMeansLabError(
+            f"K = {settings.k} is more than the {dataset.n_train:,} training images; "
+            "choose a smaller K in the sidebar."
+        )
+    preprocessing = settings.preprocessing or default_preprocessing(dataset)
+    with st.spinner(f"Clustering {dataset.n_train:,} images into K = {settings.k} groups…"):
+        return caches.fit(dataset, settings.k, settings.algorithm, settings.seed, preprocessing)

@@ -1,0 +1,114 @@
+"""What the sidebar holds: the `Settings` a page reads, their defaults, and presenter mode."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+
+from core.data import registry as datasets
+from core.model.preprocess import Preprocessing
+
+#: The dataset picker's name for the data this session uploaded (it exists only in that session).
+UPLOAD = "upload"
+#: Session-state keys of the sidebar and their defaults.
+DEFAULTS = {
+    "dataset": datasets.DEFAULT_DATASET,
+    "k": 36,
+    "algorithm": "minibatch",
+    "seed": 0,
+    "preprocessing": "auto",
+}
+MAX_K = 512
+ALGORITHM_LABELS = {
+    "minibatch": "Mini-batch K-means (fast)",
+    "lloyd": "Full K-means (Lloyd, slower)",
+}
+#: The sidebar's preprocessing choices: "auto" is `default_preprocessing(dataset)`, as on the CLI.
+PREPROCESSING_LABELS = {
+    "auto": "Recommended for this dataset",
+    "none": "None — the tutorial's recipe",
+    "custom": "Custom",
+}
+#: The Custom choice's four controls: session-state key -> `Preprocessing` field.
+CUSTOM_PREPROCESSING_KEYS = {
+    "prep_deskew": "deskew",
+    "prep_blur": "blur",
+    "prep_normalize": "normalize",
+    "prep_pca": "pca_components",
+}
+PRESENTER_KEY = "presenter"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the sidebar holds: the dataset's name, K, the algorithm, the random seed and the preprocessing.
+
+    ``preprocessing`` is the sidebar's choice resolved for the dataset ("Recommended" becomes the
+    dataset's default), or None while the dataset is not available to resolve it against.
+    """
+
+    dataset: str
+    k: int
+    algorithm: str
+    seed: int
+    preprocessing: Preprocessing | None = None
+
+    @property
+    def algorithm_label(self) -> str:
+        return ALGORITHM_LABELS[self.algorithm]
+
+    @property
+    def preprocessing_label(self) -> str:
+        """E.g. "deskew, blur 0.7, L2-normalise, PCA 50", or "none"."""
+        return self.preprocessing.describe() if self.preprocessing else "recommended for the dataset"
+
+    @property
+    def preprocessing_slug(self) -> str:
+        """The preprocessing for a file name, e.g. "deskew-blur0.7-l2-normalise-pca50" or "none"."""
+        text = self.preprocessing.describe() if self.preprocessing else "auto"
+        return text.lower().replace(", ", "-").replace(" ", "")
+
+
+def init_settings() -> None:
+    """Give each sidebar key its default, only when the session does not hold it yet."""
+    for key, value in DEFAULTS.items():
+        if key not in st.session_state:
+            st.session_state[key] = value
+    if PRESENTER_KEY not in st.session_state:
+        st.session_state[PRESENTER_KEY] = False
+
+
+def presenter_mode() -> bool:
+    """Whether the sidebar's presenter mode is on."""
+    return bool(st.session_state.get(PRESENTER_KEY, False))
+
+
+def init_custom_preprocessing(start: Preprocessing) -> None:
+    """Give the Custom controls their starting values (the recommendation), only when missing."""
+    for key, field in CUSTOM_PREPROCESSING_KEYS.items():
+        if key not in st.session_state:
+            value = getattr(start, field)
+            st.session_state[key] = (value or 0) if field == "pca_components" else value
+
+
+def custom_preprocessing() -> Preprocessing:
+    """The Custom controls' values as a `Preprocessing`."""
+    state = st.session_state
+    return Preprocessing(
+        deskew=bool(state["prep_deskew"]),
+        blur=round(float(state["prep_blur"]), 2),  # a slider step can leave 0.7000000000000001
+        normalize=bool(state["prep_normalize"]),
+        pca_components=int(state["prep_pca"]) or None,
+    )
+
+
+def chosen_preprocessing(recommended: Preprocessing | None) -> Preprocessing | None:
+    """The sidebar's preprocessing as a `Preprocessing`; None for "recommended" when unknown."""
+    choice = st.session_state.get("preprocessing", "auto")
+    if choice == "none":
+        return Preprocessing()
+    if choice == "custom":
+        init_custom_preprocessing(recommended or Preprocessing())
+        return custom_preprocessing()
+    return recommended

@@ -1,0 +1,198 @@
+"""The shared sidebar: links to every page, then the settings (dataset, K, algorithm, seed, preprocessing).
+
+Every page draws it through `ui.frame.run_page`. Its widgets keep their values across pages and
+while presenter mode hides them (``persist_state="session"``).
+"""
+
+from __future__ import annotations
+
+import math
+
+import streamlit as st
+
+from core.data import registry as datasets
+from core.errors import KMeansLabError
+from core.model.classifier import ALGORITHMS
+from core.model.preprocess import Preprocessing
+from ui import caches
+from ui.settings import (
+    ALGORITHM_LABELS,
+    MAX_K,
+    PREPROCESSING_LABELS,
+    PRESENTER_KEY,
+    UPLOAD,
+    Settings,
+    chosen_preprocessing,
+    init_custom_preprocessing,
+    init_settings,
+)
+from ui.uploads import upload_ui
+
+#: The app's pages in the order the sidebar lists them: file, title, icon. app.py is the home page.
+PAGES = (
+    ("app.py", "Explore", ":material/image_search:"),
+    ("pages/sweep.py", "K sweep", ":material/show_chart:"),
+    ("pages/centroids.py", "Centroids", ":material/grid_view:"),
+    ("pages/draw.py", "Draw", ":material/draw:"),
+    ("pages/evaluate.py", "Evaluate", ":material/fact_check:"),
+    ("pages/map.py", "Map", ":material/scatter_plot:"),
+    ("pages/steps.py", "Step by step", ":material/timeline:"),
+)
+MAX_BLUR = 2.0
+SESSION = "session"
+
+
+def sidebar() -> Settings:
+    """Draw the shared sidebar and return the chosen settings."""
+    init_settings()
+    infos = caches.dataset_infos()
+    if st.session_state["dataset"] not in infos:
+        st.session_state["dataset"] = datasets.DEFAULT_DATASET
+    with st.sidebar:
+        for page, title, icon in PAGES:
+            st.page_link(page, label=title, icon=icon)
+        st.header("Settings")
+        name = st.selectbox(
+            "Dataset",
+            list(infos),
+            format_func=lambda n: dataset_label(infos[n]),
+            key="dataset",
+            persist_state=SESSION,
+            help="The images to cluster. Datasets that are not downloaded yet are listed with the reason.",
+        )
+        k_slider(max_k(infos[name]))
+        presenting = st.toggle(
+            "Presenter mode",
+            key=PRESENTER_KEY,
+            persist_state=SESSION,
+            help="For showing the lab to an audience: hides the algorithm, seed and preprocessing, and "
+            "makes charts bigger.",
+        )
+        recommended = caches.recommended_preprocessing(infos[name])
+        if not presenting:
+            technical_settings(infos[name], recommended)
+        upload_ui()
+    state = st.session_state
+    return Settings(
+        state["dataset"],
+        int(state["k"]),
+        state["algorithm"],
+        int(state["seed"]),
+        chosen_preprocessing(recommended),
+    )
+
+
+def dataset_label(info: datasets.DatasetInfo) -> str:
+    """The picker's label: the title, and for a dataset that is not ready, why."""
+    return info.title if info.available else f"{info.title} — {info.reason}"
+
+
+def max_k(info: datasets.DatasetInfo) -> int:
+    """K's upper limit: 512, or the number of training images if smaller (when that is known)."""
+    if not info.available:
+        return MAX_K
+    try:
+        return max(2, min(MAX_K, caches.load_dataset(info.name).n_train))
+    except KMeansLabError:
+        return MAX_K  # the page reports the problem
+
+
+def k_slider(largest: int) -> None:
+    """The K slider, from 2 to `largest`; a K beyond a new dataset's limit comes down to it."""
+    st.session_state["k"] = min(int(st.session_state["k"]), largest)
+    st.slider(
+        "Number of clusters (K)",
+        min_value=2,
+        max_value=largest,
+        key="k",
+        persist_state=SESSION,
+        help="How many groups K-means splits the training images into.",
+    )
+
+
+def technical_settings(info: datasets.DatasetInfo, recommended: Preprocessing | None) -> None:
+    """The algorithm, the seed and the preprocessing: hidden in presenter mode."""
+    st.radio(
+        "Algorithm",
+        list(ALGORITHMS),
+        format_func=ALGORITHM_LABELS.get,
+        key="algorithm",
+        persist_state=SESSION,
+        help="Mini-batch K-means looks at small batches of images at a time, like the tutorial; "
+        "full K-means uses every image at every step.",
+    )
+    st.number_input(
+        "Random seed",
+        min_value=0,
+        max_value=2**31 - 1,
+        step=1,
+        key="seed",
+        persist_state=SESSION,
+        help="The same seed gives the same clusters every time.",
+    )
+    preprocessing_ui(info, recommended)
+
+
+def preprocessing_ui(info: datasets.DatasetInfo, recommended: Preprocessing | None) -> None:
+    """The "Preprocessing" choice; Custom reveals one control per step, starting from the recommendation."""
+    # Under each choice, what it does to the images (a caption wraps better than a long label).
+    captions = [recommended.describe() if recommended else "", "raw pixels", "choose each step"]
+    st.radio(
+        "Preprocessing",
+        list(PREPROCESSING_LABELS),
+        format_func=PREPROCESSING_LABELS.get,
+        captions=captions,
+        key="preprocessing",
+        persist_state=SESSION,
+        help="What is done to every image before clustering. The recommendation was measured to give "
+        "the best clusters for this kind of image; the tutorial clusters the raw pixels.",
+    )
+    init_custom_preprocessing(recommended or Preprocessing())
+    if st.session_state["preprocessing"] == "custom":
+        n_pixels = math.prod(caches.load_dataset(info.name).image_shape) if recommended else 28 * 28
+        custom_preprocessing_ui(n_pixels)
+
+
+def custom_preprocessing_ui(n_pixels: int) -> None:
+    """One control per preprocessing step."""
+    # Always set: a smaller dataset may allow fewer components than the last one did.
+    st.session_state["prep_pca"] = min(int(st.session_state["prep_pca"]), n_pixels)
+    with st.container(border=True):
+        st.checkbox(
+            "Straighten slanted images (deskew)",
+            key="prep_deskew",
+            persist_state=SESSION,
+            help="Turns each image so its strokes stand upright: helps handwriting, not clothes.",
+        )
+        st.slider(
+            "Blur (pixels)",
+            min_value=0.0,
+            max_value=MAX_BLUR,
+            step=0.1,
+            format="%.1f",
+            key="prep_blur",
+            persist_state=SESSION,
+            help="Softens each image a little, so strokes a pixel apart still overlap. 0 turns it off.",
+        )
+        st.checkbox(
+            "Normalise ink",
+            key="prep_normalize",
+            persist_state=SESSION,
+            help="Scales each image to the same total brightness, so a thick and a thin 7 look alike "
+            "(L2 normalisation).",
+        )
+        st.number_input(
+            "PCA components (0 = off)",
+            min_value=0,
+            max_value=n_pixels,
+            step=10,
+            key="prep_pca",
+            persist_state=SESSION,
+            help="Keeps only the main patterns of the images (principal components): K-means runs much "
+            "faster and often groups better. 0 keeps every pixel.",
+        )
+
+
+def is_upload(settings: Settings) -> bool:
+    """Whether the settings point at the session's own upload."""
+    return settings.dataset == UPLOAD

@@ -1,0 +1,140 @@
+"""The session's own files: the "Use your own data" uploader, the model import, and the model download.
+
+A good upload becomes the session's dataset and the uploader is replaced by an empty one (a new
+key), so Streamlit drops the file's bytes after the run: only the checked arrays stay, in this
+session's state. Nothing a file holds is ever shown as markdown.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+
+import streamlit as st
+
+from core.analysis.sweep import clear_prepared
+from core.data import registry as datasets
+from core.data.uploads import MAX_UPLOAD_MB, dataset_from_upload
+from core.errors import KMeansLabError
+from core.model.classifier import KMeansDigitClassifier
+from core.model.persistence import MAX_MODEL_MB, ImportedModel, export_model, import_model
+from ui import caches
+from ui.settings import UPLOAD, Settings
+
+LOGGER = logging.getLogger(__name__)
+UNREADABLE = "could not be read. Check that it is a file the lab makes or describes, then try again."
+
+
+def upload_ui() -> None:
+    """The sidebar's "Use your own data" box: an uploader, then what was loaded or what went wrong."""
+    st.session_state.setdefault("upload_round", 0)
+    upload = caches.uploaded_dataset()
+    with st.expander("Use your own data", icon=":material/upload_file:", expanded=upload is not None):
+        st.file_uploader(
+            "One .npz, or the four IDX files",
+            accept_multiple_files=True,
+            key=f"upload_files_{st.session_state['upload_round']}",
+            on_change=read_upload,
+            max_upload_size=MAX_UPLOAD_MB,
+            help="An .npz holding `images` (n, height, width) uint8 and `labels` (n,), optionally "
+            "`test_images` and `test_labels`; or train-images, train-labels, t10k-images and "
+            "t10k-labels in IDX format (plain or .gz). It stays in this browser session only.",
+        )
+        if error := st.session_state.get("upload_error"):
+            st.error(error, icon=":material/warning:")
+        if upload is not None:
+            st.success(
+                f"{upload.title} is loaded: it is in the Dataset list above, for this session only.",
+                icon=":material/check:",
+            )
+            st.button("Forget my upload", key="upload_forget", on_click=forget_upload)
+
+
+def read_upload() -> None:
+    """The uploader's callback: check the files and make them the session's dataset, or keep the error."""
+    files = st.session_state.get(f"upload_files_{st.session_state['upload_round']}") or []
+    st.session_state.pop("upload_error", None)
+    if not files:
+        return
+    try:
+        dataset = dataset_from_upload([(file.name, file.getvalue()) for file in files], name=UPLOAD)
+    except KMeansLabError as exc:
+        st.session_state["upload_error"] = str(exc)
+        return
+    except Exception:  # never a traceback: the server log keeps it
+        LOGGER.exception("an upload could not be read")
+        st.session_state["upload_error"] = f"These files {UNREADABLE}"
+        return
+    forget_upload()
+    st.session_state["upload_dataset"] = dataset
+    st.session_state["dataset"] = UPLOAD
+    st.session_state["upload_round"] += 1  # a fresh, empty uploader: the files' bytes are dropped
+
+
+def forget_upload() -> None:
+    """Drop the session's upload and everything computed from it; go back to the default dataset."""
+    upload = st.session_state.pop("upload_dataset", None)
+    st.session_state.pop("upload_error", None)
+    caches.forget_session_results()
+    if upload is not None:
+        clear_prepared()  # the upload's preprocessed pixels, kept between fits
+    if st.session_state.get("dataset") == UPLOAD:
+        st.session_state["dataset"] = datasets.DEFAULT_DATASET
+
+
+def imported_model_ui() -> ImportedModel | None:
+    """A "Use an imported model" box: upload a model .npz exported by the lab; returns it, or None."""
+    imported = st.session_state.get("imported_model")
+    with st.expander("Use an imported model", icon=":material/file_open:", expanded=imported is not None):
+        st.file_uploader(
+            "A model .npz downloaded from the Centroids page",
+            type="npz",
+            key="model_file",
+            on_change=read_model_file,
+            max_upload_size=MAX_MODEL_MB,
+            help="Checked array by array before use; nothing in it is ever unpickled.",
+        )
+        if error := st.session_state.get("model_file_error"):
+            st.error(error, icon=":material/warning:")
+        if imported is not None:
+            fitted_on = imported.dataset_name or "unknown data"
+            st.success(
+                f"Using the imported model: K = {imported.k}, fitted on {fitted_on}. "
+                "Remove the file above to go back to the sidebar's model.",
+                icon=":material/check:",
+            )
+    return imported
+
+
+def read_model_file() -> None:
+    """The model uploader's callback: check the file and keep the model, or the error."""
+    file = st.session_state.get("model_file")
+    st.session_state.pop("model_file_error", None)
+    st.session_state.pop("imported_model", None)
+    if file is None:
+        return
+    try:
+        st.session_state["imported_model"] = import_model(file.getvalue(), file.name)
+    except KMeansLabError as exc:
+        st.session_state["model_file_error"] = str(exc)
+    except Exception:  # never a traceback: the server log keeps it
+        LOGGER.exception("a model file could not be read")
+        st.session_state["model_file_error"] = f"This model file {UNREADABLE}"
+
+
+def model_download(model: KMeansDigitClassifier, dataset: datasets.Dataset, settings: Settings) -> None:
+    """A button that downloads the model as .npz (made only when clicked)."""
+    st.download_button(
+        "Download this model (.npz)",
+        data=functools.partial(
+            export_model, model, dataset_name=dataset.name, class_names=dataset.class_names
+        ),
+        file_name=f"kmeans-{dataset.name}-k{settings.k}-{settings.algorithm}-seed{settings.seed}"
+        f"-{settings.preprocessing_slug}.npz",
+        mime="application/octet-stream",
+        on_click="ignore",
+        key="model_download",
+        icon=":material/download:",
+        help="The centroids, the class each stands for, the preprocessing, K, the dataset's name and the "
+        "library versions. Load it again on the Draw page.",
+    )
