@@ -99,7 +99,7 @@ def cluster_members(dataset, model, images, captions) -> None:
 
 run_page(
     render,
-    title='Centroids: the centre of each cluster',
+    title="Centroids: the centre of each cluster",
     description="Each picture is the centre of one of the K = {k} clusters: the average of the training "
     "images K-means put in it. Each cluster predicts the class most of its images carry.",
 )

@@ -185,8 +185,7 @@ def show_nearest(distances, model, dataset) -> None:
     st.image(
         [figures.enlarge(centres[i], scale) for i in nearest],
         caption=[
-            f"{dataset.class_names[model.cluster_labels_[i]]} · distance {distances[i]:.2f}"
-            for i in nearest
+            f"{dataset.class_names[model.cluster_labels_[i]]} · distance {distances[i]:.2f}" for i in nearest
         ],
         output_format="PNG",
     )
@@ -198,7 +197,7 @@ def show_nearest(distances, model, dataset) -> None:
 
 run_page(
     render,
-    title='Draw a digit',
+    title="Draw a digit",
     description="Draw a digit with the mouse: the model for K = {k} finds the nearest cluster centre "
     "and answers with the class that cluster stands for. It answers after every stroke.",
     needs_model=False,

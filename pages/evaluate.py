@@ -126,7 +126,7 @@ def least_pure(model, dataset) -> None:
 
 run_page(
     render,
-    title='Evaluate: which classes get mixed up?',
+    title="Evaluate: which classes get mixed up?",
     description="This page checks the model on test images it never saw while clustering: how often it is "
     "right for each class, which classes it confuses, and the clusters that mix classes most.",
 )

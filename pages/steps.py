@@ -99,7 +99,7 @@ def show_step(steps: KMeansSteps, step: int, k: int, dataset, *, chart_key: str)
 
 run_page(
     render,
-    title='Step by step: how K-means settles',
+    title="Step by step: how K-means settles",
     description="K-means starts from K centres picked among the images, then repeats two moves: every image "
     "joins its nearest centre, and every centre moves to the average of its images. Move the slider, "
     "or press Play, to watch the centres sharpen and the inertia fall.",

@@ -90,7 +90,7 @@ def charts(table: pd.DataFrame, dataset, sweep: tuple, current_k: int) -> None:
 
 run_page(
     render,
-    title='K sweep: how many clusters?',
+    title="K sweep: how many clusters?",
     description="This page clusters the images with several values of K and compares them: more clusters fit "
     "the images more tightly and label them more accurately, but each costs more time. "
     "The dashed red line marks the K chosen in the sidebar (K = {k}).",

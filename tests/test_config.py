@@ -24,6 +24,7 @@ def config():
         ("server", "enableStaticServing", False),
         ("server", "headless", True),
         ("browser", "gatherUsageStats", False),
+        ("client", "showSidebarNavigation", False),
     ],
 )
 def test_safety_settings(config, section, option, value):
@@ -37,8 +38,12 @@ def test_upload_limit_matches_the_limit_checked_in_code(config):
 
 def test_every_option_is_one_streamlit_knows(config):
     """A misspelt option is silently ignored by the server; Streamlit's registry catches it here."""
-    from streamlit import config as st_config
+    import streamlit as st
 
-    known = st_config._config_options_template
-    unknown = [f"{s}.{o}" for s, options in config.items() for o in options if f"{s}.{o}" not in known]
-    assert not unknown
+    for section, options in config.items():
+        for option, value in options.items():
+            assert st.get_option(f"{section}.{option}") is not None or value is None, f"{section}.{option}"
+
+
+def test_the_browser_never_gets_error_details(config):
+    assert config["client"]["showErrorDetails"] == "none"

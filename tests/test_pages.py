@@ -20,7 +20,7 @@ from streamlit.testing.v1 import AppTest
 from core.data.registry import load_mnist_sample
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
-PAGES = ["pages/explore.py", "pages/sweep.py", "pages/centroids.py", "pages/draw.py"]
+PAGES = ["app.py", "pages/sweep.py", "pages/centroids.py", "pages/draw.py"]
 SMALL_K = 10
 BLANK_HINT = "Draw a digit in the black box to classify it."
 
@@ -116,7 +116,7 @@ def test_sidebar_labels_are_the_contract():
 
 def test_settings_persist_across_pages():
     at = app(k=12, seed=1)
-    for page in ["pages/draw.py", "pages/explore.py", "pages/centroids.py"]:
+    for page in ["pages/draw.py", "app.py", "pages/centroids.py"]:
         at = on_page(at, page)
         assert_clean(at)
         assert at.slider(key="k").value == 12
@@ -167,7 +167,7 @@ def test_explore_shows_facts_samples_and_class_filter():
 # --- K sweep -----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("page", ["pages/explore.py", "pages/sweep.py"])
+@pytest.mark.parametrize("page", ["app.py", "pages/sweep.py"])
 def test_a_k_move_sends_the_same_pictures_and_charts_again(page):
     """What does not depend on K is made once: after a K move, and back, every element is identical."""
 
@@ -180,7 +180,7 @@ def test_a_k_move_sends_the_same_pictures_and_charts_again(page):
     assert before[1] and (before[0] or page == "pages/sweep.py")
     at.slider(key="k").set_value(SMALL_K + 1).run()
     assert_clean(at)
-    if page == "pages/explore.py":
+    if page == "app.py":
         assert shown(at) == before
     at.slider(key="k").set_value(SMALL_K).run()
     assert shown(at) == before
@@ -585,7 +585,7 @@ def test_the_preprocessing_choice_persists_across_pages():
     at.radio(key="preprocessing").set_value("custom").run()
     at.slider(key="prep_blur").set_value(1.2).run()
     at.radio(key="preprocessing").set_value("none").run()  # hides the custom controls
-    for page in ["pages/draw.py", "pages/sweep.py", "pages/explore.py"]:
+    for page in ["pages/draw.py", "pages/sweep.py", "app.py"]:
         at = on_page(at, page)
         assert_clean(at)
         assert at.radio(key="preprocessing").value == "none"
@@ -602,7 +602,7 @@ def chart_specs(at: AppTest) -> list[tuple[dict, dict]]:
     return [(json.loads(c.proto.config), json.loads(c.proto.spec)["layout"]) for c in at.get("plotly_chart")]
 
 
-@pytest.mark.parametrize("page", ["pages/explore.py", "pages/sweep.py", *INSIGHT_PAGES])
+@pytest.mark.parametrize("page", ["app.py", "pages/sweep.py", *INSIGHT_PAGES])
 def test_every_chart_downloads_as_png_and_grows_in_presenter_mode(page):
     at = on_page(app(sweep_ks="10, 12"), page)
     charts = chart_specs(at)

@@ -12,10 +12,11 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from test_pages import FakeCanvas, assert_clean, drawn, on_page, patched_canvas, shows_k, texts
 
-import ui
 from core.data.registry import load_dataset, load_mnist_sample
 from core.model.classifier import KMeansDigitClassifier
 from core.model.persistence import export_model
+from ui.caches import read_only
+from ui.settings import UPLOAD
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 UPLOADER = "upload_files_0"
@@ -54,7 +55,7 @@ def test_an_npz_upload_becomes_the_sessions_dataset(small_npz):
     at = uploaded(fresh_app(), "my-digits.npz", small_npz)
 
     assert_clean(at)
-    assert at.selectbox(key="dataset").value == ui.UPLOAD
+    assert at.selectbox(key="dataset").value == UPLOAD
     assert any(label.startswith("Your upload (300 images, 28x28)") for label in picker_labels(at))
     assert "240" in [metric.value for metric in at.metric]  # training images on Explore
     assert any("is loaded" in message for message in texts(at.success))
@@ -66,13 +67,13 @@ def test_another_session_never_sees_the_upload(small_npz):
     mine = uploaded(fresh_app(), "my-digits.npz", small_npz)
     theirs = fresh_app()
 
-    assert mine.selectbox(key="dataset").value == ui.UPLOAD
-    assert ui.UPLOAD not in theirs.selectbox(key="dataset").options
+    assert mine.selectbox(key="dataset").value == UPLOAD
+    assert UPLOAD not in theirs.selectbox(key="dataset").options
     assert not any("Your upload" in label for label in picker_labels(theirs))
     assert theirs.selectbox(key="dataset").value == "mnist-sample"
 
 
-@pytest.mark.parametrize("page", ["pages/explore.py", "pages/sweep.py", "pages/centroids.py"])
+@pytest.mark.parametrize("page", ["app.py", "pages/sweep.py", "pages/centroids.py"])
 def test_every_page_works_on_the_upload(small_npz, page):
     at = uploaded(fresh_app(), "my-digits.npz", small_npz)
     at.session_state["sweep_ks"] = "4, 10"
@@ -174,7 +175,7 @@ def test_a_bad_model_file_says_why(digits_model_file):
 def test_shared_models_are_read_only():
     digits = load_dataset("digits")
     model = KMeansDigitClassifier(n_clusters=10, random_state=0).fit(digits.train_images, digits.train_labels)
-    model = ui._read_only(model)
+    model = read_only(model)
 
     with pytest.raises(ValueError, match="read-only"):
         model.cluster_centers_ += 1

@@ -71,12 +71,18 @@ class Settings:
 
 
 def init_settings() -> None:
-    """Give each sidebar key its default, only when the session does not hold it yet."""
-    for key, value in DEFAULTS.items():
-        if key not in st.session_state:
-            st.session_state[key] = value
-    if PRESENTER_KEY not in st.session_state:
-        st.session_state[PRESENTER_KEY] = False
+    """Give each sidebar key its default when missing, and keep the values of widgets not drawn.
+
+    Streamlit forgets a widget's value in a run that does not draw it (another page, or presenter
+    mode hiding it); writing the value back makes it plain session state, which the widget picks
+    up again when it is drawn.
+    """
+    state = st.session_state
+    for key, value in {**DEFAULTS, PRESENTER_KEY: False}.items():
+        state[key] = state[key] if key in state else value
+    for key in CUSTOM_PREPROCESSING_KEYS:
+        if key in state:
+            state[key] = state[key]
 
 
 def presenter_mode() -> bool:

@@ -1,7 +1,7 @@
 """The shared sidebar: links to every page, then the settings (dataset, K, algorithm, seed, preprocessing).
 
 Every page draws it through `ui.frame.run_page`. Its widgets keep their values across pages and
-while presenter mode hides them (``persist_state="session"``).
+while presenter mode hides them: `ui.settings.init_settings` hands each value back to session state.
 """
 
 from __future__ import annotations
@@ -39,7 +39,6 @@ PAGES = (
     ("pages/steps.py", "Step by step", ":material/timeline:"),
 )
 MAX_BLUR = 2.0
-SESSION = "session"
 
 
 def sidebar() -> Settings:
@@ -57,14 +56,12 @@ def sidebar() -> Settings:
             list(infos),
             format_func=lambda n: dataset_label(infos[n]),
             key="dataset",
-            persist_state=SESSION,
             help="The images to cluster. Datasets that are not downloaded yet are listed with the reason.",
         )
         k_slider(max_k(infos[name]))
         presenting = st.toggle(
             "Presenter mode",
             key=PRESENTER_KEY,
-            persist_state=SESSION,
             help="For showing the lab to an audience: hides the algorithm, seed and preprocessing, and "
             "makes charts bigger.",
         )
@@ -105,7 +102,6 @@ def k_slider(largest: int) -> None:
         min_value=2,
         max_value=largest,
         key="k",
-        persist_state=SESSION,
         help="How many groups K-means splits the training images into.",
     )
 
@@ -117,7 +113,6 @@ def technical_settings(info: datasets.DatasetInfo, recommended: Preprocessing | 
         list(ALGORITHMS),
         format_func=ALGORITHM_LABELS.get,
         key="algorithm",
-        persist_state=SESSION,
         help="Mini-batch K-means looks at small batches of images at a time, like the tutorial; "
         "full K-means uses every image at every step.",
     )
@@ -127,7 +122,6 @@ def technical_settings(info: datasets.DatasetInfo, recommended: Preprocessing | 
         max_value=2**31 - 1,
         step=1,
         key="seed",
-        persist_state=SESSION,
         help="The same seed gives the same clusters every time.",
     )
     preprocessing_ui(info, recommended)
@@ -143,7 +137,6 @@ def preprocessing_ui(info: datasets.DatasetInfo, recommended: Preprocessing | No
         format_func=PREPROCESSING_LABELS.get,
         captions=captions,
         key="preprocessing",
-        persist_state=SESSION,
         help="What is done to every image before clustering. The recommendation was measured to give "
         "the best clusters for this kind of image; the tutorial clusters the raw pixels.",
     )
@@ -161,7 +154,6 @@ def custom_preprocessing_ui(n_pixels: int) -> None:
         st.checkbox(
             "Straighten slanted images (deskew)",
             key="prep_deskew",
-            persist_state=SESSION,
             help="Turns each image so its strokes stand upright: helps handwriting, not clothes.",
         )
         st.slider(
@@ -171,13 +163,11 @@ def custom_preprocessing_ui(n_pixels: int) -> None:
             step=0.1,
             format="%.1f",
             key="prep_blur",
-            persist_state=SESSION,
             help="Softens each image a little, so strokes a pixel apart still overlap. 0 turns it off.",
         )
         st.checkbox(
             "Normalise ink",
             key="prep_normalize",
-            persist_state=SESSION,
             help="Scales each image to the same total brightness, so a thick and a thin 7 look alike "
             "(L2 normalisation).",
         )
@@ -187,7 +177,6 @@ def custom_preprocessing_ui(n_pixels: int) -> None:
             max_value=n_pixels,
             step=10,
             key="prep_pca",
-            persist_state=SESSION,
             help="Keeps only the main patterns of the images (principal components): K-means runs much "
             "faster and often groups better. 0 keeps every pixel.",
         )
