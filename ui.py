@@ -19,12 +19,12 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from core import figures
 from core.analysis.sweep import SweepRow, default_preprocessing, fit_model, sweep_k
 from core.data import registry as datasets
 from core.data.drawing import ink_box_fraction
 from core.data.uploads import MAX_UPLOAD_MB, dataset_from_upload
 from core.errors import KMeansLabError
+from core.figures.images import png_bytes
 from core.model.cache import ResultCache, default_cache_dir
 from core.model.classifier import ALGORITHMS, KMeansDigitClassifier
 from core.model.persistence import MAX_MODEL_MB, ImportedModel, export_model, import_model
@@ -425,7 +425,7 @@ def _shared_memo(key: tuple, _compute: Callable[[], object]):
 
 def png_images(dataset: datasets.Dataset, what: tuple, images: Callable[[], list]) -> list[bytes]:
     """The images as PNG bytes, encoded once per dataset and `what` (`st.image` takes them as they are)."""
-    return dataset_memo(dataset, ("png", *what), lambda: [figures.png_bytes(i) for i in images()])
+    return dataset_memo(dataset, ("png", *what), lambda: [png_bytes(i) for i in images()])
 
 
 def imported_model_ui() -> ImportedModel | None:

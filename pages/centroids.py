@@ -4,8 +4,8 @@ import numpy as np
 import streamlit as st
 
 import ui
-from core import figures
 from core.analysis.metrics import METRIC_EXPLANATIONS
+from core.figures.images import display_scale, enlarge
 
 GROUPED = "Grouped by inferred class"
 BY_NUMBER = "In cluster order"
@@ -31,7 +31,7 @@ def render() -> None:
     order = st.radio(
         "Order", [GROUPED, BY_NUMBER], key="centroid_order", horizontal=True, persist_state="session"
     )
-    scale = figures.display_scale(images.shape[1:], target=84)
+    scale = display_scale(images.shape[1:], target=84)
     captions = [
         f"{ui.class_name(dataset, label)} · {size:,} · {purity:.0%}"
         for label, size, purity in zip(
@@ -48,7 +48,7 @@ def render() -> None:
             with columns[g % 2]:
                 st.markdown(f"**{ui.class_name(dataset, label)}** — {len(members)} {noun}")
                 st.image(
-                    [figures.enlarge(images[i], scale) for i in members],
+                    [enlarge(images[i], scale) for i in members],
                     caption=[captions[i] for i in members],
                     output_format="PNG",
                 )
@@ -59,7 +59,7 @@ def render() -> None:
                 "A larger K usually gives every class a cluster."
             )
     else:
-        st.image([figures.enlarge(image, scale) for image in images], caption=captions, output_format="PNG")
+        st.image([enlarge(image, scale) for image in images], caption=captions, output_format="PNG")
     cluster_members(dataset, model, images, captions)
 
 
@@ -79,10 +79,8 @@ def cluster_members(dataset, model, images, captions) -> None:
     right = int((dataset.train_labels[members] == label).sum())
     left, rest = st.columns([1, 4])
     with left:
-        scale = figures.display_scale(images.shape[1:], target=140)
-        st.image(
-            figures.enlarge(images[pick], scale), caption=f"Centre of cluster {pick}", output_format="PNG"
-        )
+        scale = display_scale(images.shape[1:], target=140)
+        st.image(enlarge(images[pick], scale), caption=f"Centre of cluster {pick}", output_format="PNG")
     with rest:
         st.markdown(
             f"Cluster {pick} holds **{len(members):,}** training images; **{right:,}** of them are "
@@ -93,9 +91,9 @@ def cluster_members(dataset, model, images, captions) -> None:
             st.info("This cluster is empty: no training image is closest to its centre.")
             return
         sample = members[ui.sample_indices(len(members), MEMBER_SAMPLE, seed=pick)]
-        scale = figures.display_scale(images.shape[1:], target=64)
+        scale = display_scale(images.shape[1:], target=64)
         st.image(
-            [figures.enlarge(dataset.train_images[i], scale) for i in sample],
+            [enlarge(dataset.train_images[i], scale) for i in sample],
             caption=[ui.class_name(dataset, dataset.train_labels[i]) for i in sample],
             output_format="PNG",
         )

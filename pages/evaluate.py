@@ -4,9 +4,11 @@ import numpy as np
 import streamlit as st
 
 import ui
-from core import figures
 from core.analysis import evaluation
 from core.analysis.metrics import METRIC_EXPLANATIONS
+from core.figures.evaluation_charts import class_accuracy_bar, confusion_heatmap
+from core.figures.images import display_scale, enlarge
+from ui.selection import clicked_cell
 
 MAX_SHOWN = 24
 LEAST_PURE = 6
@@ -38,7 +40,7 @@ def render() -> None:
     left, right = st.columns([3, 2], gap="large")
     with left:
         ui.show_chart(
-            figures.confusion_heatmap(result.confusion, dataset.class_names),
+            confusion_heatmap(result.confusion, dataset.class_names),
             key="eval_confusion",
             height=520,
             on_select=_pick_clicked_cell,
@@ -50,7 +52,7 @@ def render() -> None:
         )
     with right:
         ui.show_chart(
-            figures.class_accuracy_bar(result.class_accuracy, dataset.class_names),
+            class_accuracy_bar(result.class_accuracy, dataset.class_names),
             key="eval_accuracy",
             height=520,
         )
@@ -71,7 +73,7 @@ def init_cell(result: evaluation.Evaluation) -> None:
 
 def _pick_clicked_cell() -> None:
     """A click on the heatmap picks that cell in the two selectboxes (which also work by keyboard)."""
-    cell = figures.clicked_cell(st.session_state["eval_confusion"].selection)
+    cell = clicked_cell(st.session_state["eval_confusion"].selection)
     if cell is not None:
         st.session_state["eval_true"], st.session_state["eval_pred"] = cell
 
@@ -96,7 +98,7 @@ def cell_images(result: evaluation.Evaluation, model, dataset) -> None:
         "left, beside the centre of the cluster it was nearest to (right), which gave it its label."
     )
     centres = ui.centroid_images(model)
-    scale = figures.display_scale(dataset.image_shape, target=ui.display_size(72))
+    scale = display_scale(dataset.image_shape, target=ui.display_size(72))
     pairs = [_pair(dataset.test_images[i], centres[result.nearest_cluster[i]], scale) for i in shown]
     st.image(
         pairs,
@@ -108,7 +110,7 @@ def cell_images(result: evaluation.Evaluation, model, dataset) -> None:
 def _pair(image: np.ndarray, centre: np.ndarray, scale: int) -> np.ndarray:
     """The image and a centre side by side, split by a thin grey bar."""
     bar = np.full((image.shape[0], 1), 128, dtype=np.uint8)
-    return figures.enlarge(np.hstack([image, bar, centre]), scale)
+    return enlarge(np.hstack([image, bar, centre]), scale)
 
 
 def least_pure(model, dataset) -> None:
@@ -129,10 +131,10 @@ def least_pure(model, dataset) -> None:
             if counts[c, t]
         )
         captions.append(shares)
-    scale = figures.display_scale(dataset.image_shape, target=ui.display_size(120))
+    scale = display_scale(dataset.image_shape, target=ui.display_size(120))
     # One column each, so every picture is the same width whatever its caption's length.
     for column, c, shares in zip(st.columns(LEAST_PURE), picks, captions, strict=False):
-        column.image(figures.enlarge(centres[c], scale), output_format="PNG", width="stretch")
+        column.image(enlarge(centres[c], scale), output_format="PNG", width="stretch")
         column.caption(f"**Cluster {c}**", text_alignment="center")
         column.caption(shares, text_alignment="center")
 

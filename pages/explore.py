@@ -7,7 +7,8 @@ a rerun after the sidebar's K moves sends the very same elements again, cheaply.
 import streamlit as st
 
 import ui
-from core import figures
+from core.figures.charts import class_counts_bar, pixel_histogram
+from core.figures.images import display_scale, enlarge
 
 SAMPLE_SIZE = 30
 ALL_CLASSES = "All classes"
@@ -27,13 +28,13 @@ def render() -> None:
     left, right = st.columns(2)
     with left:
         ui.show_chart(
-            lambda: figures.class_counts_bar(dataset.train_labels, dataset.test_labels, dataset.class_names),
+            lambda: class_counts_bar(dataset.train_labels, dataset.test_labels, dataset.class_names),
             key="explore_counts",
             memo=(dataset, ()),
         )
     with right:
         ui.show_chart(
-            lambda: figures.pixel_histogram(dataset.train_images), key="explore_histogram", memo=(dataset, ())
+            lambda: pixel_histogram(dataset.train_images), key="explore_histogram", memo=(dataset, ())
         )
         st.caption(
             "Most pixels are pure black background (brightness 0), so the vertical axis is logarithmic: "
@@ -73,12 +74,12 @@ def sample_grid(dataset) -> None:
     shuffle = st.session_state["explore_shuffle"]
     picks = ui.sample_indices(len(pool), SAMPLE_SIZE, seed=shuffle)
     indices = [pool[i] for i in picks]
-    scale = figures.display_scale(dataset.image_shape, target=64)
+    scale = display_scale(dataset.image_shape, target=64)
     st.image(
         ui.png_images(
             dataset,
             ("explore_samples", choice, shuffle, scale),
-            lambda: [figures.enlarge(dataset.train_images[i], scale) for i in indices],
+            lambda: [enlarge(dataset.train_images[i], scale) for i in indices],
         ),
         caption=[ui.class_name(dataset, labels[i]) for i in indices],
         output_format="PNG",
@@ -94,12 +95,12 @@ def mean_images(dataset) -> None:
     st.markdown(
         "Each picture averages every training image of one class: blurry where people write differently."
     )
-    scale = figures.display_scale(dataset.image_shape, target=84)
+    scale = display_scale(dataset.image_shape, target=84)
     st.image(
         ui.png_images(
             dataset,
             ("explore_means", scale),
-            lambda: [figures.enlarge(image, scale) for image in ui.class_means(dataset.name)],
+            lambda: [enlarge(image, scale) for image in ui.class_means(dataset.name)],
         ),
         caption=list(dataset.class_names),
         output_format="PNG",

@@ -4,8 +4,10 @@ import numpy as np
 import streamlit as st
 
 import ui
-from core import figures
 from core.analysis import projection
+from core.figures.images import display_scale, enlarge
+from core.figures.maps import add_thumbnails, projection_map
+from ui.selection import selected_rows
 
 BY_CLUSTER = "Cluster"
 BY_CLASS = "True class"
@@ -63,7 +65,7 @@ def render() -> None:
     rows, points_2d, centers_2d = map_points(model, dataset, key, size, method)
     fig = map_figure(model, dataset, rows, points_2d, centers_2d, colour, method)
     if pictures:
-        figures.add_thumbnails(fig, ui.centroid_images(model), centers_2d)
+        add_thumbnails(fig, ui.centroid_images(model), centers_2d)
     event = ui.show_chart(
         fig,
         key="map_chart",
@@ -90,7 +92,7 @@ def map_figure(model, dataset, rows, points_2d, centers_2d, colour, method):
         groups, names, legend = clusters, [f"Cluster {c} ({reads[c]})" for c in range(len(reads))], "Cluster"
     else:
         groups, names, legend = labels, list(dataset.class_names), "True class"
-    return figures.projection_map(
+    return projection_map(
         points_2d,
         groups,
         names,
@@ -107,7 +109,7 @@ def map_figure(model, dataset, rows, points_2d, centers_2d, colour, method):
 
 def selected_images(event, model, dataset, rows) -> None:
     st.subheader("Selected images")
-    picked = figures.selected_rows(event.selection if event else None)
+    picked = selected_rows(event.selection if event else None)
     if not picked:
         st.info(
             "Draw round some dots on the map (hold the mouse button down) to see their images here. "
@@ -121,9 +123,9 @@ def selected_images(event, model, dataset, rows) -> None:
     more = f" Showing the first {len(shown)}." if len(images) > len(shown) else ""
     noun = "image" if len(images) == 1 else "images"
     st.markdown(f"**{len(images):,}** {noun} selected.{more} Captions: true class · cluster.")
-    scale = figures.display_scale(dataset.image_shape, target=ui.display_size(64))
+    scale = display_scale(dataset.image_shape, target=ui.display_size(64))
     st.image(
-        [figures.enlarge(dataset.train_images[i], scale) for i in shown],
+        [enlarge(dataset.train_images[i], scale) for i in shown],
         caption=[
             f"{ui.class_name(dataset, dataset.train_labels[i])} · cluster {model.labels_[i]}" for i in shown
         ],

@@ -6,8 +6,9 @@ import numpy as np
 import streamlit as st
 
 import ui
-from core import figures
 from core.analysis import projection
+from core.figures.charts import steps_inertia_chart
+from core.figures.images import display_scale, enlarge
 from core.model.stepwise import KMeansSteps, lloyd_steps
 
 SAMPLE_SIZE = 3000
@@ -94,15 +95,15 @@ def show_step(steps: KMeansSteps, step: int, k: int, dataset, *, chart_key: str)
     with pictures:
         centres = steps.centers[step].reshape(k, *dataset.image_shape)
         images = np.rint(np.clip(centres, 0, 1) * 255).astype(np.uint8)
-        scale = figures.display_scale(dataset.image_shape, target=ui.display_size(84))
+        scale = display_scale(dataset.image_shape, target=ui.display_size(84))
         st.image(
-            [figures.enlarge(image, scale) for image in images],
+            [enlarge(image, scale) for image in images],
             caption=[f"{size:,} images" for size in steps.sizes[step]],
             output_format="PNG",
         )
         st.caption("Each picture is one centre; its caption counts the images nearest to it at this step.")
     with chart:
-        ui.show_chart(figures.steps_inertia_chart(steps.inertia, step), key=chart_key, height=420)
+        ui.show_chart(steps_inertia_chart(steps.inertia, step), key=chart_key, height=420)
         first, now = steps.inertia[0], steps.inertia[step]
         st.metric(
             "Inertia at this step",

@@ -4,9 +4,9 @@ import pandas as pd
 import streamlit as st
 
 import ui
-from core import figures
 from core.analysis.metrics import METRIC_EXPLANATIONS
 from core.analysis.sweep import DEFAULT_KS
+from core.figures.charts import accuracy_chart, homogeneity_chart, inertia_chart
 
 DEFAULT_KS_TEXT = ", ".join(str(k) for k in DEFAULT_KS)
 TABLE_COLUMNS = {
@@ -78,10 +78,10 @@ def charts(table: pd.DataFrame, dataset, sweep: tuple, current_k: int) -> None:
     """The three charts; each is made once per sweep (`sweep` says which) and marked K."""
     ks = table["k"].tolist()
     panels = [
-        (lambda: figures.inertia_chart(ks, table["inertia"], current_k), ["inertia"]),
-        (lambda: figures.homogeneity_chart(ks, table["homogeneity"], current_k), ["homogeneity"]),
+        (lambda: inertia_chart(ks, table["inertia"], current_k), ["inertia"]),
+        (lambda: homogeneity_chart(ks, table["homogeneity"], current_k), ["homogeneity"]),
         (
-            lambda: figures.accuracy_chart(ks, table["train_accuracy"], table["test_accuracy"], current_k),
+            lambda: accuracy_chart(ks, table["train_accuracy"], table["test_accuracy"], current_k),
             ["accuracy", "train_accuracy"],
         ),
     ]
