@@ -3,5 +3,6 @@
 - `core.data`: the dataset registry, the IDX reader, downloads, uploads and drawings;
 - `core.model`: preprocessing, the classifier, its disk cache and files, K-means step by step;
 - `core.analysis`: metrics, evaluation, 2-D maps and K sweeps;
-- `core.figures`: the Plotly charts; `core.cli`: the command line (``python -m core.cli --help``).
+- `core.figures`: the Plotly charts and display images, a module per job (`charts`, `maps`, `images`, ...);
+  `core.cli`: the command line (``python -m core.cli --help``).
 """

@@ -3,12 +3,18 @@
 import numpy as np
 import streamlit as st
 
+<<<<<<< HEAD
 from core import figures
 from core.analysis.metrics import METRIC_EXPLANATIONS
 from core.analysis.pictures import centroid_images
 from core.analysis.projection import sample_indices
 from ui.frame import Page, run_page
 from ui.uploads import model_download
+=======
+import ui
+from core.analysis.metrics import METRIC_EXPLANATIONS
+from core.figures.images import display_scale, enlarge
+>>>>>>> figures
 
 GROUPED = "Grouped by inferred class"
 BY_NUMBER = "In cluster order"
@@ -27,7 +33,7 @@ def render(page: Page) -> None:
     order = st.radio(
         "Order", [GROUPED, BY_NUMBER], key="centroid_order", horizontal=True, persist_state="session"
     )
-    scale = figures.display_scale(images.shape[1:], target=84)
+    scale = display_scale(images.shape[1:], target=84)
     captions = [
         f"{dataset.class_names[label]} · {size:,} · {purity:.0%}"
         for label, size, purity in zip(
@@ -44,7 +50,7 @@ def render(page: Page) -> None:
             with columns[g % 2]:
                 st.markdown(f"**{dataset.class_names[label]}** — {len(members)} {noun}")
                 st.image(
-                    [figures.enlarge(images[i], scale) for i in members],
+                    [enlarge(images[i], scale) for i in members],
                     caption=[captions[i] for i in members],
                     output_format="PNG",
                 )
@@ -55,7 +61,7 @@ def render(page: Page) -> None:
                 "A larger K usually gives every class a cluster."
             )
     else:
-        st.image([figures.enlarge(image, scale) for image in images], caption=captions, output_format="PNG")
+        st.image([enlarge(image, scale) for image in images], caption=captions, output_format="PNG")
     cluster_members(dataset, model, images, captions)
 
 
@@ -75,10 +81,8 @@ def cluster_members(dataset, model, images, captions) -> None:
     right = int((dataset.train_labels[members] == label).sum())
     left, rest = st.columns([1, 4])
     with left:
-        scale = figures.display_scale(images.shape[1:], target=140)
-        st.image(
-            figures.enlarge(images[pick], scale), caption=f"Centre of cluster {pick}", output_format="PNG"
-        )
+        scale = display_scale(images.shape[1:], target=140)
+        st.image(enlarge(images[pick], scale), caption=f"Centre of cluster {pick}", output_format="PNG")
     with rest:
         st.markdown(
             f"Cluster {pick} holds **{len(members):,}** training images; **{right:,}** of them are "
@@ -88,11 +92,19 @@ def cluster_members(dataset, model, images, captions) -> None:
         if len(members) == 0:
             st.info("This cluster is empty: no training image is closest to its centre.")
             return
+<<<<<<< HEAD
         sample = members[sample_indices(len(members), MEMBER_SAMPLE, seed=pick)]
         scale = figures.display_scale(images.shape[1:], target=64)
         st.image(
             [figures.enlarge(dataset.train_images[i], scale) for i in sample],
             caption=[dataset.class_names[dataset.train_labels[i]] for i in sample],
+=======
+        sample = members[ui.sample_indices(len(members), MEMBER_SAMPLE, seed=pick)]
+        scale = display_scale(images.shape[1:], target=64)
+        st.image(
+            [enlarge(dataset.train_images[i], scale) for i in sample],
+            caption=[ui.class_name(dataset, dataset.train_labels[i]) for i in sample],
+>>>>>>> figures
             output_format="PNG",
         )
 

@@ -7,8 +7,12 @@ import streamlit as st
 import streamlit_drawable_canvas as drawable_canvas
 from PIL import Image
 
+<<<<<<< HEAD
 from core import figures
 from core.analysis.pictures import centroid_images
+=======
+import ui
+>>>>>>> figures
 from core.data.drawing import (
     BlankCanvasError,
     CanvasImageError,
@@ -17,6 +21,7 @@ from core.data.drawing import (
     prediction_confidence,
     read_png,
 )
+from core.figures.images import display_scale, enlarge
 from core.model.preprocess import deskew_images
 from ui import caches
 from ui.frame import Page, fitted_model, run_page
@@ -146,19 +151,19 @@ def show_steps(steps: DrawingSteps, model) -> None:
     st.subheader("From your drawing to the model's input")
     frame = steps.centred.shape
     # One scale for the scaled and centred steps, so the 20-pixel box reads as part of the 28 frame.
-    scale = figures.display_scale(frame, target=STEP_HEIGHT)
+    scale = display_scale(frame, target=STEP_HEIGHT)
     panels = [
         (_fit_height(steps.cropped, scale * frame[0]), "1 · Cropped to the ink"),
         (
-            figures.enlarge(steps.scaled, scale),
+            enlarge(steps.scaled, scale),
             f"2 · Scaled to {steps.scaled.shape[0]} × {steps.scaled.shape[1]}",
         ),
-        (figures.enlarge(steps.centred, scale), f"3 · Centred in {frame[0]} × {frame[1]}"),
+        (enlarge(steps.centred, scale), f"3 · Centred in {frame[0]} × {frame[1]}"),
     ]
     if getattr(model, "deskew", False):
         straight = deskew_images(steps.centred[None].astype(np.float32) / 255)[0]
         straight = np.rint(np.clip(straight, 0, 1) * 255).astype(np.uint8)
-        panels.append((figures.enlarge(straight, scale), "4 · Straightened by the model"))
+        panels.append((enlarge(straight, scale), "4 · Straightened by the model"))
     for column, (image, caption) in zip(st.columns(len(panels)), panels, strict=True):
         with column:
             st.image(image, width=image.shape[1], output_format="PNG")
@@ -180,10 +185,15 @@ def show_nearest(distances, model, dataset) -> None:
     """The three nearest cluster centres, with the class each stands for and its distance."""
     nearest = np.argsort(distances, kind="stable")[:3]
     st.subheader("The three nearest cluster centres")
+<<<<<<< HEAD
     centres = centroid_images(model)
     scale = figures.display_scale(centres.shape[1:], target=112)
+=======
+    centres = ui.centroid_images(model)
+    scale = display_scale(centres.shape[1:], target=112)
+>>>>>>> figures
     st.image(
-        [figures.enlarge(centres[i], scale) for i in nearest],
+        [enlarge(centres[i], scale) for i in nearest],
         caption=[
             f"{dataset.class_names[model.cluster_labels_[i]]} · distance {distances[i]:.2f}" for i in nearest
         ],

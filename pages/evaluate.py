@@ -3,6 +3,7 @@
 import numpy as np
 import streamlit as st
 
+<<<<<<< HEAD
 from core import figures
 from core.analysis import evaluation
 from core.analysis.metrics import METRIC_EXPLANATIONS
@@ -10,6 +11,14 @@ from core.analysis.pictures import centroid_images
 from ui import caches
 from ui.charts import display_size, show_chart
 from ui.frame import Page, run_page
+=======
+import ui
+from core.analysis import evaluation
+from core.analysis.metrics import METRIC_EXPLANATIONS
+from core.figures.evaluation_charts import class_accuracy_bar, confusion_heatmap
+from core.figures.images import display_scale, enlarge
+from ui.selection import clicked_cell
+>>>>>>> figures
 
 MAX_SHOWN = 24
 LEAST_PURE = 6
@@ -24,8 +33,13 @@ def render(page: Page) -> None:
     init_cell(result)
     left, right = st.columns([3, 2], gap="large")
     with left:
+<<<<<<< HEAD
         show_chart(
             figures.confusion_heatmap(result.confusion, dataset.class_names),
+=======
+        ui.show_chart(
+            confusion_heatmap(result.confusion, dataset.class_names),
+>>>>>>> figures
             key="eval_confusion",
             height=520,
             on_select=_pick_clicked_cell,
@@ -36,8 +50,13 @@ def render(page: Page) -> None:
             "answers, every other cell a mix-up. Click a cell to see its images below."
         )
     with right:
+<<<<<<< HEAD
         show_chart(
             figures.class_accuracy_bar(result.class_accuracy, dataset.class_names),
+=======
+        ui.show_chart(
+            class_accuracy_bar(result.class_accuracy, dataset.class_names),
+>>>>>>> figures
             key="eval_accuracy",
             height=520,
         )
@@ -58,7 +77,7 @@ def init_cell(result: evaluation.Evaluation) -> None:
 
 def _pick_clicked_cell() -> None:
     """A click on the heatmap picks that cell in the two selectboxes (which also work by keyboard)."""
-    cell = figures.clicked_cell(st.session_state["eval_confusion"].selection)
+    cell = clicked_cell(st.session_state["eval_confusion"].selection)
     if cell is not None:
         st.session_state["eval_true"], st.session_state["eval_pred"] = cell
 
@@ -82,8 +101,13 @@ def cell_images(result: evaluation.Evaluation, model, dataset) -> None:
         f"**{len(rows):,}** test images of **{names[true]}** were {verdict}.{more} Each is shown on the "
         "left, beside the centre of the cluster it was nearest to (right), which gave it its label."
     )
+<<<<<<< HEAD
     centres = centroid_images(model)
     scale = figures.display_scale(dataset.image_shape, target=display_size(72))
+=======
+    centres = ui.centroid_images(model)
+    scale = display_scale(dataset.image_shape, target=ui.display_size(72))
+>>>>>>> figures
     pairs = [_pair(dataset.test_images[i], centres[result.nearest_cluster[i]], scale) for i in shown]
     st.image(
         pairs,
@@ -95,7 +119,7 @@ def cell_images(result: evaluation.Evaluation, model, dataset) -> None:
 def _pair(image: np.ndarray, centre: np.ndarray, scale: int) -> np.ndarray:
     """The image and a centre side by side, split by a thin grey bar."""
     bar = np.full((image.shape[0], 1), 128, dtype=np.uint8)
-    return figures.enlarge(np.hstack([image, bar, centre]), scale)
+    return enlarge(np.hstack([image, bar, centre]), scale)
 
 
 def least_pure(model, dataset) -> None:
@@ -116,10 +140,14 @@ def least_pure(model, dataset) -> None:
             if counts[c, t]
         )
         captions.append(shares)
+<<<<<<< HEAD
     scale = figures.display_scale(dataset.image_shape, target=display_size(120))
+=======
+    scale = display_scale(dataset.image_shape, target=ui.display_size(120))
+>>>>>>> figures
     # One column each, so every picture is the same width whatever its caption's length.
     for column, c, shares in zip(st.columns(LEAST_PURE), picks, captions, strict=False):
-        column.image(figures.enlarge(centres[c], scale), output_format="PNG", width="stretch")
+        column.image(enlarge(centres[c], scale), output_format="PNG", width="stretch")
         column.caption(f"**Cluster {c}**", text_alignment="center")
         column.caption(shares, text_alignment="center")
 

@@ -3,12 +3,20 @@
 import numpy as np
 import streamlit as st
 
+<<<<<<< HEAD
 from core import figures
 from core.analysis import projection
 from core.analysis.pictures import centroid_images
 from ui import caches
 from ui.charts import display_size, show_chart
 from ui.frame import Page, run_page
+=======
+import ui
+from core.analysis import projection
+from core.figures.images import display_scale, enlarge
+from core.figures.maps import add_thumbnails, projection_map
+from ui.selection import selected_rows
+>>>>>>> figures
 
 BY_CLUSTER = "Cluster"
 BY_CLASS = "True class"
@@ -48,8 +56,13 @@ def render(page: Page) -> None:
         rows, points_2d, centers_2d = caches.map_points(dataset, key, size, method, caches.Unhashed(model))
     fig = map_figure(model, dataset, rows, points_2d, centers_2d, colour, method)
     if pictures:
+<<<<<<< HEAD
         figures.add_thumbnails(fig, centroid_images(model), centers_2d)
     event = show_chart(
+=======
+        add_thumbnails(fig, ui.centroid_images(model), centers_2d)
+    event = ui.show_chart(
+>>>>>>> figures
         fig,
         key="map_chart",
         height=620,
@@ -75,7 +88,7 @@ def map_figure(model, dataset, rows, points_2d, centers_2d, colour, method):
         groups, names, legend = clusters, [f"Cluster {c} ({reads[c]})" for c in range(len(reads))], "Cluster"
     else:
         groups, names, legend = labels, list(dataset.class_names), "True class"
-    return figures.projection_map(
+    return projection_map(
         points_2d,
         groups,
         names,
@@ -92,7 +105,7 @@ def map_figure(model, dataset, rows, points_2d, centers_2d, colour, method):
 
 def selected_images(event, model, dataset, rows) -> None:
     st.subheader("Selected images")
-    picked = figures.selected_rows(event.selection if event else None)
+    picked = selected_rows(event.selection if event else None)
     if not picked:
         st.info(
             "Draw round some dots on the map (hold the mouse button down) to see their images here. "
@@ -106,9 +119,13 @@ def selected_images(event, model, dataset, rows) -> None:
     more = f" Showing the first {len(shown)}." if len(images) > len(shown) else ""
     noun = "image" if len(images) == 1 else "images"
     st.markdown(f"**{len(images):,}** {noun} selected.{more} Captions: true class · cluster.")
+<<<<<<< HEAD
     scale = figures.display_scale(dataset.image_shape, target=display_size(64))
+=======
+    scale = display_scale(dataset.image_shape, target=ui.display_size(64))
+>>>>>>> figures
     st.image(
-        [figures.enlarge(dataset.train_images[i], scale) for i in shown],
+        [enlarge(dataset.train_images[i], scale) for i in shown],
         caption=[
             f"{dataset.class_names[dataset.train_labels[i]]} · cluster {model.labels_[i]}" for i in shown
         ],

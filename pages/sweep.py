@@ -3,6 +3,7 @@
 import pandas as pd
 import streamlit as st
 
+<<<<<<< HEAD
 from core import figures
 from core.analysis.k_values import parse_ks
 from core.analysis.metrics import METRIC_EXPLANATIONS
@@ -10,6 +11,12 @@ from core.analysis.sweep import DEFAULT_KS
 from ui import caches
 from ui.charts import show_chart
 from ui.frame import Page, run_page
+=======
+import ui
+from core.analysis.metrics import METRIC_EXPLANATIONS
+from core.analysis.sweep import DEFAULT_KS
+from core.figures.charts import accuracy_chart, homogeneity_chart, inertia_chart
+>>>>>>> figures
 
 DEFAULT_KS_TEXT = ", ".join(str(k) for k in DEFAULT_KS)
 TABLE_COLUMNS = {
@@ -73,10 +80,10 @@ def charts(table: pd.DataFrame, dataset, sweep: tuple, current_k: int) -> None:
     """The three charts; each is made once per sweep (`sweep` says which) and marked K."""
     ks = table["k"].tolist()
     panels = [
-        (lambda: figures.inertia_chart(ks, table["inertia"], current_k), ["inertia"]),
-        (lambda: figures.homogeneity_chart(ks, table["homogeneity"], current_k), ["homogeneity"]),
+        (lambda: inertia_chart(ks, table["inertia"], current_k), ["inertia"]),
+        (lambda: homogeneity_chart(ks, table["homogeneity"], current_k), ["homogeneity"]),
         (
-            lambda: figures.accuracy_chart(ks, table["train_accuracy"], table["test_accuracy"], current_k),
+            lambda: accuracy_chart(ks, table["train_accuracy"], table["test_accuracy"], current_k),
             ["accuracy", "train_accuracy"],
         ),
     ]

@@ -39,3 +39,11 @@ def test_core_never_imports_streamlit_in_its_source():
     for path in (PROJECT / "core").rglob("*.py"):
         text = path.read_text()
         assert "import streamlit" not in text and "from streamlit" not in text, path.name
+
+
+def test_figures_pull_in_neither_streamlit_nor_tensorflow():
+    modules = ", ".join(
+        f"core.figures.{name}"
+        for name in ("charts", "colours", "evaluation_charts", "hover_pictures", "images", "maps")
+    )
+    assert run(f"import {modules}") == "clean"

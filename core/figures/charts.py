@@ -1,0 +1,233 @@
+"""Bar and line charts: the dataset (Explore), scores against K (K sweep), inertia per step (Step by step)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+
+from core.figures.colours import MARKER_COLOUR, SERIES_COLOURS, TEST_COLOUR, TRAIN_COLOUR
+
+#: Title and vertical axis label of each score's chart against K; a title's second line says what
+#: the score means to someone who has not met it.
+SWEEP_LABELS = {
+    "inertia": {
+        "title": "Inertia<br><sup>How tight the clusters are: lower is tighter</sup>",
+        "y_title": "Inertia (sum of squared distances)",
+    },
+    "homogeneity": {
+        "title": "Homogeneity<br><sup>Does each cluster hold a single class? 1 = yes</sup>",
+        "y_title": "Homogeneity (0 to 1)",
+    },
+    "accuracy": {
+        "title": "Accuracy<br><sup>How often the cluster's class is the right answer</sup>",
+        "y_title": "Share of images labelled correctly",
+        "percent": True,
+    },
+}
+
+
+def class_counts_bar(
+    train_labels,
+    test_labels,
+    class_names: Sequence[str],
+    *,
+    title: str = "How many images of each class?",
+) -> go.Figure:
+    """Grouped bars: the number of training and test images of each class.
+
+    Parameters
+    ----------
+    train_labels, test_labels : array-like of int
+        Each image's class, an index into `class_names`.
+    class_names : sequence of str
+    title : str, default="How many images of each class?"
+    """
+    n = len(class_names)
+    fig = go.Figure()
+    for name, labels, colour in (
+        ("Training images", train_labels, TRAIN_COLOUR),
+        ("Test images", test_labels, TEST_COLOUR),
+    ):
+        counts = np.bincount(np.asarray(labels, dtype=np.int64), minlength=n)[:n]
+        fig.add_bar(
+            x=list(class_names),
+            y=counts,
+            name=name,
+            marker_color=colour,
+            hovertemplate=f"%{{x}}: %{{y:,}} {name.lower()}<extra></extra>",
+        )
+    fig.update_layout(title=title, barmode="group", legend_title_text="", margin={"t": 60})
+    fig.update_xaxes(title_text="Class", type="category")
+    fig.update_yaxes(title_text="Number of images")
+    return fig
+
+
+def pixel_histogram(images, *, title: str = "How bright are the pixels?") -> go.Figure:
+    """How many pixels have each brightness from 0 to 255, on a log scale (background dominates).
+
+    Parameters
+    ----------
+    images : array-like of uint8, any shape
+    title : str, default="How bright are the pixels?"
+    """
+    values = np.asarray(images)
+    if values.dtype != np.uint8:
+        raise ValueError(f"images should be uint8 pixels (0-255), got {values.dtype}.")
+    counts = np.bincount(values.ravel(), minlength=256)
+    fig = go.Figure(
+        go.Bar(
+            x=np.arange(256),
+            y=counts,
+            marker_color=TRAIN_COLOUR,
+            marker_line_width=0,
+            hovertemplate="Brightness %{x}: %{y:,} pixels<extra></extra>",
+            name="Pixels",
+        )
+    )
+    fig.update_layout(title=title, bargap=0, showlegend=False, margin={"t": 60})
+    fig.update_xaxes(title_text="Pixel brightness (0 = black background, 255 = full ink)", range=[-1, 256])
+    fig.update_yaxes(title_text="Number of pixels (log scale)", type="log")
+    return fig
+
+
+def sweep_chart(
+    ks: Sequence[int],
+    series: Mapping[str, Sequence[float]],
+    *,
+    title: str,
+    y_title: str,
+    current_k: int | None = None,
+    percent: bool = False,
+) -> go.Figure:
+    """Lines of one or more scores against K (log scale), with the chosen K marked by a dashed line.
+
+    Parameters
+    ----------
+    ks : sequence of int
+        The K values on the horizontal axis.
+    series : mapping of str to sequence of float
+        One line per entry: its legend name and one value per K.
+    title, y_title : str
+    current_k : int, optional
+        The K chosen in the sidebar, marked with a vertical line labelled "Your K = ...".
+    percent : bool, default=False
+        Show values (0-1) as percentages.
+    """
+    ks = [int(k) for k in ks]
+    if not ks:
+        raise ValueError("sweep_chart needs at least one K.")
+    value_format = ".1%" if percent else ",.4~f"
+    fig = go.Figure()
+    for i, (name, values) in enumerate(series.items()):
+        if len(values) != len(ks):
+            raise ValueError(f"series {name!r} has {len(values)} values for {len(ks)} K values.")
+        fig.add_scatter(
+            x=ks,
+            y=list(values),
+            name=name,
+            mode="lines+markers",
+            line_color=SERIES_COLOURS[i % len(SERIES_COLOURS)],
+            hovertemplate=f"K = %{{x}}<br>{name}: %{{y:{value_format}}}<extra></extra>",
+        )
+    fig.update_layout(
+        title=title,
+        hovermode="closest",
+        showlegend=len(series) > 1,
+        legend={"orientation": "h", "y": -0.3},
+        margin={"t": 60},
+    )
+    fig.update_xaxes(title_text="Number of clusters K (log scale)", type="log", tickvals=ks)
+    fig.update_yaxes(title_text=y_title, tickformat=".0%" if percent else None)
+    if current_k is not None:
+        _mark_k(fig, current_k, [v for values in series.values() for v in values])
+    return fig
+
+
+def _mark_k(fig: go.Figure, k: int, values: Sequence[float]) -> None:
+    """A dashed vertical line at K, drawn as a trace: shapes and annotations on log axes are fragile."""
+    low, high = float(min(values)), float(max(values))
+    pad = 0.04 * (high - low) if high > low else max(abs(high) * 0.05, 0.05)
+    fig.add_scatter(
+        x=[k, k],
+        y=[low - pad, high + pad],
+        mode="lines",
+        name=f"Your K = {k}",
+        line={"color": MARKER_COLOUR, "dash": "dash", "width": 2},
+        hovertemplate=f"Your K = {k} (set in the sidebar)<extra></extra>",
+        showlegend=False,
+    )
+    # Annotation positions on a log axis are given in log10 units.
+    fig.add_annotation(
+        x=math.log10(k),
+        y=high + pad,
+        text=f"Your K = {k}",
+        showarrow=False,
+        yanchor="bottom",
+        font={"color": MARKER_COLOUR},
+    )
+
+
+def inertia_chart(ks, inertia, current_k=None) -> go.Figure:
+    """Inertia against K: `sweep_chart` with the labels in ``SWEEP_LABELS["inertia"]``."""
+    return sweep_chart(ks, {"Inertia": inertia}, current_k=current_k, **SWEEP_LABELS["inertia"])
+
+
+def homogeneity_chart(ks, homogeneity, current_k=None) -> go.Figure:
+    """Homogeneity against K: `sweep_chart` with the labels in ``SWEEP_LABELS["homogeneity"]``."""
+    return sweep_chart(ks, {"Homogeneity": homogeneity}, current_k=current_k, **SWEEP_LABELS["homogeneity"])
+
+
+def accuracy_chart(ks, train_accuracy, test_accuracy, current_k=None) -> go.Figure:
+    """Training and test accuracy against K in percent: `sweep_chart` with ``SWEEP_LABELS["accuracy"]``."""
+    series = {"Train accuracy": train_accuracy, "Test accuracy": test_accuracy}
+    return sweep_chart(ks, series, current_k=current_k, **SWEEP_LABELS["accuracy"])
+
+
+def steps_inertia_chart(
+    inertia, current_step: int | None = None, *, title: str = "Inertia after each step"
+) -> go.Figure:
+    """Inertia against iteration (0 = the starting centres), with the shown step marked in red.
+
+    Parameters
+    ----------
+    inertia : array-like of float, shape (n_steps,)
+        The inertia after each step, the starting centres first.
+    current_step : int, optional
+        The step shown on the page, from 0 to ``n_steps - 1``.
+    title : str, default="Inertia after each step"
+    """
+    inertia = np.asarray(inertia, dtype=np.float64)
+    if len(inertia) == 0:
+        raise ValueError("steps_inertia_chart needs at least one inertia value.")
+    if current_step is not None and not 0 <= current_step < len(inertia):
+        raise ValueError(f"current_step={current_step} should be from 0 to {len(inertia) - 1}.")
+    fig = go.Figure(
+        go.Scatter(
+            x=np.arange(len(inertia)),
+            y=inertia,
+            mode="lines+markers",
+            line_color=TRAIN_COLOUR,
+            name="Inertia",
+            hovertemplate="Step %{x}: inertia %{y:,.0f}<extra></extra>",
+        )
+    )
+    if current_step is not None:
+        fig.add_scatter(
+            x=[current_step],
+            y=[inertia[current_step]],
+            mode="markers",
+            marker={"size": 14, "color": MARKER_COLOUR},
+            name=f"Step {current_step}",
+            hovertemplate="Shown: step %{x}, inertia %{y:,.0f}<extra></extra>",
+        )
+    fig.update_layout(
+        title=f"{title}<br><sup>How far images are from their centre, added up: lower is tighter</sup>",
+        showlegend=False,
+        margin={"t": 60},
+    )
+    fig.update_xaxes(title_text="Step (0 = the starting centres)", dtick=1 if len(inertia) <= 20 else None)
+    fig.update_yaxes(title_text="Inertia (sum of squared distances)")
+    return fig

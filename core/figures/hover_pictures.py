@@ -1,0 +1,87 @@
+"""Images drawn as lines of shade characters, so a Plotly hover label can show a picture."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+
+#: Characters for ink from none to full, lightest first; blank is a non-breaking space, because
+#: Plotly collapses runs of ordinary spaces in hover text.
+INK_SHADES = ("\u00a0", "\u2591", "\u2592", "\u2593", "\u2588")  # " ░▒▓█"
+#: Monospace fonts for hover labels that draw a picture as text, so its columns line up.
+MONOSPACE_FONTS = "DejaVu Sans Mono, Menlo, Consolas, Liberation Mono, monospace"
+
+
+def image_as_hover_text(image, max_columns: int = 28) -> str:
+    """A grayscale image drawn as lines of shade characters, for a Plotly hover label.
+
+    Parameters
+    ----------
+    image : array-like of shape (height, width)
+        Integer pixels are read as 0 (no ink) to 255 (full ink); float pixels as 0 to 1, or as 0 to
+        255 when any is above 1; booleans as no ink or full ink.
+    max_columns : int, default=28
+        Most characters on a line. A character is about twice as tall as it is wide, so each covers
+        a block of pixels twice as tall as wide: a 28x28 image gives 14 lines of 28 characters. An
+        image at most half as wide as `max_columns` gets two characters per pixel and a line per
+        pixel row (8x8 gives 8 lines of 16); a wider one is averaged down to at most `max_columns`.
+
+    Returns the lines joined with ``"<br>"``; show it in a monospace font (`MONOSPACE_FONTS`).
+    """
+    image = np.asarray(image)
+    if image.ndim != 2 or image.size == 0:
+        raise ValueError(f"image should be 2D and not empty, got shape {image.shape}.")
+    if not (np.issubdtype(image.dtype, np.number) or image.dtype == bool):
+        raise ValueError(f"image should hold numbers, got dtype {image.dtype}.")
+    if max_columns < 2:
+        raise ValueError(f"max_columns={max_columns} should be >= 2.")
+    return _shade_lines(_ink_share(image), max_columns)
+
+
+def texts_with_pictures(texts: Sequence[str], images) -> list[str]:
+    """Each hover text with its image drawn in shade characters underneath.
+
+    Parameters
+    ----------
+    texts : sequence of str
+        One hover text per image.
+    images : array-like of shape (n_texts, height, width), or None
+        The pictures (read as in `image_as_hover_text`); None gives the texts alone.
+
+    Blanks that end a picture's line are dropped (the label is left-aligned), which keeps a map of
+    thousands of points small; an all-blank line keeps one blank so the picture keeps its height.
+    """
+    if images is None:
+        return list(texts)
+    if len(images) != len(texts):
+        raise ValueError(f"{len(texts)} hover texts need as many images, got {len(images)}.")
+    return [f"{text}<br>{_trimmed_picture(image)}" for text, image in zip(texts, images, strict=True)]
+
+
+def _trimmed_picture(image) -> str:
+    lines = image_as_hover_text(image).split("<br>")
+    return "<br>".join(line.rstrip(INK_SHADES[0]) or INK_SHADES[0] for line in lines)
+
+
+def _ink_share(image: np.ndarray) -> np.ndarray:
+    """Pixels as ink shares from 0 to 1 (see `image_as_hover_text` for how each dtype is read)."""
+    values = image.astype(np.float64)
+    if image.dtype != bool and (np.issubdtype(image.dtype, np.integer) or values.max(initial=0) > 1):
+        values = values / 255
+    return np.clip(np.nan_to_num(values), 0, 1)
+
+
+def _shade_lines(ink: np.ndarray, max_columns: int) -> str:
+    height, width = ink.shape
+    if 2 * width <= max_columns:  # small: each pixel becomes two characters side by side
+        blocks = np.repeat(ink, 2, axis=1)
+    else:  # each character is the mean of a block `step` pixels wide and `2 * step` tall
+        step = math.ceil(width / max_columns)
+        padded = np.zeros((math.ceil(height / (2 * step)) * 2 * step, math.ceil(width / step) * step))
+        padded[:height, :width] = ink
+        rows, columns = padded.shape[0] // (2 * step), padded.shape[1] // step
+        blocks = padded.reshape(rows, 2 * step, columns, step).mean(axis=(1, 3))
+    levels = np.minimum((blocks * len(INK_SHADES)).astype(np.int64), len(INK_SHADES) - 1)
+    return "<br>".join("".join(INK_SHADES[level] for level in row) for row in levels)

@@ -1,0 +1,174 @@
+"""The Map page's figure: images as dots in 2D, coloured by group, with the cluster centres on top."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+
+from core.figures.colours import GROUP_COLOURS
+from core.figures.hover_pictures import MONOSPACE_FONTS, texts_with_pictures
+from core.figures.images import ink_png_data_uri
+
+#: Most groups the map gives a legend entry each; beyond this, colours repeat without a legend.
+MAX_LEGEND_GROUPS = 20
+
+
+def projection_map(
+    points_2d,
+    groups,
+    group_names: Sequence[str],
+    centers_2d,
+    center_names: Sequence[str],
+    *,
+    point_text: Sequence[str],
+    title: str,
+    legend_title: str,
+    axis_name: str = "PCA",
+    point_images=None,
+    center_images=None,
+) -> go.Figure:
+    """A scatter map of images in 2D, coloured by group, with the cluster centres as black crosses.
+
+    Parameters
+    ----------
+    points_2d : array-like of shape (n_samples, 2)
+    groups : array-like of int, shape (n_samples,)
+        Each point's group (a cluster or a class), an index into `group_names`.
+    group_names : sequence of str
+        Legend entries (up to `MAX_LEGEND_GROUPS` get a legend; more groups share repeated colours).
+    centers_2d : array-like of shape (n_clusters, 2)
+    center_names : sequence of str
+        Hover text of each centre, e.g. "Centre of cluster 3, which reads as 4".
+    point_text : sequence of str
+        Hover text of each point, e.g. "A 4, in cluster 3".
+    title, legend_title : str
+    axis_name : str, default="PCA"
+        The projection's name, for the axis titles.
+    point_images, center_images : array-like of shape (n, height, width), optional
+        The images of the points and of the centres: hovering a dot then shows its picture drawn
+        in characters (`core.figures.hover_pictures`) under its text, in a monospace hover label.
+
+    Each point's ``customdata`` is its row in `points_2d`, whatever trace it is drawn in, so a
+    selection can be read back; centres carry ``-1 - cluster``.
+    """
+    points_2d, centers_2d = np.asarray(points_2d, dtype=np.float64), np.asarray(centers_2d, dtype=np.float64)
+    groups = np.asarray(groups, dtype=np.int64)
+    n = len(points_2d)
+    if len(groups) != n or len(point_text) != n:
+        raise ValueError(
+            f"{n} points need as many groups and texts, got {len(groups)} and {len(point_text)}."
+        )
+    if len(center_names) != len(centers_2d):
+        raise ValueError(f"{len(centers_2d)} centres need as many names, got {len(center_names)}.")
+    text = np.asarray(texts_with_pictures(point_text, point_images), dtype=object)
+    center_text = texts_with_pictures(center_names, center_images)
+    fig = go.Figure()
+    with_legend = len(group_names) <= MAX_LEGEND_GROUPS
+    _add_points(fig, points_2d, groups, group_names if with_legend else None, text)
+    _add_centres(fig, centers_2d, center_text)
+    _lay_out_map(fig, title, legend_title if with_legend else "", axis_name)
+    if point_images is not None or center_images is not None:
+        fig.update_layout(hoverlabel={"font": {"family": MONOSPACE_FONTS}, "align": "left"})
+    return fig
+
+
+def _add_points(fig: go.Figure, points_2d, groups, group_names: Sequence[str] | None, text) -> None:
+    """A trace per group present, named for the legend; without `group_names`, one trace of all the
+    points, each in its group's colour (too many groups for a legend)."""
+    if group_names is not None:
+        batches = [
+            (str(group_names[g]), groups == g, GROUP_COLOURS[g % len(GROUP_COLOURS)])
+            for g in np.unique(groups)
+        ]
+    else:
+        batches = [
+            (
+                "Images",
+                np.ones(len(groups), dtype=bool),
+                [GROUP_COLOURS[g % len(GROUP_COLOURS)] for g in groups],
+            )
+        ]
+    for name, mask, colour in batches:
+        fig.add_scatter(
+            x=points_2d[mask, 0],
+            y=points_2d[mask, 1],
+            mode="markers",
+            marker={"size": 6, "color": colour, "opacity": 0.75},
+            name=name,
+            customdata=np.flatnonzero(mask).tolist(),
+            hovertext=text[mask],
+            hovertemplate="%{hovertext}<extra></extra>",
+            showlegend=group_names is not None,
+        )
+
+
+def _add_centres(fig: go.Figure, centers_2d: np.ndarray, center_text: list[str]) -> None:
+    fig.add_scatter(
+        x=centers_2d[:, 0],
+        y=centers_2d[:, 1],
+        mode="markers",
+        marker={"size": 12, "symbol": "x", "color": "#000000", "line": {"width": 1, "color": "#ffffff"}},
+        name="Cluster centres",
+        customdata=(-1 - np.arange(len(centers_2d))).tolist(),
+        hovertext=center_text,
+        hovertemplate="%{hovertext}<extra></extra>",
+    )
+
+
+def _lay_out_map(fig: go.Figure, title: str, legend_title: str, axis_name: str) -> None:
+    # Lasso by default: picking a region of the map is what the page's image list reads back.
+    fig.update_layout(
+        title=title,
+        legend_title_text=legend_title,
+        dragmode="lasso",
+        clickmode="event+select",
+        margin={"t": 60},
+        hovermode="closest",
+    )
+    fig.update_xaxes(title_text=f"{axis_name} direction 1 (the biggest difference between images)")
+    fig.update_yaxes(title_text=f"{axis_name} direction 2 (the next biggest)")
+
+
+def add_thumbnails(fig: go.Figure, images, positions, *, size: float = 0.09) -> go.Figure:
+    """Draw each image at its position on a scatter map, as dark ink on a white tile.
+
+    Parameters
+    ----------
+    fig : go.Figure
+        A figure with data axes ``x`` and ``y`` (e.g. from `projection_map`); changed in place.
+    images : ndarray of shape (n_images, height, width), uint8
+        255 is full ink (drawn black), 0 is background (drawn white).
+    positions : array-like of shape (n_images, 2)
+        Where each image's centre goes, in data units.
+    size : float, default=0.09
+        Each image's width as a share of the data's extent.
+
+    Returns the figure, for chaining. The pictures are embedded PNGs, so a downloaded PNG keeps them.
+    """
+    images, positions = np.asarray(images), np.asarray(positions, dtype=np.float64)
+    if images.dtype != np.uint8 or images.ndim != 3:
+        raise ValueError(
+            f"images should be uint8 of shape (n, height, width), got {images.dtype} {images.shape}."
+        )
+    if len(images) != len(positions):
+        raise ValueError(f"{len(images)} images need as many positions, got {len(positions)}.")
+    xs = np.concatenate([np.asarray(trace.x, dtype=np.float64) for trace in fig.data if trace.x is not None])
+    ys = np.concatenate([np.asarray(trace.y, dtype=np.float64) for trace in fig.data if trace.y is not None])
+    width, height = size * np.ptp(xs), size * np.ptp(ys)
+    for image, (x, y) in zip(images, positions, strict=True):
+        fig.add_layout_image(
+            source=ink_png_data_uri(image),
+            x=x,
+            y=y,
+            xref="x",
+            yref="y",
+            sizex=width,
+            sizey=height,
+            xanchor="center",
+            yanchor="middle",
+            sizing="stretch",
+            layer="above",
+        )
+    return fig
