@@ -7,8 +7,9 @@ once per dataset (`ui.caches.dataset_memo`): a rerun after K moves sends the sam
 
 import streamlit as st
 
-from core import figures
 from core.analysis.projection import sample_indices
+from core.figures.charts import class_counts_bar, pixel_histogram
+from core.figures.images import display_scale, enlarge
 from ui import caches
 from ui.charts import show_chart
 from ui.frame import Page, run_page
@@ -24,14 +25,12 @@ def render(page: Page) -> None:
     left, right = st.columns(2)
     with left:
         show_chart(
-            lambda: figures.class_counts_bar(dataset.train_labels, dataset.test_labels, dataset.class_names),
+            lambda: class_counts_bar(dataset.train_labels, dataset.test_labels, dataset.class_names),
             key="explore_counts",
             memo=(dataset, ()),
         )
     with right:
-        show_chart(
-            lambda: figures.pixel_histogram(dataset.train_images), key="explore_histogram", memo=(dataset, ())
-        )
+        show_chart(lambda: pixel_histogram(dataset.train_images), key="explore_histogram", memo=(dataset, ()))
         st.caption(
             "Most pixels are pure black background (brightness 0), so the vertical axis is logarithmic: "
             "each step up is ten times more pixels."
@@ -70,12 +69,12 @@ def sample_grid(dataset) -> None:
     shuffle = st.session_state["explore_shuffle"]
     picks = sample_indices(len(pool), SAMPLE_SIZE, seed=shuffle)
     indices = [pool[i] for i in picks]
-    scale = figures.display_scale(dataset.image_shape, target=64)
+    scale = display_scale(dataset.image_shape, target=64)
     st.image(
         caches.png_images(
             dataset,
             ("explore_samples", choice, shuffle, scale),
-            lambda: [figures.enlarge(dataset.train_images[i], scale) for i in indices],
+            lambda: [enlarge(dataset.train_images[i], scale) for i in indices],
         ),
         caption=[dataset.class_names[labels[i]] for i in indices],
         output_format="PNG",
@@ -91,12 +90,12 @@ def mean_images(dataset) -> None:
     st.markdown(
         "Each picture averages every training image of one class: blurry where people write differently."
     )
-    scale = figures.display_scale(dataset.image_shape, target=84)
+    scale = display_scale(dataset.image_shape, target=84)
     st.image(
         caches.png_images(
             dataset,
             ("explore_means", scale),
-            lambda: [figures.enlarge(image, scale) for image in caches.class_means(dataset)],
+            lambda: [enlarge(image, scale) for image in caches.class_means(dataset)],
         ),
         caption=list(dataset.class_names),
         output_format="PNG",

@@ -3,18 +3,12 @@
 import numpy as np
 import streamlit as st
 
-<<<<<<< HEAD
-from core import figures
 from core.analysis.metrics import METRIC_EXPLANATIONS
 from core.analysis.pictures import centroid_images
 from core.analysis.projection import sample_indices
+from core.figures.images import display_scale, enlarge
 from ui.frame import Page, run_page
 from ui.uploads import model_download
-=======
-import ui
-from core.analysis.metrics import METRIC_EXPLANATIONS
-from core.figures.images import display_scale, enlarge
->>>>>>> figures
 
 GROUPED = "Grouped by inferred class"
 BY_NUMBER = "In cluster order"
@@ -92,19 +86,11 @@ def cluster_members(dataset, model, images, captions) -> None:
         if len(members) == 0:
             st.info("This cluster is empty: no training image is closest to its centre.")
             return
-<<<<<<< HEAD
         sample = members[sample_indices(len(members), MEMBER_SAMPLE, seed=pick)]
-        scale = figures.display_scale(images.shape[1:], target=64)
-        st.image(
-            [figures.enlarge(dataset.train_images[i], scale) for i in sample],
-            caption=[dataset.class_names[dataset.train_labels[i]] for i in sample],
-=======
-        sample = members[ui.sample_indices(len(members), MEMBER_SAMPLE, seed=pick)]
         scale = display_scale(images.shape[1:], target=64)
         st.image(
             [enlarge(dataset.train_images[i], scale) for i in sample],
-            caption=[ui.class_name(dataset, dataset.train_labels[i]) for i in sample],
->>>>>>> figures
+            caption=[dataset.class_names[dataset.train_labels[i]] for i in sample],
             output_format="PNG",
         )
 

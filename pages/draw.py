@@ -7,12 +7,7 @@ import streamlit as st
 import streamlit_drawable_canvas as drawable_canvas
 from PIL import Image
 
-<<<<<<< HEAD
-from core import figures
 from core.analysis.pictures import centroid_images
-=======
-import ui
->>>>>>> figures
 from core.data.drawing import (
     BlankCanvasError,
     CanvasImageError,
@@ -185,13 +180,8 @@ def show_nearest(distances, model, dataset) -> None:
     """The three nearest cluster centres, with the class each stands for and its distance."""
     nearest = np.argsort(distances, kind="stable")[:3]
     st.subheader("The three nearest cluster centres")
-<<<<<<< HEAD
     centres = centroid_images(model)
-    scale = figures.display_scale(centres.shape[1:], target=112)
-=======
-    centres = ui.centroid_images(model)
     scale = display_scale(centres.shape[1:], target=112)
->>>>>>> figures
     st.image(
         [enlarge(centres[i], scale) for i in nearest],
         caption=[

@@ -3,22 +3,15 @@
 import numpy as np
 import streamlit as st
 
-<<<<<<< HEAD
-from core import figures
 from core.analysis import evaluation
 from core.analysis.metrics import METRIC_EXPLANATIONS
 from core.analysis.pictures import centroid_images
+from core.figures.evaluation_charts import class_accuracy_bar, confusion_heatmap
+from core.figures.images import display_scale, enlarge
 from ui import caches
 from ui.charts import display_size, show_chart
 from ui.frame import Page, run_page
-=======
-import ui
-from core.analysis import evaluation
-from core.analysis.metrics import METRIC_EXPLANATIONS
-from core.figures.evaluation_charts import class_accuracy_bar, confusion_heatmap
-from core.figures.images import display_scale, enlarge
 from ui.selection import clicked_cell
->>>>>>> figures
 
 MAX_SHOWN = 24
 LEAST_PURE = 6
@@ -33,13 +26,8 @@ def render(page: Page) -> None:
     init_cell(result)
     left, right = st.columns([3, 2], gap="large")
     with left:
-<<<<<<< HEAD
         show_chart(
-            figures.confusion_heatmap(result.confusion, dataset.class_names),
-=======
-        ui.show_chart(
             confusion_heatmap(result.confusion, dataset.class_names),
->>>>>>> figures
             key="eval_confusion",
             height=520,
             on_select=_pick_clicked_cell,
@@ -50,13 +38,8 @@ def render(page: Page) -> None:
             "answers, every other cell a mix-up. Click a cell to see its images below."
         )
     with right:
-<<<<<<< HEAD
         show_chart(
-            figures.class_accuracy_bar(result.class_accuracy, dataset.class_names),
-=======
-        ui.show_chart(
             class_accuracy_bar(result.class_accuracy, dataset.class_names),
->>>>>>> figures
             key="eval_accuracy",
             height=520,
         )
@@ -101,13 +84,8 @@ def cell_images(result: evaluation.Evaluation, model, dataset) -> None:
         f"**{len(rows):,}** test images of **{names[true]}** were {verdict}.{more} Each is shown on the "
         "left, beside the centre of the cluster it was nearest to (right), which gave it its label."
     )
-<<<<<<< HEAD
     centres = centroid_images(model)
-    scale = figures.display_scale(dataset.image_shape, target=display_size(72))
-=======
-    centres = ui.centroid_images(model)
-    scale = display_scale(dataset.image_shape, target=ui.display_size(72))
->>>>>>> figures
+    scale = display_scale(dataset.image_shape, target=display_size(72))
     pairs = [_pair(dataset.test_images[i], centres[result.nearest_cluster[i]], scale) for i in shown]
     st.image(
         pairs,
@@ -140,11 +118,7 @@ def least_pure(model, dataset) -> None:
             if counts[c, t]
         )
         captions.append(shares)
-<<<<<<< HEAD
-    scale = figures.display_scale(dataset.image_shape, target=display_size(120))
-=======
-    scale = display_scale(dataset.image_shape, target=ui.display_size(120))
->>>>>>> figures
+    scale = display_scale(dataset.image_shape, target=display_size(120))
     # One column each, so every picture is the same width whatever its caption's length.
     for column, c, shares in zip(st.columns(LEAST_PURE), picks, captions, strict=False):
         column.image(enlarge(centres[c], scale), output_format="PNG", width="stretch")

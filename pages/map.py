@@ -3,20 +3,14 @@
 import numpy as np
 import streamlit as st
 
-<<<<<<< HEAD
-from core import figures
 from core.analysis import projection
 from core.analysis.pictures import centroid_images
+from core.figures.images import display_scale, enlarge
+from core.figures.maps import add_thumbnails, projection_map
 from ui import caches
 from ui.charts import display_size, show_chart
 from ui.frame import Page, run_page
-=======
-import ui
-from core.analysis import projection
-from core.figures.images import display_scale, enlarge
-from core.figures.maps import add_thumbnails, projection_map
 from ui.selection import selected_rows
->>>>>>> figures
 
 BY_CLUSTER = "Cluster"
 BY_CLASS = "True class"
@@ -56,13 +50,8 @@ def render(page: Page) -> None:
         rows, points_2d, centers_2d = caches.map_points(dataset, key, size, method, caches.Unhashed(model))
     fig = map_figure(model, dataset, rows, points_2d, centers_2d, colour, method)
     if pictures:
-<<<<<<< HEAD
-        figures.add_thumbnails(fig, centroid_images(model), centers_2d)
+        add_thumbnails(fig, centroid_images(model), centers_2d)
     event = show_chart(
-=======
-        add_thumbnails(fig, ui.centroid_images(model), centers_2d)
-    event = ui.show_chart(
->>>>>>> figures
         fig,
         key="map_chart",
         height=620,
@@ -119,11 +108,7 @@ def selected_images(event, model, dataset, rows) -> None:
     more = f" Showing the first {len(shown)}." if len(images) > len(shown) else ""
     noun = "image" if len(images) == 1 else "images"
     st.markdown(f"**{len(images):,}** {noun} selected.{more} Captions: true class · cluster.")
-<<<<<<< HEAD
-    scale = figures.display_scale(dataset.image_shape, target=display_size(64))
-=======
-    scale = display_scale(dataset.image_shape, target=ui.display_size(64))
->>>>>>> figures
+    scale = display_scale(dataset.image_shape, target=display_size(64))
     st.image(
         [enlarge(dataset.train_images[i], scale) for i in shown],
         caption=[

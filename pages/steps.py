@@ -5,19 +5,12 @@ import time
 import numpy as np
 import streamlit as st
 
-<<<<<<< HEAD
-from core import figures
+from core.figures.charts import steps_inertia_chart
+from core.figures.images import display_scale, enlarge
 from core.model.stepwise import KMeansSteps
 from ui import caches
 from ui.charts import display_size, show_chart
 from ui.frame import Page, run_page
-=======
-import ui
-from core.analysis import projection
-from core.figures.charts import steps_inertia_chart
-from core.figures.images import display_scale, enlarge
-from core.model.stepwise import KMeansSteps, lloyd_steps
->>>>>>> figures
 
 SAMPLE_SIZE = 3000
 MAX_STEP_K = 64
@@ -87,11 +80,7 @@ def show_step(steps: KMeansSteps, step: int, k: int, dataset, *, chart_key: str)
     with pictures:
         centres = steps.centers[step].reshape(k, *dataset.image_shape)
         images = np.rint(np.clip(centres, 0, 1) * 255).astype(np.uint8)
-<<<<<<< HEAD
-        scale = figures.display_scale(dataset.image_shape, target=display_size(84))
-=======
-        scale = display_scale(dataset.image_shape, target=ui.display_size(84))
->>>>>>> figures
+        scale = display_scale(dataset.image_shape, target=display_size(84))
         st.image(
             [enlarge(image, scale) for image in images],
             caption=[f"{size:,} images" for size in steps.sizes[step]],
@@ -99,11 +88,7 @@ def show_step(steps: KMeansSteps, step: int, k: int, dataset, *, chart_key: str)
         )
         st.caption("Each picture is one centre; its caption counts the images nearest to it at this step.")
     with chart:
-<<<<<<< HEAD
-        show_chart(figures.steps_inertia_chart(steps.inertia, step), key=chart_key, height=420)
-=======
-        ui.show_chart(steps_inertia_chart(steps.inertia, step), key=chart_key, height=420)
->>>>>>> figures
+        show_chart(steps_inertia_chart(steps.inertia, step), key=chart_key, height=420)
         first, now = steps.inertia[0], steps.inertia[step]
         st.metric(
             "Inertia at this step",

@@ -3,20 +3,13 @@
 import pandas as pd
 import streamlit as st
 
-<<<<<<< HEAD
-from core import figures
 from core.analysis.k_values import parse_ks
 from core.analysis.metrics import METRIC_EXPLANATIONS
 from core.analysis.sweep import DEFAULT_KS
+from core.figures.charts import accuracy_chart, homogeneity_chart, inertia_chart
 from ui import caches
 from ui.charts import show_chart
 from ui.frame import Page, run_page
-=======
-import ui
-from core.analysis.metrics import METRIC_EXPLANATIONS
-from core.analysis.sweep import DEFAULT_KS
-from core.figures.charts import accuracy_chart, homogeneity_chart, inertia_chart
->>>>>>> figures
 
 DEFAULT_KS_TEXT = ", ".join(str(k) for k in DEFAULT_KS)
 TABLE_COLUMNS = {

@@ -20,7 +20,7 @@ from core.analysis.sweep import SweepRow, default_preprocessing, fit_model, swee
 from core.data import registry as datasets
 from core.data.drawing import ink_box_fraction
 from core.errors import KMeansLabError
-from core.figures import png_bytes
+from core.figures.images import png_bytes
 from core.model.cache import ResultCache, default_cache_dir
 from core.model.classifier import KMeansDigitClassifier
 from core.model.preprocess import Preprocessing

@@ -79,7 +79,7 @@ def init_settings() -> None:
     """
     state = st.session_state
     for key, value in {**DEFAULTS, PRESENTER_KEY: False}.items():
-        state[key] = state[key] if key in state else value
+        state[key] = state.get(key, value)
     for key in CUSTOM_PREPROCESSING_KEYS:
         if key in state:
             state[key] = state[key]
