@@ -297,3 +297,42 @@ def clear_canvas(page, timeout: float = SLOW_MS) -> None:
         page.get_by_role("button", name="Reset canvas & history").first.click(timeout=timeout)
     prediction_metric(page).first.wait_for(state="detached", timeout=timeout)
     wait_until_idle(page, timeout)
+
+
+# --- What the server tells the browser ---------------------------------------------------------
+
+
+class ScriptRuns:
+    """Counts the script runs the server starts for one browser page, from its websocket messages.
+
+    Streamlit sends a ``new_session`` message at the start of every run of a page's script; the
+    messages are protobufs (`ForwardMsg`), read here as the browser receives them.
+    """
+
+    def __init__(self, page):
+        self.pages: list[str] = []
+        page.on("websocket", lambda socket: socket.on("framereceived", self._read))
+
+    def _read(self, payload) -> None:
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+        if not isinstance(payload, bytes):
+            return
+        message = ForwardMsg.FromString(payload)
+        if message.WhichOneof("type") == "new_session":
+            self.pages.append(message.new_session.page_script_hash)
+
+    @property
+    def count(self) -> int:
+        return len(self.pages)
+
+
+def sidebar_links(page) -> list[str]:
+    """The page titles the sidebar links to, in order (each link's text is its icon's name, then its title)."""
+    texts = page.locator('[data-testid="stSidebar"] [data-testid="stPageLink"]').all_inner_texts()
+    return [text.split("\n")[-1].strip() for text in texts]
+
+
+def streamlit_file_list_shown(page) -> bool:
+    """Whether Streamlit's own list of the pages/ files (its sidebar navigation) is on the screen."""
+    return page.locator('[data-testid="stSidebarNav"]').count() > 0
