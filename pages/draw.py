@@ -72,7 +72,7 @@ def drawing_canvas():
         update_streamlit=True,
         key="draw_canvas",
     )
-    raw = _canvas_payload(result)
+    raw = result.image_bytes  # the drawing as a PNG file, as the browser sent it
     digest = hashlib.md5(raw).hexdigest() if raw is not None else None
     st.session_state["draw_digest"] = digest
     st.button("Clear canvas", key="draw_clear", on_click=_clear, icon=":material/ink_eraser:")
@@ -82,30 +82,10 @@ def drawing_canvas():
         return None, None
     st.session_state["draw_cleared_digest"] = None
     try:
-        return canvas_pixels(result), None
+        # The bytes come from the browser: checked under a pixel limit, never handed to Pillow as they are.
+        return (read_png(raw) if raw is not None else None), None
     except CanvasImageError as exc:
         return None, exc
-
-
-def _canvas_payload(result) -> bytes | None:
-    """The canvas's PNG bytes (or, from a stand-in, its pixels' bytes): what identifies a drawing."""
-    data = getattr(result, "image_bytes", None)
-    if data is not None:
-        return bytes(data)
-    image = getattr(result, "image_data", None)
-    return np.ascontiguousarray(image).tobytes() if image is not None else None
-
-
-def canvas_pixels(result):
-    """The drawing as RGBA pixels, decoded from the canvas's PNG bytes under a pixel limit.
-
-    The bytes come from the browser, so they are checked (`read_png`) rather than handed to
-    Pillow as they are. A stand-in canvas (in tests) may give pixels directly.
-    """
-    data = getattr(result, "image_bytes", None)
-    if data is not None:
-        return read_png(data)
-    return getattr(result, "image_data", None)
 
 
 def _clear() -> None:

@@ -328,7 +328,7 @@ class ScriptRuns:
 
 
 def sidebar_links(page) -> list[str]:
-    """The page titles the sidebar links to, in order (each link's text is its icon's name, then its title)."""
+    """The page titles the sidebar links to, in order (a link's text is its icon's name, then its title)."""
     texts = page.locator('[data-testid="stSidebar"] [data-testid="stPageLink"]').all_inner_texts()
     return [text.split("\n")[-1].strip() for text in texts]
 

@@ -54,7 +54,8 @@ def shows_k(at: AppTest, k: int) -> bool:
 
 
 class FakeCanvas:
-    """Stands in for `st_canvas`: records its arguments and returns a chosen drawing."""
+    """Stands in for `st_canvas`: records its arguments and returns a chosen drawing as the real
+    canvas does, as PNG bytes (`image_bytes`), or None before anything is drawn."""
 
     def __init__(self, image=None):
         self.image = image
@@ -62,7 +63,8 @@ class FakeCanvas:
 
     def __call__(self, **kwargs):
         self.calls.append(kwargs)
-        return SimpleNamespace(image_data=self.image, json_data={"objects": []})
+        data = None if self.image is None else png(self.image)
+        return SimpleNamespace(image_bytes=data, json_data={"objects": []})
 
 
 def patched_canvas(canvas: FakeCanvas):
@@ -295,7 +297,7 @@ def test_a_drawn_digit_is_classified(mnist, index):
 
 
 class FakePngCanvas(FakeCanvas):
-    """Like the real canvas: the drawing comes back as PNG bytes (here, any bytes we choose)."""
+    """A canvas whose "PNG" is any bytes we choose (broken or huge, as a hostile browser might send)."""
 
     def __call__(self, **kwargs):
         self.calls.append(kwargs)
