@@ -20,7 +20,6 @@ from core.data.drawing import (
     read_png,
 )
 from core.data.registry import load_mnist_sample, load_sklearn_digits
-from core.errors import KMeansLabError
 
 
 def rgba(grey, background=0, alpha=None):
@@ -108,10 +107,6 @@ def test_thin_strokes_keep_full_intensity_after_shrinking():
 def test_a_nearly_blank_canvas_asks_for_a_digit(canvas):
     with pytest.raises(BlankCanvasError, match="draw a digit"):
         canvas_to_digit(canvas)
-
-
-def test_blank_canvas_error_is_a_lab_error():
-    assert issubclass(BlankCanvasError, KMeansLabError)
 
 
 @pytest.mark.parametrize("size", [8, 28, 280])
@@ -361,10 +356,6 @@ def test_max_pixels_sets_the_limit():
         read_png(png, max_pixels=9_999)
     with pytest.raises(ValueError, match="max_pixels=0"):
         read_png(png, max_pixels=0)
-
-
-def test_canvas_image_error_is_a_lab_error_and_a_value_error():
-    assert issubclass(CanvasImageError, KMeansLabError) and issubclass(CanvasImageError, ValueError)
 
 
 # --- how sure the answer is -----------------------------------------------------------------------

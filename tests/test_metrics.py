@@ -58,13 +58,3 @@ def test_one_cluster_per_image_is_homogeneous_but_incomplete():
 def test_accuracy_rejects_mismatched_lengths():
     with pytest.raises(ValueError, match=r"len\(y_true\)=2 should equal len\(y_pred\)=3"):
         metrics.accuracy([1, 2], [1, 2, 3])
-
-
-@pytest.mark.parametrize(
-    "name",
-    ["inertia", "homogeneity", "completeness", "v_measure", "ari", "nmi", "accuracy", "matched_accuracy",
-     "purity", "size", "train_accuracy", "test_accuracy", "fit_seconds"],
-)  # fmt: skip
-def test_every_metric_has_one_plain_sentence(name):
-    sentence = metrics.METRIC_EXPLANATIONS[name]
-    assert sentence.endswith(".") and 40 < len(sentence) < 260
