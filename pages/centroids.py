@@ -62,13 +62,12 @@ def render(page: Page) -> None:
 def cluster_members(dataset, model, images, captions) -> None:
     st.subheader("Look inside a cluster")
     k = len(images)
-    if st.session_state.get("centroid_pick", 0) >= k:
-        st.session_state["centroid_pick"] = 0
+    # One box per K: its choices change with K, so a new K starts quietly at cluster 0.
     pick = st.selectbox(
         "Cluster",
         range(k),
         format_func=lambda i: f"Cluster {i}: {captions[i]}",
-        key="centroid_pick",
+        key=f"centroid_pick_k{k}",
     )
     members = np.flatnonzero(model.labels_ == pick)
     label = model.cluster_labels_[pick]

@@ -336,3 +336,13 @@ def sidebar_links(page) -> list[str]:
 def streamlit_file_list_shown(page) -> bool:
     """Whether Streamlit's own list of the pages/ files (its sidebar navigation) is on the screen."""
     return page.locator('[data-testid="stSidebarNav"]').count() > 0
+
+
+def type_k(page, k: int, timeout: float = SLOW_MS) -> None:
+    """Type K into the number box beside the slider, press Enter, and wait for the page to show it."""
+    box = page.locator('[data-testid="stSidebar"] [data-testid="stNumberInput"]').filter(has_text="K").first
+    field = box.get_by_role("spinbutton")
+    field.fill(str(k))
+    field.press("Enter")
+    page.get_by_text(k_text(k)).first.wait_for(timeout=timeout)
+    wait_until_idle(page, timeout)

@@ -25,6 +25,7 @@ from browser_support import (
     sidebar_links,
     streamlit_file_list_shown,
     streamlit_server,
+    type_k,
     wait_until_idle,
 )
 
@@ -242,3 +243,14 @@ def test_a_fresh_server_opens_a_deep_link_with_the_sidebar_and_one_run_per_click
         assert shown_k(page) == DEFAULT_K + 1
         assert exception_count(page) == 0
         browser.close()
+
+
+def test_a_presenter_types_k_back_and_forth_on_centroids(app_page, app_url):
+    """Typed K values land exactly, and "Look inside a cluster" survives K changing under it."""
+    open_page(app_page, app_url, "Centroids")
+    for k in (100, 23, 36):
+        type_k(app_page, k)
+        assert shown_k(app_page) == k
+        assert app_page.get_by_text("Look inside a cluster").count() == 1
+        assert app_page.get_by_text("Something went wrong").count() == 0
+        assert exception_count(app_page) == 0

@@ -241,7 +241,7 @@ def test_centroids_grouped_by_inferred_class_cover_every_cluster():
     for group in groups:
         assert len({caption.split(" · ")[0] for caption in group.captions}) == 1
     assert centre.captions == ["Centre of cluster 0"]
-    at.selectbox(key="centroid_pick").set_value(3).run()
+    at.selectbox(key=f"centroid_pick_k{SMALL_K}").set_value(3).run()
     assert at.image[-2].captions == ["Centre of cluster 3"]
     assert 0 < len(at.image[-1].captions) <= 24
 
@@ -618,3 +618,32 @@ def test_every_chart_downloads_as_png_and_grows_in_presenter_mode(page):
     for (_, before), (_, after) in zip(charts, enlarged, strict=True):
         assert after["height"] > before["height"]
         assert after["font"]["size"] >= 18
+
+
+ALL_PAGES = ["app.py", "pages/sweep.py", "pages/centroids.py", "pages/draw.py", *INSIGHT_PAGES]
+
+
+@pytest.mark.parametrize("algorithm", ["minibatch", "lloyd"])
+@pytest.mark.parametrize("page", ALL_PAGES)
+def test_k_moves_back_and_forth_without_an_error(page, algorithm):
+    """A presenter's K moves (36 -> 100 -> 23 -> 36) after looking inside a cluster: widgets whose
+    choices depend on K start again quietly, and every page follows K."""
+    at = on_page(app(k=36, algorithm=algorithm), page)
+    if page == "pages/centroids.py":
+        at.selectbox(key="centroid_pick_k36").set_value(35).run()
+    for k in (100, 23, 36):
+        at.slider(key="k").set_value(k).run()
+        assert_clean(at)
+        assert shows_k(at, k)
+
+
+def test_typing_k_in_the_box_sets_the_slider_and_the_page():
+    at = on_page(app(k=36), "pages/centroids.py")
+
+    at.number_input(key="k_box").set_value(23).run()
+
+    assert_clean(at)
+    assert at.slider(key="k").value == 23
+    assert shows_k(at, 23)
+    at.slider(key="k").set_value(40).run()
+    assert at.number_input(key="k_box").value == 40

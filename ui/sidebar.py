@@ -39,6 +39,9 @@ PAGES = (
     ("pages/steps.py", "Step by step", ":material/timeline:"),
 )
 MAX_BLUR = 2.0
+K_LABEL = "Number of clusters (K)"
+#: The number box beside the K slider, for typing an exact K.
+K_BOX_KEY = "k_box"
 
 
 def sidebar() -> Settings:
@@ -95,15 +98,38 @@ def max_k(info: datasets.DatasetInfo) -> int:
 
 
 def k_slider(largest: int) -> None:
-    """The K slider, from 2 to `largest`; a K beyond a new dataset's limit comes down to it."""
-    st.session_state["k"] = min(int(st.session_state["k"]), largest)
-    st.slider(
-        "Number of clusters (K)",
+    """K as a slider and, beside it, a number box for typing an exact K; the two stay in step.
+
+    A K beyond a new dataset's limit comes down to it.
+    """
+    state = st.session_state
+    state["k"] = min(int(state["k"]), largest)
+    state[K_BOX_KEY] = state["k"]
+    slider_column, box_column = st.columns([5, 3], vertical_alignment="bottom")
+    slider_column.slider(
+        K_LABEL,
         min_value=2,
         max_value=largest,
         key="k",
+        on_change=copy_state,
+        args=("k", K_BOX_KEY),
         help="How many groups K-means splits the training images into.",
     )
+    box_column.number_input(
+        "K",
+        min_value=2,
+        max_value=largest,
+        step=1,
+        key=K_BOX_KEY,
+        on_change=copy_state,
+        args=(K_BOX_KEY, "k"),
+        help="Type the K you want and press Enter.",
+    )
+
+
+def copy_state(source: str, target: str) -> None:
+    """Give the widget `target` the value the widget `source` now holds (keeps K's two inputs in step)."""
+    st.session_state[target] = st.session_state[source]
 
 
 def technical_settings(info: datasets.DatasetInfo, recommended: Preprocessing | None) -> None:
