@@ -128,10 +128,13 @@ def fit_prepared(
     if len(y) != len(prepared.features):
         n = len(prepared.features)
         raise ValueError(f"len(y)={len(y)} should equal the number of prepared images, {n}.")
-    vote = ClusterVoteClassifier(n_clusters, algorithm=algorithm, random_state=random_state)
-    vote.fit(prepared.features, y)
-    # The model gets its own copy of the small fitted steps, so refitting it leaves `prepared` alone.
-    pipeline = Pipeline([*copy.deepcopy(prepared.preprocessor.steps), ("vote", vote)])
+    pipeline = make_classifier(
+        n_clusters, algorithm=algorithm, random_state=random_state, preprocessing=prepared.preprocessing
+    )
+    # The steps before the vote come fitted from `prepared`, as copies (small: PCA's arrays at most),
+    # so refitting this model leaves `prepared` alone.
+    pipeline.set_params(**dict(copy.deepcopy(prepared.preprocessor.steps)))
+    vote = pipeline["vote"].fit(prepared.features, y)
     return FittedModel(pipeline, cluster_pictures(vote, prepared.pixels, prepared.features))
 
 
