@@ -161,6 +161,8 @@ class PCAProjection(TransformerMixin, BaseEstimator):
         if self.n_components is None:
             raise ValueError("n_components=None should be a positive integer.")
         X = validate_data(self, X, dtype=[np.float64, np.float32])
+        if len(X) < 2:
+            raise ValueError(f"n_samples={len(X)} should be >= 2: PCA needs a spread of samples.")
         self.n_components_ = min(self.n_components, *X.shape)
         self.pca_ = PCA(self.n_components_, svd_solver="covariance_eigh").fit(X)
         return self

@@ -123,6 +123,7 @@ class ClusterVoteClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
 
     def predict(self, X):
         """The class of each row: the label of its nearest centroid, shape (n_samples,)."""
+        check_is_fitted(self)
         return self.cluster_labels_[self.predict_cluster(X)]
 
     @property
