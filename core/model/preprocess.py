@@ -46,7 +46,7 @@ class PixelScaler(TransformerMixin, BaseEstimator):
         self.image_shape = image_shape
 
     def fit(self, X, y=None):
-        rows, shape = _validate_images(self, X, reset=True)
+        rows, shape = _validate_images(self, X, reset=True, scale=False)
         self.image_shape_ = infer_image_shape(rows.shape[1], self.image_shape or shape)
         return self
 
@@ -66,7 +66,7 @@ class _ImageTransformer(TransformerMixin, BaseEstimator):
 
     def fit(self, X, y=None):
         self._check_params()
-        rows, shape = _validate_images(self, X, reset=True)
+        rows, shape = _validate_images(self, X, reset=True, scale=False)
         self.image_shape_ = infer_image_shape(rows.shape[1], self.image_shape or shape)
         if self.image_shape_ is None:
             raise ValueError(
@@ -184,15 +184,18 @@ class PCAProjection(TransformerMixin, BaseEstimator):
         return projection
 
 
-def _validate_images(estimator, X, reset):
-    """Rows of float32 in [0, 1] for uint8 input, and the (height, width) of 3-D input (else None)."""
+def _validate_images(estimator, X, reset, scale=True):
+    """Rows of float32 in [0, 1] for uint8 input, and the (height, width) of 3-D input (else None).
+
+    ``scale=False`` checks the rows and leaves them as they are (a `fit` that needs only the shape).
+    """
     shape = getattr(X, "shape", None)
     image_shape = None
     if shape is not None and len(shape) == 3:
         image_shape = (int(shape[1]), int(shape[2]))
         X = np.asarray(X).reshape(shape[0], -1)
     X = validate_data(estimator, X, dtype=None, reset=reset)
-    return as_float_rows(X), image_shape
+    return as_float_rows(X) if scale else X, image_shape
 
 
 # --- parameters and the chain -----------------------------------------------------------------------
