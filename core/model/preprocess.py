@@ -187,7 +187,7 @@ class PCAProjection(TransformerMixin, BaseEstimator):
 def _validate_images(estimator, X, reset, scale=True):
     """Rows of float32 in [0, 1] for uint8 input, and the (height, width) of 3-D input (else None).
 
-    ``scale=False`` checks the rows and leaves them as they are (a `fit` that needs only the shape).
+    ``scale=False`` leaves numeric rows as they are (a `fit` that needs only the shape).
     """
     shape = getattr(X, "shape", None)
     image_shape = None
@@ -195,7 +195,7 @@ def _validate_images(estimator, X, reset, scale=True):
         image_shape = (int(shape[1]), int(shape[2]))
         X = np.asarray(X).reshape(shape[0], -1)
     X = validate_data(estimator, X, dtype=None, reset=reset)
-    return as_float_rows(X) if scale else X, image_shape
+    return X if not scale and X.dtype.kind in "biuf" else as_float_rows(X), image_shape
 
 
 # --- parameters and the chain -----------------------------------------------------------------------
