@@ -199,6 +199,11 @@ class FittedModel:
     def preprocessing(self) -> Preprocessing:
         return preprocessing_of(self.pipeline.steps[:-1])
 
+    @property
+    def deskew(self) -> bool:
+        """Whether it deskews (read by pages/draw.py; ``preprocessing.deskew`` is the same)."""
+        return self.preprocessing.deskew
+
     def get_params(self) -> dict:
         """K, algorithm, seed and preprocessing in one flat dict (what the cache and the export key on)."""
         params = self.vote.get_params()
