@@ -171,9 +171,10 @@ def _load(cache: ResultCache, key: str, params: dict) -> tuple[FittedModel, Swee
     arrays, record = hit
     try:
         check_model_arrays(arrays, params)
+        model = model_from_arrays(arrays, params)
     except (ValueError, KeyError):
         return None
-    return model_from_arrays(arrays, params), SweepRow(**{**record, "cached": True})
+    return model, SweepRow(**{**record, "cached": True})
 
 
 def _score(model: FittedModel, dataset: Dataset, seconds: float, test_features) -> SweepRow:
