@@ -29,6 +29,7 @@ from scipy import ndimage
 PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
 
+from core.analysis.prepared import PreparedCache  # noqa: E402
 from core.analysis.sweep import DEFAULT_RANDOM_STATE, fit_model  # noqa: E402
 from core.data.drawing import canvas_to_digit, ink_box_fraction, prediction_confidence  # noqa: E402
 from core.data.registry import load_mnist_sample  # noqa: E402
@@ -107,8 +108,9 @@ def main(argv=None) -> int:
         f"\n{'K':>5}  {'direct':>8}  {'drawn':>8}  {'drop (points)':>13}  target <= {TARGET_DROP:g} at K=256"
     )
     verdicts = {}
+    prepared = PreparedCache()  # the images are preprocessed once for every K
     for k in KS:
-        model, _ = fit_model(dataset, k, random_state=DEFAULT_RANDOM_STATE)
+        model, _ = fit_model(dataset, k, random_state=DEFAULT_RANDOM_STATE, prepared=prepared)
         direct = 100 * float(np.mean(model.predict(images) == labels))
         distances = model.transform(drawn)
         predicted = model.cluster_labels_[distances.argmin(axis=1)]

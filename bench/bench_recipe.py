@@ -31,7 +31,7 @@ from sklearn.cluster import KMeans, MiniBatchKMeans
 PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
 
-from core.analysis.sweep import DEFAULT_KS, clear_prepared, default_preprocessing, fit_model, sweep_k  # noqa: E402
+from core.analysis.sweep import DEFAULT_KS, default_preprocessing, fit_model, sweep_k  # noqa: E402
 from core.data.registry import FASHION_CREDIT, FASHION_NAMES, Dataset, load_dataset, load_idx_folder  # noqa: E402
 
 FASHION_DIR = Path("/usr/share/datasets/fashion-mnist")
@@ -75,9 +75,8 @@ def tutorial_sweep(dataset: Dataset, ks, seed: int) -> dict:
 
 
 def project_sweep(dataset: Dataset, ks, seed: int) -> dict:
-    clear_prepared()  # every run preprocesses afresh, like a first sweep
     start = time.perf_counter()
-    rows = sweep_k(dataset, ks, random_state=seed, cache=None)
+    rows = sweep_k(dataset, ks, random_state=seed, cache=None)  # prepares afresh: nothing kept between runs
     total = time.perf_counter() - start
     return {"total": total, "per_k": {r.k: (r.fit_seconds, r.test_accuracy) for r in rows}}
 
@@ -139,7 +138,6 @@ def compare_precise(dataset: Dataset, repeats: int) -> dict:
         X, X_test = tutorial_pixels(dataset)
         _, accuracy = tutorial_fit(KMeans(n_clusters=PRECISE_K, random_state=seed), dataset, X, X_test)
         sk_runs.append((time.perf_counter() - start, accuracy))  # conversion and test scoring included
-        clear_prepared()
         start = time.perf_counter()
         _, row = fit_model(dataset, PRECISE_K, algorithm="lloyd", random_state=seed, cache=None)
         project_runs.append((time.perf_counter() - start, row.test_accuracy))

@@ -27,8 +27,8 @@ from core.analysis.sweep import (
 from core.data.registry import DEFAULT_DATASET, Dataset, load_dataset
 from core.errors import KMeansLabError
 from core.model.cache import ResultCache, default_cache_dir
-from core.model.classifier import ALGORITHMS
 from core.model.preprocess import Preprocessing
+from core.model.vote import ALGORITHMS
 
 
 def format_table(rows: Sequence[SweepRow]) -> str:

@@ -135,7 +135,7 @@ def show_steps(steps: DrawingSteps, model) -> None:
         ),
         (enlarge(steps.centred, scale), f"3 · Centred in {frame[0]} × {frame[1]}"),
     ]
-    if getattr(model, "deskew", False):
+    if model.preprocessing.deskew:
         straight = deskew_images(steps.centred[None].astype(np.float32) / 255)[0]
         straight = np.rint(np.clip(straight, 0, 1) * 255).astype(np.uint8)
         panels.append((enlarge(straight, scale), "4 · Straightened by the model"))

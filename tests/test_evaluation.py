@@ -2,12 +2,12 @@
 
 import numpy as np
 import pytest
+from sklearn.metrics import confusion_matrix
 
 from core.analysis import evaluation
 from core.analysis.evaluation import Evaluation
-from core.analysis.metrics import confusion_matrix
 from core.data.registry import FASHION_NAMES, load_mnist_sample
-from core.model.classifier import KMeansDigitClassifier
+from core.model.pipeline import fit_prepared, prepare
 
 NAMES = ("zero", "one", "two")
 
@@ -15,7 +15,12 @@ NAMES = ("zero", "one", "two")
 def make(y_true, y_pred, names=NAMES, k=6) -> Evaluation:
     y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
     return Evaluation(
-        y_true, y_pred, np.zeros_like(y_true), confusion_matrix(y_true, y_pred, len(names)), names, k
+        y_true,
+        y_pred,
+        np.zeros_like(y_true),
+        confusion_matrix(y_true, y_pred, labels=range(len(names))),
+        names,
+        k,
     )
 
 
@@ -76,9 +81,7 @@ def test_summary_uses_the_dataset_class_names():
 @pytest.fixture(scope="module")
 def fitted():
     data = load_mnist_sample()
-    model = KMeansDigitClassifier(n_clusters=20, random_state=0).fit(
-        data.train_images[:3000], data.train_labels[:3000]
-    )
+    model = fit_prepared(prepare(data.train_images[:3000]), data.train_labels[:3000], 20, random_state=0)
     return data, model
 
 

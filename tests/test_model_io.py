@@ -10,8 +10,9 @@ import pytest
 
 from core.data.registry import load_dataset
 from core.errors import DataFileError
-from core.model.classifier import KMeansDigitClassifier
 from core.model.persistence import FORMAT, MAX_MODEL_MB, META_KEY, export_model, import_model
+from core.model.pipeline import fit_prepared, prepare
+from core.model.preprocess import Preprocessing
 
 
 @pytest.fixture(scope="module")
@@ -21,7 +22,7 @@ def digits():
 
 @pytest.fixture(scope="module")
 def model(digits):
-    return KMeansDigitClassifier(n_clusters=12, random_state=0).fit(digits.train_images, digits.train_labels)
+    return fit_prepared(prepare(digits.train_images), digits.train_labels, 12, random_state=0)
 
 
 @pytest.fixture(scope="module")
@@ -99,8 +100,9 @@ def test_imported_arrays_are_read_only(exported):
     ids=["all-preprocessing", "l2", "lloyd-pca"],
 )
 def test_preprocessing_and_its_learned_state_survive(digits, params):
-    model = KMeansDigitClassifier(n_clusters=10, random_state=1, **params)
-    model.fit(digits.train_images, digits.train_labels)
+    algorithm = params.pop("algorithm", "minibatch")
+    prepared = prepare(digits.train_images, Preprocessing(**params))
+    model = fit_prepared(prepared, digits.train_labels, 10, algorithm=algorithm, random_state=1)
 
     imported = import_model(export_model(model, dataset_name="digits", class_names=digits.class_names))
 
@@ -111,8 +113,9 @@ def test_preprocessing_and_its_learned_state_survive(digits, params):
 
 
 def test_export_refuses_a_random_state_json_cannot_hold(digits):
-    model = KMeansDigitClassifier(n_clusters=10, random_state=np.random.RandomState(0))
-    model.fit(digits.train_images, digits.train_labels)
+    model = fit_prepared(
+        prepare(digits.train_images), digits.train_labels, 10, random_state=np.random.RandomState(0)
+    )
 
     with pytest.raises(ValueError, match="random_state=.* should be an int or None"):
         export_model(model, dataset_name="digits", class_names=digits.class_names)
@@ -123,9 +126,12 @@ def test_export_refuses_a_random_state_json_cannot_hold(digits):
 BAD_ARRAYS = [
     (
         {"cluster_centers_": np.zeros((12, 700), np.float32)},
-        r"'cluster_centers_' has shape \(12, 700\) but image size 8x8 needs 64 columns",
+        r"'cluster_centers_' has shape \(12, 700\); it needs \(12, 64\) \(K = 12, n_pixels = 64\)",
     ),
-    ({"cluster_centers_": np.zeros((36, 64), np.float32)}, "'cluster_centers_' has 36 rows but K = 12"),
+    (
+        {"cluster_centers_": np.zeros((36, 64), np.float32)},
+        r"'cluster_centers_' has shape \(36, 64\); it needs \(12, 64\)",
+    ),
     ({"cluster_centers_": np.full((12, 64), np.inf, np.float32)}, "'cluster_centers_' holds Inf values"),
     ({"cluster_centers_": np.full((12, 64), np.nan, np.float32)}, "'cluster_centers_' holds NaN values"),
     (
@@ -142,13 +148,20 @@ BAD_ARRAYS = [
     ({"cluster_labels_": np.full(12, 42)}, "'cluster_labels_' must hold K = 12 values out of 'classes_'"),
     (
         {"cluster_labels_": np.zeros(5, np.int64)},
-        r"'cluster_labels_' must hold K = 12 values .* shape \(5,\)",
+        r"'cluster_labels_' has shape \(5,\); it needs \(12,\) \(K = 12\)",
     ),
-    ({"cluster_class_counts_": np.zeros((12, 3), np.int64)}, r"'cluster_class_counts_' has shape \(12, 3\)"),
+    (
+        {"cluster_class_counts_": np.zeros((12, 3), np.int64)},
+        r"'cluster_class_counts_' has shape \(12, 3\); it needs \(12, 10\) \(K = 12, n_classes = 10\)",
+    ),
     ({"labels_": np.full(10, 99)}, "'labels_' must hold cluster numbers from 0 to 11"),
-    ({"classes_": np.arange(20)}, "'classes_' must be sorted distinct class values from 0 to 9"),
-    ({"image_shape_": np.array([8, 9])}, "image size 8x9 needs 'n_features_in_' = 72, got 64"),
-    ({"image_shape_": np.array([8, 8, 1])}, r"'image_shape_' must be \(height, width\) or empty"),
+    ({"classes_": np.arange(10)[::-1].copy()}, "'classes_' must be sorted distinct class values"),
+    (
+        {"classes_": np.arange(20)},
+        r"'cluster_class_counts_' has shape \(12, 10\); it needs \(12, 20\) \(K = 12, n_classes = 20\)",
+    ),
+    ({"image_shape_": np.array([8, 9])}, "image size 8x9 needs n_pixels = 72"),
+    ({"image_shape_": np.array([8, 8, 1])}, r"'image_shape_' has shape \(3,\); it needs \(2,\)"),
     ({"cluster_centers_": None}, r"missing the array\(s\) cluster_centers_"),
     ({"cluster_labels_": None, "labels_": None}, r"missing the array\(s\) cluster_labels_, labels_"),
     ({"surprise": np.zeros(3)}, r"unexpected array\(s\) surprise"),

@@ -45,11 +45,14 @@ def test_same_seed_same_history_and_matches_sklearn_from_the_same_start():
 
 
 def test_an_empty_cluster_keeps_its_centre():
-    from core.model.stepwise import _update
-
-    X = np.array([[0, 0], [2, 0]], dtype=np.float32)
-    centers = np.array([[1, 0], [50, 50]], dtype=np.float32)
-    assert _update(X, np.array([0, 0]), centers).tolist() == [[1, 0], [50, 50]]
+    # Three identical rows and K=2: both centres start on (5, 5), one takes every row, and the
+    # other, with no rows to average, must stay at (5, 5) rather than fall to 0 or NaN.
+    X = np.full((3, 2), 5.0)
+    steps = lloyd_steps(X, 2, random_state=0)
+    assert steps.sizes[-1].tolist() in ([3, 0], [0, 3])
+    empty = int(np.argmin(steps.sizes[-1]))
+    np.testing.assert_array_equal(steps.centers[-1][empty], [5, 5])
+    assert steps.inertia[-1] == 0
 
 
 @pytest.mark.parametrize(

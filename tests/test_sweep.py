@@ -10,12 +10,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from core.analysis import sweep as sweep_module
+from core.analysis import prepared as sweep_prepare
+from core.analysis.prepared import PreparedCache
 from core.analysis.sweep import (
     DEFAULT_KS,
     DIGIT_PREPROCESSING,
     OTHER_PREPROCESSING,
-    clear_prepared,
     default_preprocessing,
     fit_model,
     resolve_preprocessing,
@@ -24,7 +24,6 @@ from core.analysis.sweep import (
 from core.cli import main
 from core.data.registry import FASHION_NAMES, Dataset, load_dataset
 from core.model.cache import ResultCache
-from core.model.classifier import KMeansDigitClassifier
 from core.model.preprocess import Preprocessing
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -263,17 +262,39 @@ def test_defaults_deskew_handwriting_only(small):
 
 def test_a_sweep_preprocesses_once_and_not_at_all_when_cached(small, tmp_path, monkeypatch):
     calls = []
-    prepare = KMeansDigitClassifier.prepare
-    monkeypatch.setattr(KMeansDigitClassifier, "prepare", lambda self, X: calls.append(1) or prepare(self, X))
-    clear_prepared()
+    prepare = sweep_prepare.prepare
+    monkeypatch.setattr(sweep_prepare, "prepare", lambda *args, **kw: calls.append(1) or prepare(*args, **kw))
     cache = ResultCache(tmp_path)
     sweep_k(small, [8, 16, 24], cache=cache)
     assert len(calls) == 1
-    clear_prepared()
     rows = sweep_k(small, [8, 16, 24], cache=cache)
     assert all(row.cached for row in rows) and len(calls) == 1
     rows = sweep_k(small, [8, 16, 24, 32], cache=cache)
     assert [r.cached for r in rows] == [True, True, True, False] and len(calls) == 2
+
+
+def test_the_callers_prepared_cache_serves_every_k_until_forgotten(small, monkeypatch):
+    calls = []
+    prepare = sweep_prepare.prepare
+    monkeypatch.setattr(sweep_prepare, "prepare", lambda *args, **kw: calls.append(1) or prepare(*args, **kw))
+    prepared = PreparedCache()
+    for k in (8, 16):
+        fit_model(small, k, prepared=prepared)
+    sweep_k(small, [10, 12], prepared=prepared)
+    assert len(calls) == 1 and len(prepared) == 1
+    prepared.forget(small.fingerprint)
+    assert len(prepared) == 0
+    fit_model(small, 8, prepared=prepared)
+    assert len(calls) == 2
+    fit_model(small, 8, prepared=prepared, preprocessing="none")  # another preprocessing takes the one slot
+    assert len(calls) == 3 and len(prepared) == 1
+    prepared.clear()
+    assert len(prepared) == 0
+
+
+def test_a_prepared_cache_needs_a_positive_size():
+    with pytest.raises(ValueError, match="max_entries=0 should be a positive integer"):
+        PreparedCache(0)
 
 
 def test_a_cached_model_scores_like_a_fresh_one(small, tmp_path):
@@ -283,7 +304,7 @@ def test_a_cached_model_scores_like_a_fresh_one(small, tmp_path):
     assert hit.cached
     assert again.score(small.test_images, small.test_labels) == row.test_accuracy
     np.testing.assert_array_equal(again.cluster_centers_, model.cluster_centers_)
-    assert sweep_module._slot  # the prepared images stay for the next K
+    np.testing.assert_array_equal(again.cluster_centers_model_space_, model.cluster_centers_model_space_)
 
 
 def _thread_counts():

@@ -13,9 +13,8 @@ from streamlit.testing.v1 import AppTest
 from test_pages import FakeCanvas, assert_clean, drawn, on_page, patched_canvas, shows_k, texts
 
 from core.data.registry import load_dataset, load_mnist_sample
-from core.model.classifier import KMeansDigitClassifier
 from core.model.persistence import export_model
-from ui.caches import read_only
+from core.model.pipeline import fit_prepared, prepare
 from ui.settings import UPLOAD
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -145,7 +144,7 @@ def test_download_buttons_for_the_model_and_the_sweep_table():
 @pytest.fixture(scope="module")
 def digits_model_file() -> bytes:
     digits = load_dataset("digits")
-    model = KMeansDigitClassifier(n_clusters=30, random_state=0).fit(digits.train_images, digits.train_labels)
+    model = fit_prepared(prepare(digits.train_images), digits.train_labels, 30, random_state=0)
     return export_model(model, dataset_name="digits", class_names=digits.class_names)
 
 
@@ -174,8 +173,7 @@ def test_a_bad_model_file_says_why(digits_model_file):
 
 def test_shared_models_are_read_only():
     digits = load_dataset("digits")
-    model = KMeansDigitClassifier(n_clusters=10, random_state=0).fit(digits.train_images, digits.train_labels)
-    model = read_only(model)
+    model = fit_prepared(prepare(digits.train_images), digits.train_labels, 10, random_state=0).freeze()
 
     with pytest.raises(ValueError, match="read-only"):
         model.cluster_centers_ += 1

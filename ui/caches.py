@@ -16,13 +16,14 @@ import streamlit as st
 
 from core.analysis import evaluation, projection
 from core.analysis.pictures import class_means as compute_class_means
+from core.analysis.prepared import PreparedCache
 from core.analysis.sweep import SweepRow, default_preprocessing, fit_model, sweep_k
 from core.data import registry as datasets
 from core.data.drawing import ink_box_fraction
 from core.errors import KMeansLabError
 from core.figures.images import png_bytes
 from core.model.cache import ResultCache, default_cache_dir
-from core.model.classifier import KMeansDigitClassifier
+from core.model.pipeline import FittedModel
 from core.model.preprocess import Preprocessing
 from core.model.stepwise import lloyd_steps
 from ui.settings import UPLOAD
@@ -145,21 +146,43 @@ def result_cache() -> ResultCache:
 @per_dataset(max_entries=24, resource=True)
 def fit(
     dataset: datasets.Dataset, k: int, algorithm: str, seed: int, preprocessing: Preprocessing
-) -> tuple[KMeansDigitClassifier, SweepRow]:
+) -> tuple[FittedModel, SweepRow]:
     """The classifier for these settings and its scores; a named dataset's fit also goes to disk."""
-    cache = None if dataset.name == UPLOAD else result_cache()
     model, row = fit_model(
-        dataset, k, algorithm=algorithm, random_state=seed, preprocessing=preprocessing, cache=cache
+        dataset,
+        k,
+        algorithm=algorithm,
+        random_state=seed,
+        preprocessing=preprocessing,
+        cache=disk_cache(dataset),
+        prepared=prepared_images(dataset),
     )
-    return read_only(model), row
+    return model.freeze(), row  # read-only: no page can change what other sessions see
 
 
-def read_only(model: KMeansDigitClassifier) -> KMeansDigitClassifier:
-    """Lock a shared model's learned arrays, so no page can change what other sessions see."""
-    for value in vars(model).values():
-        if isinstance(value, np.ndarray):
-            value.flags.writeable = False
-    return model
+def disk_cache(dataset: datasets.Dataset) -> ResultCache | None:
+    """The shared on-disk cache for a named dataset; none for an upload (it never leaves its session)."""
+    return None if dataset.name == UPLOAD else result_cache()
+
+
+@st.cache_resource(show_spinner=False)
+def shared_prepared() -> PreparedCache:
+    """The named datasets' preprocessed images, kept between fits of different K (one at a time)."""
+    return PreparedCache(max_entries=1)
+
+
+@st.cache_resource(show_spinner=False, scope="session")
+def session_prepared() -> PreparedCache:
+    """The session's upload's preprocessed images, kept between fits of different K."""
+    return PreparedCache(max_entries=1)
+
+
+SESSION_CACHES.append(session_prepared)
+
+
+def prepared_images(dataset: datasets.Dataset) -> PreparedCache:
+    """Where the dataset's preprocessed images are kept between fits: shared, or this session's."""
+    return session_prepared() if dataset.name == UPLOAD else shared_prepared()
 
 
 @per_dataset(max_entries=32)
@@ -179,8 +202,9 @@ def sweep_rows(
         algorithm=algorithm,
         random_state=seed,
         preprocessing=preprocessing,
-        cache=None if dataset.name == UPLOAD else result_cache(),
+        cache=disk_cache(dataset),
         progress=report,
+        prepared=prepared_images(dataset),
     )
     bar.empty()
     return [asdict(row) for row in rows]
@@ -222,7 +246,7 @@ def png_images(dataset: datasets.Dataset, what: tuple, images: Callable[[], list
 # --- page results that depend on the model -----------------------------------------------------
 
 
-def model_key(model: KMeansDigitClassifier) -> tuple:
+def model_key(model: FittedModel) -> tuple:
     """What identifies a fitted model within its dataset: its parameters."""
     return tuple(sorted(model.get_params().items()))
 

@@ -15,7 +15,7 @@ import streamlit as st
 from core.analysis.sweep import SweepRow, default_preprocessing
 from core.data import registry as datasets
 from core.errors import KMeansLabError
-from core.model.classifier import KMeansDigitClassifier
+from core.model.pipeline import FittedModel
 from ui import caches
 from ui.settings import Settings, presenter_mode
 from ui.sidebar import sidebar
@@ -30,7 +30,7 @@ class Page:
 
     settings: Settings
     dataset: datasets.Dataset
-    model: KMeansDigitClassifier | None = None
+    model: FittedModel | None = None
     scores: SweepRow | None = None
 
     def class_name(self, label) -> str:
@@ -105,7 +105,7 @@ def require_dataset(settings: Settings) -> datasets.Dataset:
     st.rerun()
 
 
-def fitted_model(settings: Settings, dataset: datasets.Dataset) -> tuple[KMeansDigitClassifier, SweepRow]:
+def fitted_model(settings: Settings, dataset: datasets.Dataset) -> tuple[FittedModel, SweepRow]:
     """The classifier for the current settings, fitted once (memory, then disk cache), and its scores.
 
     The model may be shared by every session: treat it as read-only.

@@ -12,8 +12,8 @@ import streamlit as st
 
 from core.data import registry as datasets
 from core.errors import KMeansLabError
-from core.model.classifier import ALGORITHMS
 from core.model.preprocess import Preprocessing
+from core.model.vote import ALGORITHMS
 from ui import caches
 from ui.settings import (
     ALGORITHM_LABELS,

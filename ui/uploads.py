@@ -12,12 +12,11 @@ import logging
 
 import streamlit as st
 
-from core.analysis.sweep import clear_prepared
 from core.data import registry as datasets
 from core.data.uploads import MAX_UPLOAD_MB, dataset_from_upload
 from core.errors import KMeansLabError
-from core.model.classifier import KMeansDigitClassifier
 from core.model.persistence import MAX_MODEL_MB, ImportedModel, export_model, import_model
+from core.model.pipeline import FittedModel
 from ui import caches
 from ui.settings import UPLOAD, Settings
 
@@ -73,11 +72,9 @@ def read_upload() -> None:
 
 def forget_upload() -> None:
     """Drop the session's upload and everything computed from it; go back to the default dataset."""
-    upload = st.session_state.pop("upload_dataset", None)
+    st.session_state.pop("upload_dataset", None)
     st.session_state.pop("upload_error", None)
-    caches.forget_session_results()
-    if upload is not None:
-        clear_prepared()  # the upload's preprocessed pixels, kept between fits
+    caches.forget_session_results()  # its fits, sweeps, pictures and preprocessed images
     if st.session_state.get("dataset") == UPLOAD:
         st.session_state["dataset"] = datasets.DEFAULT_DATASET
 
@@ -122,7 +119,7 @@ def read_model_file() -> None:
         st.session_state["model_file_error"] = f"This model file {UNREADABLE}"
 
 
-def model_download(model: KMeansDigitClassifier, dataset: datasets.Dataset, settings: Settings) -> None:
+def model_download(model: FittedModel, dataset: datasets.Dataset, settings: Settings) -> None:
     """A button that downloads the model as .npz (made only when clicked)."""
     st.download_button(
         "Download this model (.npz)",

@@ -9,6 +9,9 @@ from __future__ import annotations
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 from sklearn import metrics as skm
+from sklearn.metrics.cluster import contingency_matrix
+
+from core.model.vote import cluster_class_counts
 
 #: One sentence per metric, for people who do not program.
 METRIC_EXPLANATIONS = {
@@ -93,21 +96,12 @@ def accuracy(y_true, y_pred) -> float:
         raise ValueError(f"len(y_true)={len(y_true)} should equal len(y_pred)={len(y_pred)}.")
     if len(y_true) == 0:
         raise ValueError("accuracy needs at least one sample.")
-    return float(np.mean(y_true == y_pred))
-
-
-def contingency(y_true, clusters, n_clusters=None, n_classes=None) -> np.ndarray:
-    """Counts of (cluster, class) pairs, shape (n_clusters, n_classes); inputs are indices >= 0."""
-    y_true, clusters = np.asarray(y_true, dtype=np.int64), np.asarray(clusters, dtype=np.int64)
-    n_clusters = n_clusters or int(clusters.max()) + 1
-    n_classes = n_classes or int(y_true.max()) + 1
-    flat = np.bincount(clusters * n_classes + y_true, minlength=n_clusters * n_classes)
-    return flat.reshape(n_clusters, n_classes)
+    return float(skm.accuracy_score(y_true, y_pred))
 
 
 def majority_vote_accuracy(y_true, clusters) -> float:
     """Accuracy when every cluster predicts its most common true label."""
-    table = contingency(y_true, clusters)
+    table = contingency_matrix(clusters, y_true)
     return float(table.max(axis=1).sum() / table.sum())
 
 
@@ -117,19 +111,15 @@ def matched_accuracy(y_true, clusters) -> float:
     Meaningful when the number of clusters equals the number of classes; with more clusters,
     the clusters left unpaired count as wrong.
     """
-    table = contingency(y_true, clusters)
+    table = contingency_matrix(clusters, y_true)
     rows, cols = linear_sum_assignment(table, maximize=True)
     return float(table[rows, cols].sum() / table.sum())
 
 
-def confusion_matrix(y_true, y_pred, n_classes: int) -> np.ndarray:
-    """Counts of (true class, predicted class), shape (n_classes, n_classes)."""
-    return contingency(y_pred, y_true, n_classes, n_classes)
-
-
 def cluster_purity_and_size(y_true, clusters, n_clusters: int) -> tuple[np.ndarray, np.ndarray]:
-    """Each cluster's purity (share of its most common label; 0 if empty) and size."""
-    table = contingency(y_true, clusters, n_clusters)
+    """Each cluster's purity (share of its most common label; 0 if empty) and size; labels are indices."""
+    y_true = np.asarray(y_true)
+    table = cluster_class_counts(clusters, y_true, n_clusters, int(y_true.max(initial=0)) + 1)
     sizes = table.sum(axis=1)
     purity = np.divide(table.max(axis=1), sizes, out=np.zeros(n_clusters), where=sizes > 0)
     return purity, sizes

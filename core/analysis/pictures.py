@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from core.data.registry import Dataset
-from core.model.classifier import KMeansDigitClassifier
+from core.model.pipeline import FittedModel
 
 
 def class_means(dataset: Dataset) -> np.ndarray:
@@ -25,7 +25,7 @@ def class_means(dataset: Dataset) -> np.ndarray:
     return np.rint(means).astype(np.uint8)
 
 
-def centroid_images(model: KMeansDigitClassifier) -> np.ndarray:
+def centroid_images(model: FittedModel) -> np.ndarray:
     """A fitted model's cluster centres, in pixel space, as uint8 images.
 
     Returns

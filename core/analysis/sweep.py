@@ -7,27 +7,19 @@ Preprocessing defaults to ``"auto"``: the measured best for the dataset (`defaul
 from __future__ import annotations
 
 import os
-import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 
-import numpy as np
-
 from core.analysis import metrics
+from core.analysis.prepared import PreparedCache
 from core.data.registry import DIGIT_NAMES, Dataset
 from core.model.cache import ResultCache, cache_key
-from core.model.classifier import (
-    ALGORITHMS,
-    KMeansDigitClassifier,
-    PreparedImages,
-    blas_threads,
-    model_from_arrays,
-    model_to_arrays,
-    openmp_threads,
-)
+from core.model.pipeline import FittedModel, fit_prepared
 from core.model.preprocess import Preprocessing
+from core.model.schema import check_model_arrays, model_from_arrays, model_to_arrays, split_params
+from core.model.vote import ALGORITHMS, blas_threads, openmp_threads
 
 #: The tutorial's K values.
 DEFAULT_KS = (10, 16, 36, 64, 144, 256)
@@ -116,7 +108,7 @@ def model_params(
     random_state: int | None = DEFAULT_RANDOM_STATE,
     preprocessing: Preprocessing = Preprocessing(),  # noqa: B008 (frozen, so shared safely)
 ) -> dict:
-    """The classifier's parameters for one K: what the model is built with and the cache is keyed by."""
+    """The model's parameters for one K (as `FittedModel.get_params`): what the cache is keyed by."""
     return {"n_clusters": k, "algorithm": algorithm, "random_state": random_state, **asdict(preprocessing)}
 
 
@@ -128,7 +120,8 @@ def fit_model(
     random_state: int | None = DEFAULT_RANDOM_STATE,
     cache: ResultCache | None = None,
     preprocessing: str | Preprocessing = "auto",
-) -> tuple[KMeansDigitClassifier, SweepRow]:
+    prepared: PreparedCache | None = None,
+) -> tuple[FittedModel, SweepRow]:
     """Fit (or load from the cache) the classifier for one K, and score it.
 
     Parameters
@@ -138,72 +131,53 @@ def fit_model(
     algorithm : {"minibatch", "lloyd"}, default="minibatch"
     random_state : int or None, default=0
     cache : ResultCache, optional
+        Fitted models on disk; None fits afresh and keeps nothing.
     preprocessing : "auto", "none" or Preprocessing, default="auto"
-        "auto" is `default_preprocessing(dataset)`. The preprocessed training images are kept
-        in memory for the last (dataset, preprocessing) asked, so the next K skips that work.
+        "auto" is `default_preprocessing(dataset)`.
+    prepared : PreparedCache, optional
+        Where the preprocessed images are kept for the next K; None prepares them for this fit only.
 
     Returns
     -------
-    model : fitted KMeansDigitClassifier
+    model : FittedModel
     row : SweepRow with its scores; ``row.cached`` tells whether it came from the cache.
     """
     check_ks([k], dataset.n_train)
     prep = resolve_preprocessing(preprocessing, dataset)
     params = model_params(k, algorithm=algorithm, random_state=random_state, preprocessing=prep)
-    return _fit_or_load(dataset, params, cache)
+    return _fit_or_load(dataset, params, cache, PreparedCache() if prepared is None else prepared)
 
 
-def _fit_or_load(dataset, params, cache, extra_seconds=0.0):
+def _fit_or_load(dataset, params, cache, prepared, extra_seconds=0.0):
     """Load one K from the cache, or fit and score it (adding `extra_seconds` of shared work to its time)."""
     key = cache_key(dataset=dataset.fingerprint, **params)
-    if cache is not None and (hit := cache.load(key)) is not None:
-        arrays, record = hit
-        return model_from_arrays(arrays, **params), SweepRow(**{**record, "cached": True})
-    model = KMeansDigitClassifier(**params)
+    if cache is not None and (model_and_row := _load(cache, key, params)) is not None:
+        return model_and_row
+    vote_params, prep = split_params(params)
     start = time.perf_counter()
-    prepared, test_features = _prepared(dataset, model)
-    model.fit_prepared(prepared, dataset.train_labels)
+    images = prepared.prepared(dataset, prep)
+    model = fit_prepared(images, dataset.train_labels, **vote_params)
     seconds = time.perf_counter() - start + extra_seconds
-    if test_features is None:
-        test_features = _remember_test_features(dataset, model)
-    row = _score(model, dataset, seconds, test_features)
+    row = _score(model, dataset, seconds, prepared.test_features(dataset, prep))
     if cache is not None:
         cache.save(key, model_to_arrays(model), asdict(row))
     return model, row
 
 
-# One slot: the training images of the last (dataset, preprocessing) prepared, and the test images'
-# features. Preparing (deskew, PCA) is the same for every K and seed, so a sweep does it once.
-_slot_lock = threading.Lock()
-_slot: dict = {}
+def _load(cache: ResultCache, key: str, params: dict) -> tuple[FittedModel, SweepRow] | None:
+    """A cached model and its row, or None if there is none or its arrays fail the schema's checks."""
+    if (hit := cache.load(key)) is None:
+        return None
+    arrays, record = hit
+    try:
+        check_model_arrays(arrays, params)
+        model = model_from_arrays(arrays, params)
+    except (ValueError, KeyError):
+        return None
+    return model, SweepRow(**{**record, "cached": True})
 
 
-def _prepared(dataset: Dataset, model: KMeansDigitClassifier) -> tuple[PreparedImages, np.ndarray | None]:
-    slot_key = (dataset.fingerprint, model.preprocessing)
-    with _slot_lock:
-        if _slot.get("key") == slot_key:
-            return _slot["prepared"], _slot.get("test_features")
-        _slot.clear()  # drop the old entry before building the next: one copy in memory at a time
-        prepared = model.prepare(dataset.train_images)
-        _slot.update(key=slot_key, prepared=prepared)
-        return prepared, None
-
-
-def _remember_test_features(dataset: Dataset, model: KMeansDigitClassifier) -> np.ndarray:
-    features = model.features(dataset.test_images)
-    with _slot_lock:
-        if _slot.get("key") == (dataset.fingerprint, model.preprocessing):
-            _slot["test_features"] = features
-    return features
-
-
-def clear_prepared() -> None:
-    """Forget the preprocessed images kept between fits (frees their memory)."""
-    with _slot_lock:
-        _slot.clear()
-
-
-def _score(model: KMeansDigitClassifier, dataset: Dataset, seconds: float, test_features) -> SweepRow:
+def _score(model: FittedModel, dataset: Dataset, seconds: float, test_features) -> SweepRow:
     h, c, v = (
         metrics.homogeneity(dataset.train_labels, model.labels_),
         metrics.completeness(dataset.train_labels, model.labels_),
@@ -217,7 +191,7 @@ def _score(model: KMeansDigitClassifier, dataset: Dataset, seconds: float, test_
         completeness=c,
         v_measure=v,
         train_accuracy=metrics.accuracy(dataset.train_labels, model.cluster_labels_[model.labels_]),
-        test_accuracy=metrics.accuracy(dataset.test_labels, model.predict_features(test_features)),
+        test_accuracy=metrics.accuracy(dataset.test_labels, model.vote.predict(test_features)),
     )
 
 
@@ -231,6 +205,7 @@ def sweep_k(
     progress: ProgressCallback | None = None,
     preprocessing: str | Preprocessing = "auto",
     n_jobs: int | None = None,
+    prepared: PreparedCache | None = None,
 ) -> list[SweepRow]:
     """Fit and score every K in `ks`, in order; cached K values return at once.
 
@@ -253,6 +228,8 @@ def sweep_k(
         How many K to fit at once, in threads; None is `sweep_threads(algorithm, len(ks))`, the
         measured best. The clusters are the same whatever the number (Lloyd's inertia may differ
         in the last digits: one OpenMP thread per fit adds in another order).
+    prepared : PreparedCache, optional
+        Where the preprocessed images are kept; None keeps them for this sweep only.
 
     Returns
     -------
@@ -266,10 +243,11 @@ def sweep_k(
     jobs = sweep_threads(algorithm, len(ks)) if n_jobs is None else n_jobs
     if jobs < 1:
         raise ValueError(f"n_jobs={n_jobs!r} should be a positive integer, or None for the measured best.")
+    prepared = PreparedCache() if prepared is None else prepared
     if jobs == 1:
-        results = (_fit_or_load(dataset, p, cache)[1] for p in params)
+        results = (_fit_or_load(dataset, p, cache, prepared)[1] for p in params)
         return _with_progress(results, ks, progress)
-    return _sweep_in_threads(dataset, params, cache, jobs, progress)
+    return _sweep_in_threads(dataset, params, cache, prepared, jobs, progress)
 
 
 def sweep_threads(algorithm: str, n_ks: int) -> int:
@@ -301,12 +279,12 @@ def _with_progress(results, ks, progress):
     return rows
 
 
-def _fit_on_one_thread(dataset, params, cache, extra_seconds):
+def _fit_on_one_thread(dataset, params, cache, prepared, extra_seconds):
     with openmp_threads(1):  # this worker's K-means loops only; the other worker has the other core
-        return _fit_or_load(dataset, params, cache, extra_seconds)
+        return _fit_or_load(dataset, params, cache, prepared, extra_seconds)
 
 
-def _sweep_in_threads(dataset, params, cache, jobs, progress):
+def _sweep_in_threads(dataset, params, cache, prepared, jobs, progress):
     """Fit K values `jobs` at a time in threads (scikit-learn's loops release the GIL), 1 OpenMP thread each.
 
     The images are prepared first, alone, so that step keeps every BLAS thread; during the fits
@@ -318,11 +296,11 @@ def _sweep_in_threads(dataset, params, cache, jobs, progress):
     extra = [0.0] * len(params)
     if todo:
         start = time.perf_counter()
-        _prepared(dataset, KMeansDigitClassifier(**params[todo[0]]))
+        prepared.prepared(dataset, split_params(params[todo[0]])[1])
         extra[todo[0]] = time.perf_counter() - start  # the first K to fit carries the shared work
     with blas_threads(1), ThreadPoolExecutor(max_workers=jobs) as pool:
         futures = [
-            pool.submit(_fit_on_one_thread, dataset, p, cache, seconds)
+            pool.submit(_fit_on_one_thread, dataset, p, cache, prepared, seconds)
             for p, seconds in zip(params, extra, strict=True)
         ]
         results = (future.result()[1] for future in futures)

@@ -1,6 +1,6 @@
 """Fitted models as portable .npz files: export one, and import one back after checking every array.
 
-The file holds the learned arrays of `core.model.classifier.model_to_arrays` (centroids, inferred labels, any
+The file holds the learned arrays of `core.model.schema.MODEL_ARRAYS` (centroids, inferred labels, any
 PCA projection...) and one JSON document, ``__meta__``, in a 0-d unicode array: the classifier's
 parameters (K and the preprocessing), the dataset's name and class names, and the library versions.
 Nothing is pickled, and `import_model` never unpickles: it reads with ``allow_pickle=False`` and
@@ -18,29 +18,14 @@ import numpy as np
 
 from core.errors import DataFileError
 from core.model.cache import library_versions
-from core.model.classifier import KMeansDigitClassifier, model_from_arrays, model_to_arrays
+from core.model.pipeline import FittedModel
+from core.model.schema import check_model_arrays, model_from_arrays, model_to_arrays, split_params
 
 FORMAT = "kmeans-digit-lab model"
 FORMAT_VERSION = 1
 META_KEY = "__meta__"
 #: Largest model file accepted, in megabytes (K = 512 centroids of 64x64 pixels take 8 MB).
 MAX_MODEL_MB = 64
-
-#: Every learned array the format knows: whether it is required, its dtype kinds, its number of dimensions.
-_ARRAYS = {
-    "cluster_centers_": (True, "f", 2),
-    "cluster_centers_model_space_": (True, "f", 2),
-    "cluster_labels_": (True, "iu", 1),
-    "cluster_class_counts_": (True, "iu", 2),
-    "labels_": (True, "iu", 1),
-    "classes_": (True, "iu", 1),
-    "inertia_": (True, "fiu", 0),
-    "n_iter_": (True, "iu", 0),
-    "n_features_in_": (True, "iu", 0),
-    "image_shape_": (True, "iu", 1),
-    "pca_mean_": (False, "f", 1),
-    "pca_components_": (False, "f", 2),
-}
 
 
 @dataclass(frozen=True, eq=False)
@@ -49,7 +34,7 @@ class ImportedModel:
 
     Attributes
     ----------
-    model : KMeansDigitClassifier
+    model : FittedModel
         Fitted and ready to `predict`; its arrays are read-only.
     dataset_name : str
         The name of the dataset it was fitted on, e.g. ``"mnist-sample"``.
@@ -59,7 +44,7 @@ class ImportedModel:
         The library versions that fitted it.
     """
 
-    model: KMeansDigitClassifier
+    model: FittedModel
     dataset_name: str
     class_names: tuple[str, ...]
     versions: dict[str, str]
@@ -69,12 +54,12 @@ class ImportedModel:
         return int(self.model.n_clusters)
 
 
-def export_model(model: KMeansDigitClassifier, *, dataset_name: str, class_names) -> bytes:
+def export_model(model: FittedModel, *, dataset_name: str, class_names) -> bytes:
     """A fitted model as the bytes of an .npz file (see the module docstring for its contents).
 
     Parameters
     ----------
-    model : fitted KMeansDigitClassifier
+    model : FittedModel
         Its ``random_state`` must be an int or None (a RandomState cannot be written as JSON).
     dataset_name : str
         The name of the dataset it was fitted on.
@@ -127,14 +112,12 @@ def import_model(content: bytes, filename: str = "model.npz") -> ImportedModel:
     params = _check_params(filename, meta)
     class_names = _check_class_names(filename, meta)
     _check_arrays(filename, arrays, params, len(class_names))
-    model = model_from_arrays(arrays, **params)
+    model = model_from_arrays(arrays, params)
     try:
         model.transform(np.zeros((1, model.n_features_in_), dtype=np.float32))
     except ValueError as exc:  # a last line of defence: the arrays must work together
         raise DataFileError(f"{filename}: the model's arrays do not fit together ({exc}).") from None
-    for value in vars(model).values():
-        if isinstance(value, np.ndarray):
-            value.flags.writeable = False
+    model.freeze()
     versions = meta.get("versions")
     versions = {str(k): str(v) for k, v in versions.items()} if isinstance(versions, dict) else {}
     return ImportedModel(model, str(meta.get("dataset", "")), class_names, versions)
@@ -190,18 +173,11 @@ def _check_params(filename: str, meta: dict) -> dict:
     params = meta.get("params")
     if not isinstance(params, dict):
         raise DataFileError(f"{filename}: '{META_KEY}' has no 'params' object.")
-    known = KMeansDigitClassifier().get_params()
-    unknown = sorted(set(params) - set(known))
-    if unknown:
-        raise DataFileError(
-            f"{filename}: unknown parameter(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}."
-        )
-    if "n_clusters" not in params:
-        raise DataFileError(f"{filename}: the parameters do not say K ('n_clusters').")
     try:
-        KMeansDigitClassifier(**params)._check_params()
+        split_params(params)
     except (ValueError, TypeError) as exc:
-        raise DataFileError(f"{filename}: bad parameters: {exc}") from None
+        bad = "" if str(exc).startswith(("unknown", "the parameters")) else "bad parameters: "
+        raise DataFileError(f"{filename}: {bad}{exc}") from None
     return params
 
 
@@ -213,71 +189,9 @@ def _check_class_names(filename: str, meta: dict) -> tuple[str, ...]:
 
 
 def _check_arrays(filename: str, arrays: dict, params: dict, n_classes: int) -> None:
-    unknown = sorted(set(arrays) - set(_ARRAYS))
-    if unknown:
-        raise DataFileError(f"{filename}: unexpected array(s) {', '.join(unknown)}; is it a model file?")
-    missing = [key for key, (required, _, _) in _ARRAYS.items() if required and key not in arrays]
-    if params.get("pca_components") is not None:
-        missing += [key for key in ("pca_mean_", "pca_components_") if key not in arrays]
-    if missing:
-        raise DataFileError(f"{filename}: missing the array(s) {', '.join(missing)}.")
-    for key, value in arrays.items():
-        _, kinds, ndim = _ARRAYS[key]
-        if value.dtype.kind not in kinds or value.ndim != ndim:
-            wanted = {"f": "floats", "iu": "whole numbers", "fiu": "a number"}[kinds]
-            raise DataFileError(
-                f"{filename}: '{key}' must be {wanted} with {ndim} dimension(s), "
-                f"got {value.dtype} of shape {value.shape}."
-            )
-        if value.dtype.kind == "f":
-            if np.isnan(value).any():
-                raise DataFileError(f"{filename}: '{key}' holds NaN values.")
-            if np.isinf(value).any():
-                raise DataFileError(f"{filename}: '{key}' holds Inf values.")
-    _check_shapes(filename, arrays, params, n_classes)
-
-
-def _check_shapes(filename: str, arrays: dict, params: dict, n_classes: int) -> None:
-    def fail(message):
-        raise DataFileError(f"{filename}: {message}")
-
-    k = params["n_clusters"]
-    centers = arrays["cluster_centers_"]
-    shape = tuple(int(v) for v in arrays["image_shape_"])
-    if len(shape) not in (0, 2) or any(side < 1 for side in shape):
-        fail(f"'image_shape_' must be (height, width) or empty, got {shape}.")
-    n_pixels = int(arrays["n_features_in_"])
-    if shape and shape[0] * shape[1] != n_pixels:
-        fail(
-            f"image size {shape[0]}x{shape[1]} needs 'n_features_in_' = {shape[0] * shape[1]}, "
-            f"got {n_pixels}."
-        )
-    if centers.shape[0] != k:
-        fail(f"'cluster_centers_' has {centers.shape[0]} rows but K = {k}.")
-    if centers.shape[1] != n_pixels:
-        size = f"image size {shape[0]}x{shape[1]}" if shape else f"n_features_in_ = {n_pixels}"
-        fail(f"'cluster_centers_' has shape {centers.shape} but {size} needs {n_pixels} columns.")
-    n_out = n_pixels
-    if params.get("pca_components") is not None:
-        components, mean = arrays["pca_components_"], arrays["pca_mean_"]
-        if components.shape[1] != n_pixels or mean.shape != (n_pixels,):
-            fail(
-                f"'pca_components_' {components.shape} and 'pca_mean_' {mean.shape} must both have "
-                f"{n_pixels} columns."
-            )
-        n_out = components.shape[0]
-    model_space = arrays["cluster_centers_model_space_"]
-    if model_space.shape != (k, n_out):
-        fail(f"'cluster_centers_model_space_' has shape {model_space.shape}; K = {k} needs ({k}, {n_out}).")
-    classes = arrays["classes_"]
-    if len(classes) == 0 or np.any(np.diff(classes) <= 0) or classes.min() < 0 or classes.max() >= n_classes:
-        fail(f"'classes_' must be sorted distinct class values from 0 to {n_classes - 1}.")
-    labels = arrays["cluster_labels_"]
-    if labels.shape != (k,) or not np.isin(labels, classes).all():
-        fail(f"'cluster_labels_' must hold K = {k} values out of 'classes_', got shape {labels.shape}.")
-    counts = arrays["cluster_class_counts_"]
-    if counts.shape != (k, len(classes)) or counts.min() < 0:
-        fail(f"'cluster_class_counts_' has shape {counts.shape}; it needs ({k}, {len(classes)}) counts >= 0.")
-    members = arrays["labels_"]
-    if len(members) and (members.min() < 0 or members.max() >= k):
-        fail(f"'labels_' must hold cluster numbers from 0 to {k - 1}.")
+    try:
+        check_model_arrays(arrays, params)
+    except ValueError as exc:
+        raise DataFileError(f"{filename}: {exc}") from None
+    if arrays["classes_"].max() >= n_classes:
+        raise DataFileError(f"{filename}: 'classes_' must be class values from 0 to {n_classes - 1}.")

@@ -13,6 +13,8 @@ import numpy as np
 from scipy import sparse
 from sklearn.cluster import kmeans_plusplus
 
+from core.model.vote import euclidean
+
 
 @dataclass(frozen=True, eq=False)
 class KMeansSteps:
@@ -75,11 +77,10 @@ def lloyd_steps(X, k: int, *, max_iter: int = 30, tol: float = 1e-4, random_stat
 def _lloyd_steps(X, k, max_iter, tol, random_state):
     centers, _ = kmeans_plusplus(X, k, random_state=random_state)
     centers = centers.astype(np.float32)
-    x_sq = np.einsum("ij,ij->i", X, X)
     history, inertias, sizes = [centers], [], []
     converged = False
     for _ in range(max_iter):
-        labels, inertia = _assign(X, x_sq, centers)
+        labels, inertia = _assign(X, centers)
         inertias.append(inertia)
         sizes.append(np.bincount(labels, minlength=k))
         new = _update(X, labels, centers)
@@ -89,18 +90,17 @@ def _lloyd_steps(X, k, max_iter, tol, random_state):
         if shift <= tol:
             converged = True
             break
-    labels, inertia = _assign(X, x_sq, centers)
+    labels, inertia = _assign(X, centers)
     inertias.append(inertia)
     sizes.append(np.bincount(labels, minlength=k))
     return KMeansSteps(np.stack(history), np.asarray(inertias), np.stack(sizes), converged)
 
 
-def _assign(X, x_sq, centers):
+def _assign(X, centers):
     """Each row's nearest centre and the total squared distance (float64 sum)."""
-    sq = x_sq[:, None] - 2 * X @ centers.T + np.einsum("ij,ij->i", centers, centers)[None, :]
+    sq = euclidean(X, centers, squared=True)
     labels = np.argmin(sq, axis=1)
-    best = np.maximum(sq[np.arange(len(X)), labels], 0)
-    return labels, float(best.sum(dtype=np.float64))
+    return labels, float(sq[np.arange(len(X)), labels].sum(dtype=np.float64))
 
 
 def _update(X, labels, centers):
