@@ -11,16 +11,15 @@ from pathlib import Path
 
 import numpy as np
 
+from core import config
+
 #: Bump when a change to the engine changes results, so old cache entries are not reused.
 ENGINE_VERSION = "2"
 
 
 def default_cache_dir() -> Path:
     """``$KMEANS_LAB_CACHE_DIR``, else ``kmeans-digit-lab/results`` in the user's cache folder."""
-    if env := os.environ.get("KMEANS_LAB_CACHE_DIR"):
-        return Path(env).expanduser()
-    cache_home = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(cache_home) / "kmeans-digit-lab" / "results"
+    return config.cache_dir()
 
 
 def library_versions() -> dict[str, str]:
