@@ -97,13 +97,13 @@ def _from_idx(files, name, kind):
         if role in roles:
             raise DataFileError(f"{filename} and {roles[role][0]} are both {' '.join(role)}; upload one.")
         roles[role] = (filename, content)
-    missing = [f"{split} {kind}" for split, kind in _IDX_ROLES if (split, kind) not in roles]
+    missing = [f"{split} {role}" for split, role in _IDX_ROLES if (split, role) not in roles]
     if missing:
         raise DataFileError(f"Missing the {', '.join(missing)} file(s): upload all four IDX files.")
     arrays = {}
-    for (split, kind), (filename, content) in roles.items():
-        arrays[split, kind] = read_idx_bytes(
-            content, filename, ndim=3 if kind == "images" else 1, max_bytes=_max_bytes()
+    for (split, role), (filename, content) in roles.items():
+        arrays[split, role] = read_idx_bytes(
+            content, filename, ndim=3 if role == "images" else 1, max_bytes=_max_bytes()
         )
     for split in ("train", "test"):
         names = roles[split, "images"][0], roles[split, "labels"][0]
