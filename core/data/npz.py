@@ -24,6 +24,8 @@ from core.errors import DataFileError
 
 #: Room for a member's .npy header on top of its data (numpy pads headers to 64-byte multiples).
 NPY_HEADER_ALLOWANCE = 64 * 1024
+#: What zipfile and zlib raise on damaged, encrypted or unsupported members.
+UNREADABLE = (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError, RuntimeError)
 SAVE_HINT = "save the arrays with numpy.savez or numpy.savez_compressed"
 
 
@@ -89,7 +91,8 @@ def _open_regular_file(path: Path, label: str) -> IO[bytes]:
 def _read_archive(stream, label, max_members, max_member_bytes, max_total_bytes):
     try:
         archive = zipfile.ZipFile(stream)
-    except (zipfile.BadZipFile, EOFError, OSError):
+    # zipfile raises several types on a damaged directory (NotImplementedError for a bogus version).
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError):
         raise DataFileError(
             f"{label}: not an .npz file (an .npz is a zip archive of .npy arrays); {SAVE_HINT}."
         ) from None
@@ -133,7 +136,9 @@ def _check_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo, label: str,
             else:
                 shape, _, dtype = npy_format.read_array_header_2_0(stream)
             header_size = stream.tell()
-    except (ValueError, SyntaxError, TypeError, OSError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
+    except UNREADABLE as exc:
+        raise DataFileError(f"{where} cannot be read ({exc}); the file is damaged, save it again.") from None
+    except (ValueError, SyntaxError, TypeError) as exc:  # what numpy raises on a malformed header
         raise DataFileError(f"{where} has no valid .npy header ({exc}); {SAVE_HINT}.") from None
     if dtype.hasobject:
         raise DataFileError(
@@ -159,7 +164,7 @@ def _read_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo, label: str) 
     try:
         with archive.open(member) as stream:
             return npy_format.read_array(stream, allow_pickle=False)
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
+    except (*UNREADABLE, ValueError) as exc:
         raise DataFileError(
             f"{label}: member {member.filename} cannot be read ({exc}); the file is damaged, save it again."
         ) from None
