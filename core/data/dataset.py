@@ -26,7 +26,7 @@ class Dataset:
     name : str
         The name it is loaded by, e.g. ``"mnist-sample"``.
     title : str
-        A human title, e.g. ``"MNIST sample (10,000 digits)"``.
+        A human title, as the registry entry or the upload gives it.
     train_images, test_images : ndarray of shape (n, height, width), dtype uint8
         0 is background, 255 is full ink.
     train_labels, test_labels : ndarray of shape (n,), dtype uint8
