@@ -15,6 +15,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import asdict, replace
 
+from core import config
 from core.analysis.sweep import (
     DEFAULT_KS,
     DEFAULT_RANDOM_STATE,
@@ -26,7 +27,7 @@ from core.analysis.sweep import (
 )
 from core.data.registry import DEFAULT_DATASET, Dataset, load_dataset
 from core.errors import KMeansLabError
-from core.model.cache import ResultCache, default_cache_dir
+from core.model.cache import ResultCache
 from core.model.preprocess import Preprocessing
 from core.model.vote import ALGORITHMS
 
@@ -151,7 +152,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         dataset = load_dataset(args.dataset, data_dir=args.data_dir)
         check_ks(args.k, dataset.n_train)
-        cache = None if args.no_cache else ResultCache(default_cache_dir())
+        cache = None if args.no_cache else ResultCache(config.cache_dir())
         prep = preprocessing_from_args(args, dataset)
         if not args.json:
             print(f"{dataset.title}: {dataset.n_train:,} train / {dataset.n_test:,} test images")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from core.data.registry import IDX_FILES
+from core.data.idx import IDX_FILES
 
 
 def idx_bytes(array: np.ndarray, type_byte: int = 0x08) -> bytes:

@@ -3,6 +3,8 @@
 import numpy as np
 import pytest
 
+from core.analysis.sweep import DIGIT_PREPROCESSING, default_preprocessing
+from core.data.dataset import Dataset
 from core.data.registry import list_datasets, load_dataset, read_npz_images
 from core.errors import DataFileError, UnknownDatasetError
 
@@ -74,7 +76,7 @@ def test_bad_npz_contents_are_named(tmp_path, arrays, message):
 def test_npz_holding_objects_is_refused_without_unpickling(tmp_path):
     path = tmp_path / "objects.npz"
     np.savez(path, images=np.array([{"evil": 1}], dtype=object), labels=np.zeros(1, np.uint8))
-    with pytest.raises(DataFileError, match="not a readable .npz file"):
+    with pytest.raises(DataFileError, match="member images.npy holds Python objects, which the lab never"):
         read_npz_images(path)
 
 
@@ -83,5 +85,25 @@ def test_a_pickle_renamed_to_npz_is_refused(tmp_path):
 
     path = tmp_path / "model.npz"
     path.write_bytes(pickle.dumps({"images": [1, 2, 3]}))
-    with pytest.raises(DataFileError, match="not a readable .npz file"):
+    with pytest.raises(DataFileError, match=r"model.npz: not an .npz file \(an .npz is a zip archive"):
         read_npz_images(path)
+
+
+def test_the_sample_is_handwriting_and_gets_the_handwriting_preprocessing(sample):
+    assert sample.kind == "handwriting"
+    assert default_preprocessing(sample) == DIGIT_PREPROCESSING
+
+
+def test_a_digit_named_dataset_can_say_it_is_not_handwriting(sample):
+    # The kind is what the dataset says, never guessed from its name or its class names once declared.
+    other = Dataset("handwriting-lookalike", "t", *_splits(sample), kind="other")
+    assert default_preprocessing(other) != DIGIT_PREPROCESSING
+
+
+def test_an_unknown_kind_is_refused_by_name(sample):
+    with pytest.raises(ValueError, match="kind='clothes' should be one of handwriting, other"):
+        Dataset("x", "t", *_splits(sample), kind="clothes")
+
+
+def _splits(dataset):
+    return dataset.train_images, dataset.train_labels, dataset.test_images, dataset.test_labels

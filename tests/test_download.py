@@ -6,6 +6,7 @@ Debian's `dataset-fashion-mnist` package, so tfds verifies them against the size
 checksums it really registers.
 """
 
+import dataclasses
 import functools
 import os
 import threading
@@ -17,8 +18,8 @@ import pytest
 from fashion_mnist_originals import ORIGINAL_HEADERS, rebuild_original
 from idx_files import write_idx_dataset
 
-from core.data.download import FILENAMES, download_dataset, registered_url_infos
-from core.data.registry import list_datasets, load_dataset
+from core.data.download import FILENAMES, registered_url_infos
+from core.data.registry import REGISTRY, download_dataset, list_datasets, load_dataset
 from core.errors import DatasetUnavailableError
 
 DEBIAN_FASHION = Path("/usr/share/datasets/fashion-mnist")
@@ -59,6 +60,12 @@ def serve(monkeypatch):
         server.stop()
 
 
+def set_system_copy(monkeypatch, folder):
+    """Point the Fashion-MNIST entry's system copy at `folder` (None: no system copy) for one test."""
+    entry = dataclasses.replace(REGISTRY["fashion-mnist"], system_copy=folder)
+    monkeypatch.setitem(REGISTRY, "fashion-mnist", entry)
+
+
 def require_debian_fashion():
     """Skip without Debian's Fashion-MNIST files, except in CI, where their absence is a failure."""
     if not DEBIAN_FASHION.is_dir():
@@ -80,10 +87,15 @@ def fashion_originals(tmp_path_factory):
 
 def test_tfds_registers_checksums_for_both_datasets():
     for name, train_images_size in [("mnist", 9_912_422), ("fashion-mnist", 26_421_880)]:
-        infos = registered_url_infos(name)
+        infos = registered_url_infos(REGISTRY[name].url)
         assert sorted(infos) == sorted(FILENAMES)
         assert infos["train-images-idx3-ubyte.gz"].size == train_images_size
         assert all(len(info.checksum) == 64 for info in infos.values())
+
+
+def test_an_address_tfds_does_not_register_is_refused_by_name():
+    with pytest.raises(DatasetUnavailableError, match=r"base_url='http://example.org/': tensorflow-datasets"):
+        registered_url_infos("http://example.org/")
 
 
 def test_fashion_mnist_downloads_verifies_and_then_loads_offline(
@@ -91,7 +103,7 @@ def test_fashion_mnist_downloads_verifies_and_then_loads_offline(
 ):
     server = serve(fashion_originals)
     monkeypatch.setenv("KMEANS_LAB_MIRROR_URL", server.url)
-    monkeypatch.setattr("core.data.download.SYSTEM_COPIES", {})  # download, not Debian's copy
+    set_system_copy(monkeypatch, None)  # download, not Debian's copy
     dataset = load_dataset("fashion-mnist", data_dir=tmp_path)
     assert (dataset.n_train, dataset.n_test, dataset.image_shape) == (60_000, 10_000, (28, 28))
     assert dataset.class_names[9] == "Ankle boot"
@@ -148,13 +160,25 @@ def test_files_put_in_place_by_hand_load_without_any_download(tmp_path):
 
 def test_a_system_packages_copy_is_used_without_downloading(tmp_path, monkeypatch):
     write_idx_dataset(tmp_path / "system", n_train=30, n_test=10)
-    monkeypatch.setattr("core.data.download.SYSTEM_COPIES", {"fashion-mnist": tmp_path / "system"})
+    set_system_copy(monkeypatch, tmp_path / "system")
     monkeypatch.setenv("KMEANS_LAB_MIRROR_URL", "http://127.0.0.1:9/")  # a download would fail
     assert {i.name: i.available for i in list_datasets(tmp_path / "data")}["fashion-mnist"]
     dataset = load_dataset("fashion-mnist", data_dir=tmp_path / "data")
     assert (dataset.n_train, dataset.n_test, dataset.class_names[0]) == (30, 10, "T-shirt/top")
+    assert dataset.kind == "other"  # the registry's word: clothes are not handwriting
     assert str(tmp_path / "system") in dataset.source
     assert not (tmp_path / "data" / "fashion-mnist").exists()
+
+
+def test_an_idx_folder_that_is_a_known_system_copy_keeps_that_datasets_names_and_kind(tmp_path, monkeypatch):
+    write_idx_dataset(tmp_path / "system", n_train=30, n_test=10)
+    write_idx_dataset(tmp_path / "elsewhere", n_train=30, n_test=10)
+    set_system_copy(monkeypatch, tmp_path / "system")
+    copy = load_dataset(f"idx:{tmp_path / 'system'}")
+    assert (copy.class_names[9], copy.kind) == ("Ankle boot", "other")
+    # Any other folder of ten classes is taken as digits, as the lab always did.
+    other = load_dataset(f"idx:{tmp_path / 'elsewhere'}")
+    assert (other.class_names[9], other.kind) == ("9", "handwriting")
 
 
 def test_debians_fashion_mnist_is_offered_in_the_picker(tmp_path):

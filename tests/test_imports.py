@@ -29,7 +29,7 @@ def test_import_core_pulls_in_neither_streamlit_nor_tensorflow():
 
 def test_tfds_download_manager_and_checksums_do_not_import_tensorflow():
     extra = (
-        "core.data.download.registered_url_infos('mnist')\n"
+        "core.data.download.registered_url_infos(core.data.registry.REGISTRY['mnist'].url)\n"
         "from tensorflow_datasets.core.download import DownloadManager"
     )
     assert run(extra) == "clean"

@@ -52,6 +52,21 @@ def test_npz_upload_with_its_own_test_split():
     assert (dataset.n_train, dataset.n_test) == (30, 20)
 
 
+def test_an_upload_of_ten_digit_classes_is_handwriting_unless_declared_otherwise():
+    data = [("mine.npz", npz_bytes(images=IMAGES, labels=LABELS))]
+    assert dataset_from_upload(data).kind == "handwriting"
+    assert dataset_from_upload(data, kind="other").kind == "other"
+    three_classes = [("mine.npz", npz_bytes(images=IMAGES, labels=LABELS % 3))]
+    assert dataset_from_upload(three_classes).kind == "other"
+
+
+def test_an_npz_with_too_many_arrays_is_refused_before_reading(monkeypatch):
+    monkeypatch.setattr("core.data.uploads.MAX_NPZ_MEMBERS", 3)
+    data = npz_bytes(images=IMAGES, labels=LABELS, test_images=IMAGES, test_labels=LABELS)
+    with pytest.raises(DataFileError, match="mine.npz: holds 4 members, more than the 3 allowed"):
+        dataset_from_upload([("mine.npz", data)])
+
+
 @pytest.mark.parametrize("gz", [False, True])
 def test_four_idx_files_plain_or_gzipped(gz):
     dataset = dataset_from_upload(idx_upload(gz=gz))

@@ -14,6 +14,7 @@ from dataclasses import asdict
 import numpy as np
 import streamlit as st
 
+from core import config
 from core.analysis import evaluation, projection
 from core.analysis.pictures import class_means as compute_class_means
 from core.analysis.prepared import PreparedCache
@@ -22,7 +23,7 @@ from core.data import registry as datasets
 from core.data.drawing import ink_box_fraction
 from core.errors import KMeansLabError
 from core.figures.images import png_bytes
-from core.model.cache import ResultCache, default_cache_dir
+from core.model.cache import ResultCache
 from core.model.pipeline import FittedModel
 from core.model.preprocess import Preprocessing
 from core.model.stepwise import lloyd_steps
@@ -139,8 +140,8 @@ def recommended_preprocessing(info: datasets.DatasetInfo) -> Preprocessing | Non
 
 
 def result_cache() -> ResultCache:
-    """The on-disk cache of fitted models (`core.model.cache.default_cache_dir`)."""
-    return ResultCache(default_cache_dir())
+    """The on-disk cache of fitted models (`core.config.cache_dir`)."""
+    return ResultCache(config.cache_dir())
 
 
 @per_dataset(max_entries=24, resource=True)

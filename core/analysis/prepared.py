@@ -6,7 +6,7 @@ import threading
 
 import numpy as np
 
-from core.data.registry import Dataset
+from core.data.dataset import Dataset
 from core.model.pipeline import PreparedImages, prepare
 from core.model.preprocess import Preprocessing
 

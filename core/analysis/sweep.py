@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 
 from core.analysis import metrics
 from core.analysis.prepared import PreparedCache
-from core.data.registry import DIGIT_NAMES, Dataset
+from core.data.dataset import Dataset
 from core.model.cache import ResultCache, cache_key
 from core.model.pipeline import FittedModel, fit_prepared
 from core.model.preprocess import Preprocessing
@@ -73,8 +73,8 @@ def check_ks(ks: Sequence[int], n_train: int) -> list[int]:
 
 
 def is_handwriting(dataset: Dataset) -> bool:
-    """Whether a dataset holds handwritten digits (classes 0-9, and not named as clothes)."""
-    return dataset.class_names == DIGIT_NAMES and "fashion" not in dataset.name.lower()
+    """Whether a dataset holds handwriting, as its `kind` says (the registry or the upload declares it)."""
+    return dataset.kind == "handwriting"
 
 
 def default_preprocessing(dataset: Dataset) -> Preprocessing:

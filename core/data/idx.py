@@ -27,6 +27,14 @@ IDX_TYPES = {
     0x0E: "double",
 }
 
+#: The four IDX files of an MNIST-style dataset, by split and kind.
+IDX_FILES = {
+    ("train", "images"): "train-images-idx3-ubyte",
+    ("train", "labels"): "train-labels-idx1-ubyte",
+    ("test", "images"): "t10k-images-idx3-ubyte",
+    ("test", "labels"): "t10k-labels-idx1-ubyte",
+}
+
 #: The largest payload the reader accepts, in bytes (a 1 GiB default covers 1.3 million 28x28 images).
 MAX_IDX_BYTES = 1 << 30
 
@@ -87,6 +95,44 @@ def read_idx_bytes(
         return _read_idx_stream(io.BytesIO(data), name, ndim, max_bytes, len(data), False)
     except (gzip.BadGzipFile, zlib.error, EOFError) as exc:
         raise DataFileError(f"{name}: not a valid gzip file ({exc}).") from None
+
+
+def find_idx_files(folder: str | os.PathLike) -> dict[tuple[str, str], Path]:
+    """Find the four IDX files in a folder, plain or gzipped, with ``-idx`` or ``.idx`` in the name.
+
+    Returns
+    -------
+    paths : dict mapping (split, kind), as in `IDX_FILES`, to the file's path
+
+    Raises
+    ------
+    DataFileError
+        If `folder` is not a folder or lacks a file; the message names the missing files.
+    """
+    folder = Path(folder).expanduser()
+    if not folder.is_dir():
+        raise DataFileError(f"{folder}: not a folder; give a folder holding the four IDX files.")
+    found, missing = {}, []
+    for key, stem in IDX_FILES.items():
+        candidates = [stem, stem.replace("-idx", ".idx")]
+        paths = [folder / (c + ext) for c in candidates for ext in ("", ".gz")]
+        existing = [p for p in paths if p.is_file()]
+        if existing:
+            found[key] = existing[0]
+        else:
+            missing.append(stem + "[.gz]")
+    if missing:
+        raise DataFileError(f"{folder}: missing {', '.join(missing)}.")
+    return found
+
+
+def holds_idx_files(folder: str | os.PathLike) -> bool:
+    """Whether `folder` holds the four IDX files `find_idx_files` looks for."""
+    try:
+        find_idx_files(folder)
+    except DataFileError:
+        return False
+    return True
 
 
 def _gzip_size(path: Path) -> int | None:

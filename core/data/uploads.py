@@ -7,15 +7,14 @@ or the fault and what to upload instead.
 
 from __future__ import annotations
 
-import io
 import re
-import zipfile
 from collections.abc import Sequence
 
 import numpy as np
 
+from core.data.dataset import Dataset, check_counts_match, check_images, check_labels
 from core.data.idx import read_idx_bytes
-from core.data.registry import Dataset, check_counts_match
+from core.data.npz import read_npz
 from core.errors import DataFileError
 
 #: Largest upload accepted per file, in megabytes (also `server.maxUploadSize` in .streamlit/config.toml).
@@ -26,6 +25,8 @@ MAX_IMAGES = 100_000
 MAX_IMAGE_SIDE = 64
 #: Most classes an upload may have (labels 0 .. MAX_CLASSES - 1).
 MAX_CLASSES = 100
+#: Most arrays an uploaded .npz may hold (images, labels, test_images, test_labels and a few others).
+MAX_NPZ_MEMBERS = 8
 #: Share of an .npz's images kept for testing when it has no separate test arrays.
 TEST_SHARE = 0.2
 
@@ -37,7 +38,9 @@ _IDX_ROLES = {
 }
 
 
-def dataset_from_upload(files: Sequence[tuple[str, bytes]], name: str = "upload") -> Dataset:
+def dataset_from_upload(
+    files: Sequence[tuple[str, bytes]], name: str = "upload", kind: str | None = None
+) -> Dataset:
     """Build a dataset from uploaded files: one ``.npz``, or the four IDX files.
 
     Parameters
@@ -49,6 +52,10 @@ def dataset_from_upload(files: Sequence[tuple[str, bytes]], name: str = "upload"
         ``t10k-images…`` (or ``test-images…``) and ``t10k-labels…``.
     name : str
         The dataset's name in the app.
+    kind : {"handwriting", "other"} or None
+        What the images show, if the uploader says so. None keeps the lab's rule for data of
+        unknown kind (`Dataset`): ten classes 0-9 are treated as handwritten digits, anything else
+        as other images, so an upload of 28x28 digits still gets the handwriting preprocessing.
 
     Raises
     ------
@@ -60,8 +67,8 @@ def dataset_from_upload(files: Sequence[tuple[str, bytes]], name: str = "upload"
     for filename, content in files:
         _check_size(filename, content)
     if len(files) == 1 and files[0][0].lower().endswith(".npz"):
-        return _from_npz(*files[0], name=name)
-    return _from_idx(files, name=name)
+        return _from_npz(*files[0], name=name, kind=kind)
+    return _from_idx(files, name=name, kind=kind)
 
 
 def _check_size(filename: str, content: bytes) -> None:
@@ -77,7 +84,7 @@ def _max_bytes() -> int:
     return MAX_IMAGES * MAX_IMAGE_SIDE * MAX_IMAGE_SIDE
 
 
-def _from_idx(files, name):
+def _from_idx(files, name, kind):
     roles: dict[tuple[str, str], tuple[str, bytes]] = {}
     for filename, content in files:
         role = next((r for r, pattern in _IDX_ROLES.items() if pattern.match(filename.lower())), None)
@@ -90,13 +97,13 @@ def _from_idx(files, name):
         if role in roles:
             raise DataFileError(f"{filename} and {roles[role][0]} are both {' '.join(role)}; upload one.")
         roles[role] = (filename, content)
-    missing = [f"{split} {kind}" for split, kind in _IDX_ROLES if (split, kind) not in roles]
+    missing = [f"{split} {role}" for split, role in _IDX_ROLES if (split, role) not in roles]
     if missing:
         raise DataFileError(f"Missing the {', '.join(missing)} file(s): upload all four IDX files.")
     arrays = {}
-    for (split, kind), (filename, content) in roles.items():
-        arrays[split, kind] = read_idx_bytes(
-            content, filename, ndim=3 if kind == "images" else 1, max_bytes=_max_bytes()
+    for (split, role), (filename, content) in roles.items():
+        arrays[split, role] = read_idx_bytes(
+            content, filename, ndim=3 if role == "images" else 1, max_bytes=_max_bytes()
         )
     for split in ("train", "test"):
         names = roles[split, "images"][0], roles[split, "labels"][0]
@@ -108,52 +115,35 @@ def _from_idx(files, name):
         arrays["test", "images"],
         arrays["test", "labels"],
         source="four IDX files uploaded in this session",
+        kind=kind,
     )
 
 
-def _from_npz(filename, content, name):
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(content))
-    except zipfile.BadZipFile:
+def _from_npz(filename, content, name, kind):
+    # Labels are at most 8 bytes a value; images at most MAX_IMAGE_SIDE squared bytes.
+    arrays = read_npz(
+        content,
+        name=filename,
+        max_members=MAX_NPZ_MEMBERS,
+        max_member_bytes=_max_bytes(),
+        max_total_bytes=_max_bytes() + 2 * 8 * MAX_IMAGES,
+    )
+    if not {"images", "labels"} <= set(arrays):
         raise DataFileError(
-            f"{filename}: not an .npz file (an .npz is a zip archive of .npy arrays); "
-            "save one with numpy.savez(path, images=..., labels=...)."
-        ) from None
-    # Refuse oversized members before numpy inflates them (a zip bomb declares a small file).
-    for member in archive.infolist():
-        if member.file_size > _max_bytes() + 1024:
-            raise DataFileError(
-                f"{filename}: member {member.filename} would inflate to {member.file_size / 2**20:,.0f} MB, "
-                f"over the {_max_bytes() / 2**20:,.0f} MB limit ({MAX_IMAGES:,} images of at most "
-                f"{MAX_IMAGE_SIDE}x{MAX_IMAGE_SIDE})."
-            )
-    try:
-        with np.load(io.BytesIO(content), allow_pickle=False) as npz:
-            keys = set(npz.files)
-            if not {"images", "labels"} <= keys:
-                raise DataFileError(
-                    f"{filename}: holds {', '.join(sorted(keys)) or 'nothing'}; an .npz dataset needs "
-                    "'images' (n, height, width) uint8 and 'labels' (n,)."
-                )
-            arrays = {
-                key: npz[key] for key in ("images", "labels", "test_images", "test_labels") if key in keys
-            }
-    except DataFileError:
-        raise
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
-        reason = "it holds Python objects, which the lab never unpickles" if "pickle" in str(exc) else exc
-        raise DataFileError(f"{filename}: cannot read it as arrays ({reason}).") from None
+            f"{filename}: holds {', '.join(sorted(arrays)) or 'nothing'}; an .npz dataset needs "
+            "'images' (n, height, width) uint8 and 'labels' (n,)."
+        )
     images, labels = arrays["images"], arrays["labels"]
-    _check_images(filename, "images", images)
-    _check_labels(filename, "labels", labels, len(images))
+    check_images(filename, "images", images)
+    check_labels(filename, "labels", labels, len(images))
     if "test_images" in arrays or "test_labels" in arrays:
         if not {"test_images", "test_labels"} <= set(arrays):
             raise DataFileError(
                 f"{filename}: has only one of test_images and test_labels; add both or neither."
             )
         test_images, test_labels = arrays["test_images"], arrays["test_labels"]
-        _check_images(filename, "test_images", test_images)
-        _check_labels(filename, "test_labels", test_labels, len(test_images))
+        check_images(filename, "test_images", test_images)
+        check_labels(filename, "test_labels", test_labels, len(test_images))
     else:
         n_test = max(1, round(len(images) * TEST_SHARE))
         if len(images) - n_test < 2:
@@ -161,27 +151,11 @@ def _from_npz(filename, content, name):
         images, test_images = images[:-n_test], images[-n_test:]
         labels, test_labels = labels[:-n_test], labels[-n_test:]
     return _make_dataset(
-        name, images, labels, test_images, test_labels, source=f"{filename}, uploaded in this session"
+        name, images, labels, test_images, test_labels, f"{filename}, uploaded in this session", kind
     )
 
 
-def _check_images(filename, key, images):
-    if images.dtype != np.uint8 or images.ndim != 3:
-        raise DataFileError(
-            f"{filename}: '{key}' must be uint8 of shape (n, height, width), got {images.dtype} "
-            f"of shape {images.shape}."
-        )
-
-
-def _check_labels(filename, key, labels, n):
-    if labels.dtype.kind not in "iu" or labels.shape != (n,):
-        raise DataFileError(
-            f"{filename}: '{key}' must be whole numbers of shape ({n},), "
-            f"got {labels.dtype} of shape {labels.shape}."
-        )
-
-
-def _make_dataset(name, train_images, train_labels, test_images, test_labels, source):
+def _make_dataset(name, train_images, train_labels, test_images, test_labels, source, kind):
     n_images = len(train_images) + len(test_images)
     if n_images > MAX_IMAGES:
         raise DataFileError(f"{n_images:,} images is over the limit of {MAX_IMAGES:,}; upload fewer.")
@@ -213,4 +187,5 @@ def _make_dataset(name, train_images, train_labels, test_images, test_labels, so
         class_names=tuple(str(c) for c in range(n_classes)),
         source=source,
         credit="Uploaded by you; it stays in this browser session.",
+        kind=kind,
     )

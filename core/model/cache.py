@@ -15,14 +15,6 @@ import numpy as np
 ENGINE_VERSION = "2"
 
 
-def default_cache_dir() -> Path:
-    """``$KMEANS_LAB_CACHE_DIR``, else ``kmeans-digit-lab/results`` in the user's cache folder."""
-    if env := os.environ.get("KMEANS_LAB_CACHE_DIR"):
-        return Path(env).expanduser()
-    cache_home = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(cache_home) / "kmeans-digit-lab" / "results"
-
-
 def library_versions() -> dict[str, str]:
     """Versions that can change a fit's result: numpy, scikit-learn and this engine."""
     import sklearn
