@@ -101,3 +101,54 @@ def test_relative_imports_are_resolved(tmp_path):
     graph = import_graph(tmp_path)
     assert "core.data.idx" in graph["core.data"]
     assert "core.errors" in graph["core.data.idx"]
+
+
+# --- Sizes a newcomer can read ---------------------------------------------------------------------
+
+MAX_MODULE_LINES = 350
+MAX_FUNCTION_LINES = 60
+
+
+def layer_modules() -> list[Path]:
+    return sorted([*(PROJECT / "core").rglob("*.py"), *(PROJECT / "ui").rglob("*.py")])
+
+
+def test_no_module_in_core_or_ui_is_over_350_lines():
+    long = {
+        str(path.relative_to(PROJECT)): n
+        for path in layer_modules()
+        if (n := len(path.read_text().splitlines())) > MAX_MODULE_LINES
+    }
+    assert not long, f"split these modules by job: {long}"
+
+
+def test_no_function_in_core_ui_or_pages_is_over_60_lines():
+    paths = [*layer_modules(), *(PROJECT / "pages").glob("*.py"), PROJECT / "app.py"]
+    long = {}
+    for path in paths:
+        for node in ast.walk(ast.parse(path.read_text())):
+            is_function = isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+            if is_function and (n := node.end_lineno - node.lineno + 1) > MAX_FUNCTION_LINES:
+                long[f"{path.relative_to(PROJECT)}:{node.name}"] = n
+    assert not long, f"split these functions: {long}"
+
+
+def test_ui_imports_neither_the_pages_nor_the_app():
+    graph = import_graph(PROJECT, package="ui")
+    offenders = {
+        m: sorted(n for n in names if n.split(".")[0] in {"pages", "app"}) for m, names in graph.items()
+    }
+    assert not any(offenders.values()), offenders
+
+
+def test_no_streamlit_internals_anywhere():
+    """Only Streamlit's documented API: its private modules change without notice between releases."""
+    internals = ("PagesManager", "_getframe", "uploaded_file_mgr", "_config_options", "runtime.scriptrunner")
+    found = [
+        f"{path.relative_to(PROJECT)}: {word}"
+        for path in [*PROJECT.glob("*.py"), *PROJECT.glob("[!.]*/**/*.py")]
+        if path.name != "test_architecture.py"
+        for word in internals
+        if word in path.read_text()
+    ]
+    assert not found
