@@ -20,6 +20,7 @@ from core.figures.images import display_scale, enlarge
 from core.model.preprocess import deskew_images
 from ui import caches
 from ui.frame import Page, fitted_model, run_page
+from ui.text import plain
 from ui.uploads import imported_model_ui
 
 CANVAS_SIZE = 280
@@ -32,7 +33,8 @@ def render(page: Page) -> None:
     dataset = page.dataset
     imported = imported_model_ui()
     model = imported.model if imported else fitted_model(page.settings, dataset)[0]
-    names = imported or dataset  # either one names the classes
+    # Either one names the classes; a model file's names are shown as typed, never as markdown.
+    names = [plain(name) for name in (imported or dataset).class_names]
     canvas_column, result_column = st.columns([2, 3], gap="large")
     with canvas_column:
         image, problem = drawing_canvas()
@@ -104,15 +106,15 @@ def model_input(image, model, dataset) -> DrawingSteps | None:
         return None
 
 
-def show_prediction(distances, shape, model, dataset) -> None:
+def show_prediction(distances, shape, model, names) -> None:
     """The predicted digit, and in plain words how clearly it beat the nearest other digit."""
     confidence = prediction_confidence(distances, model.cluster_labels_)
-    predicted = dataset.class_names[confidence.label]
+    predicted = names[confidence.label]
     st.metric("Predicted digit", predicted)
     badge = {"clear": ":green-badge[Clear answer]", "likely": ":orange-badge[Likely]"}
     st.markdown(
         f"{badge.get(confidence.level, ':red-badge[Close call]')} "
-        f"{confidence.describe(lambda label: dataset.class_names[label])}"
+        f"{confidence.describe(lambda label: names[label])}"
     )
     st.caption(
         f"Your drawing, scaled down to {shape[0]} × {shape[1]} pixels and centred like the "
@@ -156,7 +158,7 @@ def _fit_height(image: np.ndarray, height: int) -> np.ndarray:
     return np.asarray(Image.fromarray(image).resize((width, height), Image.Resampling.LANCZOS))
 
 
-def show_nearest(distances, model, dataset) -> None:
+def show_nearest(distances, model, names) -> None:
     """The three nearest cluster centres, with the class each stands for and its distance."""
     nearest = np.argsort(distances, kind="stable")[:3]
     st.subheader("The three nearest cluster centres")
@@ -164,9 +166,7 @@ def show_nearest(distances, model, dataset) -> None:
     scale = display_scale(centres.shape[1:], target=112)
     st.image(
         [enlarge(centres[i], scale) for i in nearest],
-        caption=[
-            f"{dataset.class_names[model.cluster_labels_[i]]} · distance {distances[i]:.2f}" for i in nearest
-        ],
+        caption=[f"{names[model.cluster_labels_[i]]} · distance {distances[i]:.2f}" for i in nearest],
         output_format="PNG",
     )
     st.caption(

@@ -16,7 +16,6 @@ from browser_support import (
     draw_digit,
     exception_count,
     k_text,
-    launch_chromium,
     move_k,
     open_page,
     predicted_digit,
@@ -210,15 +209,12 @@ def test_moving_the_step_slider_changes_the_step_shown(app_page, app_url):
 # --- The frame on a fresh server -----------------------------------------------------------------
 
 
-def test_a_fresh_server_opens_a_deep_link_with_the_sidebar_and_one_run_per_click(tmp_path):
+def test_a_fresh_server_opens_a_deep_link_with_the_sidebar_and_one_run_per_click(chromium, tmp_path):
     """On a server that has served nobody yet: /draw opens Draw with the sidebar, Streamlit's own list
     of file names never shows (watched every 50 ms from the first byte), settings carry over between
     pages, and one click on a page link runs that page once."""
-    from playwright.sync_api import sync_playwright
-
-    with streamlit_server(tmp_path / "fresh") as (url, _), sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        page = browser.new_page(viewport={"width": 1280, "height": 720})
+    with streamlit_server(tmp_path / "fresh") as (url, _):
+        page = chromium.new_page(viewport={"width": 1280, "height": 720})
         runs = ScriptRuns(page)
         page.goto(f"{url}/draw", wait_until="commit")
         file_list_seen = False
@@ -242,7 +238,7 @@ def test_a_fresh_server_opens_a_deep_link_with_the_sidebar_and_one_run_per_click
         assert page.url == f"{url}/centroids"
         assert shown_k(page) == DEFAULT_K + 1
         assert exception_count(page) == 0
-        browser.close()
+        page.close()
 
 
 def test_a_presenter_types_k_back_and_forth_on_centroids(app_page, app_url):
@@ -254,3 +250,42 @@ def test_a_presenter_types_k_back_and_forth_on_centroids(app_page, app_url):
         assert app_page.get_by_text("Look inside a cluster").count() == 1
         assert app_page.get_by_text("Something went wrong").count() == 0
         assert exception_count(app_page) == 0
+
+
+# --- Text from files is shown as typed ----------------------------------------------------------
+
+TRAP = "http://127.0.0.1:9"  # nothing listens on the discard port: a request there would be a leak
+
+
+def hostile_model_file() -> bytes:
+    """A real model whose dataset name and class names are markdown links and remote images."""
+    from core.analysis.sweep import fit_model
+    from core.data.registry import load_dataset
+    from core.model.persistence import export_model
+
+    data = load_dataset("mnist-sample")
+    model, _ = fit_model(data, 36, cache=None)
+    names = [f"[{d}]({TRAP}/link{d}) ![{d}]({TRAP}/pixel{d}.png)" for d in range(10)]
+    return export_model(model, dataset_name=f"![x]({TRAP}/name.png) [home]({TRAP}/)", class_names=names)
+
+
+def test_a_shared_model_file_puts_no_link_or_image_on_the_page(app_page, app_url, tmp_path):
+    requested = []
+    app_page.on("request", lambda request: requested.append(request.url))
+    open_page(app_page, app_url, "Draw")
+    path = tmp_path / "shared-model.npz"
+    path.write_bytes(hostile_model_file())
+
+    app_page.get_by_text("Use an imported model").click()
+    app_page.locator('[data-testid="stFileUploaderDropzoneInput"]').last.set_input_files(str(path))
+    app_page.get_by_text(re.compile("Using the imported model")).wait_for(timeout=SLOW_MS)
+    wait_until_idle(app_page)
+    draw_digit(app_page, "1")
+    prediction_metric(app_page).wait_for(timeout=SLOW_MS)
+    wait_until_idle(app_page)
+
+    assert app_page.get_by_text(re.compile(r"\[1\]\(http.*/link1\)")).count() > 0  # shown as typed
+    assert app_page.locator(f'a[href^="{TRAP}"]').count() == 0
+    assert app_page.locator(f'img[src^="{TRAP}"]').count() == 0
+    assert not [url for url in requested if url.startswith(TRAP)]
+    assert exception_count(app_page) == 0

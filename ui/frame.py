@@ -19,6 +19,7 @@ from core.model.pipeline import FittedModel
 from ui import caches
 from ui.settings import Settings, presenter_mode
 from ui.sidebar import sidebar
+from ui.text import plain
 
 LOGGER = logging.getLogger(__name__)
 APP_TITLE = "K-Means Digit Lab"
@@ -56,7 +57,7 @@ def run_page(
             page = Page(settings, dataset, *fitted_model(settings, dataset))
         render(page)
     except KMeansLabError as exc:
-        st.error(str(exc), icon=":material/warning:")
+        st.error(plain(str(exc)), icon=":material/warning:")
     except Exception:  # never show a traceback; log it for the developer instead
         LOGGER.exception("unexpected error on a page")
         st.error(

@@ -19,6 +19,7 @@ from core.model.persistence import MAX_MODEL_MB, ImportedModel, export_model, im
 from core.model.pipeline import FittedModel
 from ui import caches
 from ui.settings import UPLOAD, Settings
+from ui.text import plain
 
 LOGGER = logging.getLogger(__name__)
 UNREADABLE = "could not be read. Check that it is a file the lab makes or describes, then try again."
@@ -40,10 +41,10 @@ def upload_ui() -> None:
             "t10k-labels in IDX format (plain or .gz). It stays in this browser session only.",
         )
         if error := st.session_state.get("upload_error"):
-            st.error(error, icon=":material/warning:")
+            st.error(plain(error), icon=":material/warning:")
         if upload is not None:
             st.success(
-                f"{upload.title} is loaded: it is in the Dataset list above, for this session only.",
+                f"{plain(upload.title)} is loaded: it is in the Dataset list above, for this session only.",
                 icon=":material/check:",
             )
             st.button("Forget my upload", key="upload_forget", on_click=forget_upload)
@@ -92,9 +93,9 @@ def imported_model_ui() -> ImportedModel | None:
             help="Checked array by array before use; nothing in it is ever unpickled.",
         )
         if error := st.session_state.get("model_file_error"):
-            st.error(error, icon=":material/warning:")
+            st.error(plain(error), icon=":material/warning:")
         if imported is not None:
-            fitted_on = imported.dataset_name or "unknown data"
+            fitted_on = plain(imported.dataset_name or "unknown data")
             st.success(
                 f"Using the imported model: K = {imported.k}, fitted on {fitted_on}. "
                 "Remove the file above to go back to the sidebar's model.",
