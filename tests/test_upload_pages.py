@@ -177,3 +177,35 @@ def test_shared_models_are_read_only():
 
     with pytest.raises(ValueError, match="read-only"):
         model.cluster_centers_ += 1
+
+
+@pytest.mark.parametrize("error", [RecursionError("maximum depth"), MemoryError(), OverflowError("inf")])
+def test_an_upload_that_breaks_the_reader_gets_one_sentence_not_a_traceback(monkeypatch, small_npz, error):
+    """Whatever goes wrong inside the reader, the user reads what to do; the server log keeps the rest."""
+
+    def broken(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr("ui.uploads.dataset_from_upload", broken)
+    at = uploaded(fresh_app(), "my-digits.npz", small_npz)
+
+    assert not at.exception
+    shown = [e.value.replace("\\", "") for e in at.error]  # as markdown shows it, escapes removed
+    assert shown == [
+        "These files could not be read. Check that it is a file the lab makes or describes, then try again."
+    ]
+    assert at.selectbox(key="dataset").value != UPLOAD
+
+
+def test_forgetting_an_upload_leaves_nothing_of_it_in_the_session(small_npz):
+    at = uploaded(fresh_app(), "my-digits.npz", small_npz)
+    at = on_page(at, "pages/centroids.py")
+    assert_clean(at)
+    assert shows_k(at, 10)
+
+    at.button(key="upload_forget").click().run()
+
+    assert_clean(at)
+    assert "upload_dataset" not in at.session_state
+    assert at.selectbox(key="dataset").value != UPLOAD
+    assert UPLOAD not in picker_labels(at)
