@@ -7,15 +7,10 @@ import streamlit as st
 import streamlit_drawable_canvas as drawable_canvas
 from PIL import Image
 
+from core.analysis.confidence import prediction_confidence
 from core.analysis.pictures import centroid_images
-from core.data.drawing import (
-    BlankCanvasError,
-    CanvasImageError,
-    DrawingSteps,
-    drawing_steps,
-    prediction_confidence,
-    read_png,
-)
+from core.data.canvas import BlankCanvasError, CanvasImageError, read_png
+from core.data.drawing import DrawingSteps, drawing_steps
 from core.figures.images import display_scale, enlarge
 from core.model.preprocess import deskew_images
 from ui import caches
