@@ -136,10 +136,11 @@ def ink_map(image, stroke_color: str = STROKE_COLOR, background_color: str = BAC
     pixels = pixels.astype(np.float32) / 255 if pixels.dtype == np.uint8 else pixels.astype(np.float32)
     if pixels.ndim == 3 and pixels.shape[2] == 4 and pixels[..., 3].min() < 1:
         return np.clip(pixels[..., 3], 0, 1)
-    rgb = pixels[..., :3] if pixels.ndim == 3 else pixels[..., None]  # grey broadcasts to R = G = B
     # Project each colour onto the line from background to stroke: anti-aliased edges fall between.
-    ink = (rgb - background) @ axis / float(axis @ axis)
-    return np.clip(ink, 0, 1).astype(np.float32)
+    # (rgb - background) @ axis, without a full-size difference image; grey is R = G = B.
+    along = pixels[..., :3] @ axis if pixels.ndim == 3 else pixels * float(axis.sum())
+    ink = (along - float(background @ axis)) / float(axis @ axis)
+    return np.clip(ink, 0, 1, out=ink)
 
 
 def _colour_axis(stroke_color: str, background_color: str) -> tuple[np.ndarray, np.ndarray]:
