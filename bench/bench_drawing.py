@@ -11,7 +11,7 @@ back into a 28x28 digit, and the model for each K (the project's defaults via `c
 classifies it. The table compares that with the model's accuracy on the original test images.
 Target: a drop of at most 3 points at K=256. Seeds are fixed, so runs repeat exactly.
 
-A second table checks the Draw page's confidence words (`core.data.drawing.prediction_confidence`): for
+A second table checks the Draw page's confidence words (`core.analysis.confidence.prediction_confidence`): for
 the drawn digits at each K, how many get each verdict and how often the model is right in each.
 """
 
@@ -29,9 +29,10 @@ from scipy import ndimage
 PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
 
+from core.analysis.confidence import prediction_confidence  # noqa: E402
 from core.analysis.prepared import PreparedCache  # noqa: E402
 from core.analysis.sweep import DEFAULT_RANDOM_STATE, fit_model  # noqa: E402
-from core.data.drawing import canvas_to_digit, ink_box_fraction, prediction_confidence  # noqa: E402
+from core.data.drawing import canvas_to_digit, ink_box_fraction  # noqa: E402
 from core.data.registry import load_mnist_sample  # noqa: E402
 
 CANVAS = 280

@@ -7,15 +7,10 @@ import streamlit as st
 import streamlit_drawable_canvas as drawable_canvas
 from PIL import Image
 
+from core.analysis.confidence import prediction_confidence
 from core.analysis.pictures import centroid_images
-from core.data.drawing import (
-    BlankCanvasError,
-    CanvasImageError,
-    DrawingSteps,
-    drawing_steps,
-    prediction_confidence,
-    read_png,
-)
+from core.data.canvas import BACKGROUND_COLOR, STROKE_COLOR, BlankCanvasError, CanvasImageError, read_png
+from core.data.drawing import DrawingSteps, drawing_steps
 from core.figures.images import display_scale, enlarge
 from core.model.preprocess import deskew_images
 from ui import caches
@@ -63,8 +58,8 @@ def drawing_canvas():
     clears = st.session_state["draw_clears"]
     result = drawable_canvas.st_canvas(
         stroke_width=stroke,
-        stroke_color="#FFFFFF",
-        background_color="#000000",
+        stroke_color=STROKE_COLOR,  # the ink map reads the drawing by these two colours
+        background_color=BACKGROUND_COLOR,
         drawing_mode="freedraw",
         height=CANVAS_SIZE,
         width=CANVAS_SIZE,

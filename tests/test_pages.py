@@ -7,6 +7,7 @@ fitted models are shared between tests through Streamlit's in-process cache.
 """
 
 import io
+import re
 import sys
 from pathlib import Path
 from types import SimpleNamespace
@@ -41,7 +42,8 @@ def on_page(at: AppTest, page: str) -> AppTest:
 
 
 def texts(elements) -> list[str]:
-    return [element.value for element in elements]
+    """The elements' text as the page shows it (markdown's backslash escapes resolved)."""
+    return [re.sub(r"\\(.)", r"\1", element.value) for element in elements]
 
 
 def assert_clean(at: AppTest) -> None:
