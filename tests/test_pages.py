@@ -649,3 +649,11 @@ def test_typing_k_in_the_box_sets_the_slider_and_the_page():
     assert shows_k(at, 23)
     at.slider(key="k").set_value(40).run()
     assert at.number_input(key="k_box").value == 40
+
+
+def test_the_seed_stays_within_the_bounded_range_a_shared_server_offers():
+    at = app()
+    assert at.number_input(key="seed").max == 9999
+    at.number_input(key="seed").set_value(9999).run()
+    assert_clean(at)
+    assert any("random seed 9999" in caption for caption in texts(at.caption))

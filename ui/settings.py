@@ -20,6 +20,8 @@ DEFAULTS = {
     "preprocessing": "auto",
 }
 MAX_K = 512
+#: The web app's seeds: each one fits (and caches) new models, so a shared server offers a bounded set.
+MAX_SEED = 9999
 ALGORITHM_LABELS = {
     "minibatch": "Mini-batch K-means (fast)",
     "lloyd": "Full K-means (Lloyd, slower)",
@@ -80,6 +82,8 @@ def init_settings() -> None:
     state = st.session_state
     for key, value in {**DEFAULTS, PRESENTER_KEY: False}.items():
         state[key] = state.get(key, value)
+    if not 0 <= state["seed"] <= MAX_SEED:  # a seed the box cannot show would break the sidebar
+        state["seed"] = DEFAULTS["seed"]
     for key in CUSTOM_PREPROCESSING_KEYS:
         if key in state:
             state[key] = state[key]

@@ -18,6 +18,7 @@ from ui import caches
 from ui.settings import (
     ALGORITHM_LABELS,
     MAX_K,
+    MAX_SEED,
     PREPROCESSING_LABELS,
     PRESENTER_KEY,
     UPLOAD,
@@ -145,10 +146,10 @@ def technical_settings(info: datasets.DatasetInfo, recommended: Preprocessing | 
     st.number_input(
         "Random seed",
         min_value=0,
-        max_value=2**31 - 1,
+        max_value=MAX_SEED,
         step=1,
         key="seed",
-        help="The same seed gives the same clusters every time.",
+        help=f"The same seed gives the same clusters every time. From 0 to {MAX_SEED:,}.",
     )
     preprocessing_ui(info, recommended)
 
