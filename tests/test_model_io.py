@@ -169,6 +169,10 @@ BAD_ARRAYS = [
     ({"meta": {"params": {"deskew": True}}}, "the parameters do not say K"),
     ({"meta": {"params": {"n_clusters": 12, "algorithm": "magic"}}}, "bad parameters: algorithm='magic'"),
     (
+        {"meta": {"params": {"n_clusters": 12, "blur": 1e7}}},
+        "bad parameters: blur=10000000.0 should be a number from 0 to 2 ",
+    ),
+    (
         {"meta": {"params": {"n_clusters": 12, "pca_components": 5}}},
         r"missing the array\(s\) pca_mean_, pca_components_",
     ),

@@ -1,11 +1,6 @@
-"""The K sweep and its command line: the tutorial's table, cached, with clean errors."""
+"""The K sweep: the tutorial's table, cached, with clean errors (its command line: test_cli.py)."""
 
-import json
-import os
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,7 +8,6 @@ import pytest
 from core.analysis import prepared as sweep_prepare
 from core.analysis.prepared import PreparedCache
 from core.analysis.sweep import (
-    DEFAULT_KS,
     DIGIT_PREPROCESSING,
     OTHER_PREPROCESSING,
     default_preprocessing,
@@ -21,141 +15,9 @@ from core.analysis.sweep import (
     resolve_preprocessing,
     sweep_k,
 )
-from core.cli import main
 from core.data.registry import FASHION_NAMES, Dataset, load_dataset
 from core.model.cache import ResultCache
 from core.model.preprocess import Preprocessing
-
-PROJECT = Path(__file__).resolve().parent.parent
-
-
-def run_cli(*args, cache_dir):
-    env = {**os.environ, "KMEANS_LAB_CACHE_DIR": str(cache_dir)}
-    return subprocess.run(
-        [sys.executable, "-m", "core.cli", *args],
-        cwd=PROJECT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-
-
-@pytest.fixture(scope="module")
-def tutorial_table(tmp_path_factory):
-    """The tutorial's sweep (MiniBatch on raw pixels, K from 10 to 256, seed 0) on the sample, via the CLI."""
-    result = run_cli("--json", "--preprocess", "none", cache_dir=tmp_path_factory.mktemp("cache"))
-    assert result.returncode == 0, result.stderr
-    return [json.loads(line) for line in result.stdout.splitlines()]
-
-
-def test_cli_reproduces_the_tutorials_table(tutorial_table):
-    assert [row["k"] for row in tutorial_table] == list(DEFAULT_KS)
-    assert set(tutorial_table[0]) == {
-        "k", "fit_seconds", "inertia", "homogeneity", "completeness", "v_measure",
-        "train_accuracy", "test_accuracy",
-    }  # fmt: skip
-    test_acc = [row["test_accuracy"] for row in tutorial_table]
-    assert test_acc == sorted(test_acc), f"accuracy should rise with K: {test_acc}"
-    assert test_acc[-1] >= 0.86, f"test accuracy at K=256 is {test_acc[-1]}"
-    inertia = [row["inertia"] for row in tutorial_table]
-    assert inertia == sorted(inertia, reverse=True)
-    homogeneity = [row["homogeneity"] for row in tutorial_table]
-    assert homogeneity == sorted(homogeneity)
-
-
-def test_cli_defaults_beat_the_tutorial_at_k_256(tmp_path):
-    """The issue's target: the CLI's defaults (deskew, blur, L2, PCA 50) reach 0.94 on the sample."""
-    result = run_cli("--dataset", "mnist-sample", "--k", "256", "--json", cache_dir=tmp_path)
-    assert result.returncode == 0, result.stderr
-    (row,) = [json.loads(line) for line in result.stdout.splitlines()]
-    assert row["k"] == 256
-    assert row["test_accuracy"] >= 0.94, f"test accuracy at K=256 is {row['test_accuracy']}"
-
-
-def test_cli_prints_a_readable_table(tmp_path):
-    result = run_cli("--k", "10,16", cache_dir=tmp_path)
-    assert result.returncode == 0, result.stderr
-    lines = result.stdout.splitlines()
-    assert lines[0].startswith("MNIST sample (10,000 digits, bundled): 8,000 train / 2,000 test")
-    assert lines[1] == "Preprocessing: deskew, blur 0.7, L2-normalise, PCA 50; algorithm: minibatch"
-    assert "test acc" in lines[2]
-    assert [line.split()[0] for line in lines[4:]] == ["10", "16"]
-
-
-@pytest.mark.parametrize(
-    "args, expected",
-    [
-        (["--preprocess", "none"], "none"),
-        (["--no-deskew", "--blur", "0", "--pca", "0"], "L2-normalise"),
-        (["--preprocess", "none", "--deskew", "--pca", "20"], "deskew, PCA 20"),
-        (
-            ["--blur", "1.5", "--no-normalize", "--algorithm", "lloyd"],
-            "deskew, blur 1.5, PCA 50; algorithm: lloyd",
-        ),
-    ],
-)
-def test_cli_preprocessing_flags(args, expected, capsys):
-    assert main(["--k", "12", "--no-cache", *args]) == 0
-    header = capsys.readouterr().out.splitlines()[1]
-    assert header.startswith(f"Preprocessing: {expected}")
-
-
-def test_cli_flags_reach_the_fit(capsys):
-    assert main(["--k", "20", "--no-cache", "--json", "--preprocess", "none"]) == 0
-    none = json.loads(capsys.readouterr().out)
-    assert (
-        main(
-            [
-                "--k",
-                "20",
-                "--no-cache",
-                "--json",
-                "--no-deskew",
-                "--blur",
-                "0",
-                "--no-normalize",
-                "--pca",
-                "0",
-            ]
-        )
-        == 0
-    )
-    assert {**json.loads(capsys.readouterr().out), "fit_seconds": 0} == {**none, "fit_seconds": 0}
-
-
-@pytest.mark.parametrize(
-    "args, message",
-    [
-        (["--dataset", "mnits"], "unknown dataset 'mnits'"),
-        (["--k", "1"], "K=1 is too small; K must be at least 2"),
-        (["--k", "10,ten"], "--k expects whole numbers separated by commas"),
-        (["--k", "9000"], r"K=9000 is larger than the training set \(8,000 images\)"),
-        (["--algorithm", "elkan"], "invalid choice: 'elkan'"),
-        (["--dataset", "idx:/no/such/folder"], "/no/such/folder: not a folder"),
-        (["--preprocess", "best"], "argument --preprocess: invalid choice: 'best'"),
-        (["--pca", "-3"], "argument --pca: expects a whole number >= 0, e.g. 50; got '-3'"),
-        (["--blur", "lots"], "argument --blur: expects a number >= 0, e.g. 0.7; got 'lots'"),
-    ],
-)
-def test_cli_bad_input_exits_2_with_one_line(tmp_path, args, message):
-    result = run_cli(*args, cache_dir=tmp_path)
-    assert result.returncode == 2
-    assert result.stdout == ""
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert "Traceback" not in result.stderr
-    assert __import__("re").search(message, lines[0]), lines[0]
-
-
-def test_cli_rejects_an_invalid_idx_folder_in_one_line(tmp_path, capsys):
-    from idx_files import write_idx_dataset
-
-    paths = write_idx_dataset(tmp_path / "idx")
-    paths["train", "images"].write_bytes(b"\x1f\x8bnot really gzip")
-    assert main(["--dataset", f"idx:{tmp_path / 'idx'}", "--k", "5"]) == 2
-    err = capsys.readouterr().err.strip()
-    assert err.count("\n") == 0 and "train-images-idx3-ubyte.gz: not a valid gzip file" in err
 
 
 @pytest.fixture(scope="module")

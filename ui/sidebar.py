@@ -12,7 +12,7 @@ import streamlit as st
 
 from core.data import registry as datasets
 from core.errors import KMeansLabError
-from core.model.preprocess import Preprocessing
+from core.model.preprocess import MAX_BLUR, MAX_PCA_COMPONENTS, Preprocessing
 from core.model.vote import ALGORITHMS
 from ui import caches
 from ui.settings import (
@@ -39,7 +39,6 @@ PAGES = (
     ("pages/map.py", "Map", ":material/scatter_plot:"),
     ("pages/steps.py", "Step by step", ":material/timeline:"),
 )
-MAX_BLUR = 2.0
 K_LABEL = "Number of clusters (K)"
 #: The number box beside the K slider, for typing an exact K.
 K_BOX_KEY = "k_box"
@@ -176,6 +175,7 @@ def preprocessing_ui(info: datasets.DatasetInfo, recommended: Preprocessing | No
 def custom_preprocessing_ui(n_pixels: int) -> None:
     """One control per preprocessing step."""
     # Always set: a smaller dataset may allow fewer components than the last one did.
+    n_pixels = min(n_pixels, MAX_PCA_COMPONENTS)
     st.session_state["prep_pca"] = min(int(st.session_state["prep_pca"]), n_pixels)
     with st.container(border=True):
         st.checkbox(

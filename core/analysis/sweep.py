@@ -10,7 +10,7 @@ import os
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 
 from core.analysis import metrics
 from core.analysis.prepared import PreparedCache
@@ -18,7 +18,7 @@ from core.data.dataset import Dataset
 from core.model.cache import ResultCache, cache_key
 from core.model.pipeline import FittedModel, fit_prepared
 from core.model.preprocess import Preprocessing
-from core.model.schema import check_model_arrays, model_from_arrays, model_to_arrays, split_params
+from core.model.schema import model_to_arrays, split_params
 from core.model.vote import ALGORITHMS, blas_threads, openmp_threads
 
 #: The tutorial's K values.
@@ -57,6 +57,10 @@ class SweepRow:
     train_accuracy: float
     test_accuracy: float
     cached: bool = False
+
+
+#: What a cache entry's record must hold, exactly.
+ROW_FIELDS = tuple(field.name for field in fields(SweepRow))
 
 
 def check_ks(ks: Sequence[int], n_train: int) -> list[int]:
@@ -165,15 +169,10 @@ def _fit_or_load(dataset, params, cache, prepared, extra_seconds=0.0):
 
 
 def _load(cache: ResultCache, key: str, params: dict) -> tuple[FittedModel, SweepRow] | None:
-    """A cached model and its row, or None if there is none or its arrays fail the schema's checks."""
-    if (hit := cache.load(key)) is None:
+    """A cached model and its row, or None if there is none or it fails the cache's checks."""
+    if (hit := cache.load(key, params, ROW_FIELDS)) is None:
         return None
-    arrays, record = hit
-    try:
-        check_model_arrays(arrays, params)
-        model = model_from_arrays(arrays, params)
-    except (ValueError, KeyError):
-        return None
+    model, record = hit
     return model, SweepRow(**{**record, "cached": True})
 
 

@@ -3,8 +3,8 @@
 The file holds the learned arrays of `core.model.schema.MODEL_ARRAYS` (centroids, inferred labels, any
 PCA projection...) and one JSON document, ``__meta__``, in a 0-d unicode array: the classifier's
 parameters (K and the preprocessing), the dataset's name and class names, and the library versions.
-Nothing is pickled, and `import_model` never unpickles: it reads with ``allow_pickle=False`` and
-checks keys, shapes, dtypes and finiteness before it builds a model.
+Nothing is pickled, and `import_model` never unpickles: it reads through `core.data.npz.read_npz`
+and checks keys, shapes, dtypes and finiteness before it builds a model.
 """
 
 from __future__ import annotations
@@ -16,10 +16,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from core.data.npz import read_npz
 from core.errors import DataFileError
-from core.model.cache import library_versions
+from core.model.cache import library_versions, rebuild_model
 from core.model.pipeline import FittedModel
-from core.model.schema import check_model_arrays, model_from_arrays, model_to_arrays, split_params
+from core.model.schema import MODEL_ARRAYS, model_to_arrays, split_params
 
 FORMAT = "kmeans-digit-lab model"
 FORMAT_VERSION = 1
@@ -111,12 +112,7 @@ def import_model(content: bytes, filename: str = "model.npz") -> ImportedModel:
     arrays, meta = _read(content, filename)
     params = _check_params(filename, meta)
     class_names = _check_class_names(filename, meta)
-    _check_arrays(filename, arrays, params, len(class_names))
-    model = model_from_arrays(arrays, params)
-    try:
-        model.transform(np.zeros((1, model.n_features_in_), dtype=np.float32))
-    except ValueError as exc:  # a last line of defence: the arrays must work together
-        raise DataFileError(f"{filename}: the model's arrays do not fit together ({exc}).") from None
+    model = _check_arrays(filename, arrays, params, len(class_names))
     model.freeze()
     versions = meta.get("versions")
     versions = {str(k): str(v) for k, v in versions.items()} if isinstance(versions, dict) else {}
@@ -134,22 +130,15 @@ def _read(content: bytes, filename: str) -> tuple[dict[str, np.ndarray], dict]:
         f"{filename}: not a model file (a model is an .npz archive made by this lab's "
         "“Download this model” button)."
     )
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(content))
-    except zipfile.BadZipFile:
-        raise DataFileError(not_a_model) from None
-    # Refuse before inflating: a zip bomb declares a small file that inflates to gigabytes.
-    inflated = sum(member.file_size for member in archive.infolist())
-    if inflated > MAX_MODEL_MB * 2**20:
-        raise DataFileError(
-            f"{filename}: would inflate to {inflated / 2**20:,.0f} MB, over the {MAX_MODEL_MB} MB limit."
-        )
-    try:
-        with np.load(io.BytesIO(content), allow_pickle=False) as npz:
-            arrays = {key: npz[key] for key in npz.files}
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
-        reason = "it holds Python objects, which the lab never unpickles" if "pickle" in str(exc) else exc
-        raise DataFileError(f"{filename}: cannot read it as arrays ({reason}).") from None
+    if not zipfile.is_zipfile(io.BytesIO(content)):  # reads the zip's directory record only
+        raise DataFileError(not_a_model)
+    arrays = read_npz(
+        content,
+        max_members=len(MODEL_ARRAYS) + 1,
+        max_member_bytes=MAX_MODEL_MB * 2**20,
+        max_total_bytes=MAX_MODEL_MB * 2**20,
+        name=filename,
+    )
     if META_KEY not in arrays:
         raise DataFileError(f"{not_a_model[:-1]}: it has no '{META_KEY}' entry.")
     raw = arrays.pop(META_KEY)
@@ -188,10 +177,11 @@ def _check_class_names(filename: str, meta: dict) -> tuple[str, ...]:
     return tuple(names)
 
 
-def _check_arrays(filename: str, arrays: dict, params: dict, n_classes: int) -> None:
+def _check_arrays(filename: str, arrays: dict, params: dict, n_classes: int) -> FittedModel:
     try:
-        check_model_arrays(arrays, params)
+        model = rebuild_model(arrays, params)
     except ValueError as exc:
         raise DataFileError(f"{filename}: {exc}") from None
     if arrays["classes_"].max() >= n_classes:
         raise DataFileError(f"{filename}: 'classes_' must be class values from 0 to {n_classes - 1}.")
+    return model

@@ -20,6 +20,11 @@ from core.model.images import as_float_rows, blur_images, deskew_images, infer_i
 
 #: The steps whose output is still an image (what the cluster pictures average); later steps are not.
 PICTURE_STEPS = ("scale", "deskew", "blur")
+#: The widest Gaussian blur, in pixels, anywhere (sidebar, CLI, model files): wider only smears the
+#: digit away, and the cost grows with the width (blur=1e7 took minutes and gigabytes).
+MAX_BLUR = 2.0
+#: The most PCA components anyone may ask for: the lab's largest images (64x64) have 4,096 pixels.
+MAX_PCA_COMPONENTS = 4096
 
 
 # --- the transformers ---------------------------------------------------------------------------
@@ -247,13 +252,21 @@ def check_deskew(deskew, name="deskew") -> None:
 
 
 def check_blur(sigma, name="blur") -> None:
-    if isinstance(sigma, bool) or not isinstance(sigma, (int, float, np.integer, np.floating)) or sigma < 0:
-        raise ValueError(f"{name}={sigma!r} should be a number >= 0 (pixels; 0 turns blurring off).")
+    """Raise ValueError unless `sigma` is a number from 0 to `MAX_BLUR` (NaN and Inf are refused)."""
+    number = not isinstance(sigma, bool) and isinstance(sigma, (int, float, np.integer, np.floating))
+    if not (number and 0 <= sigma <= MAX_BLUR):
+        raise ValueError(
+            f"{name}={sigma!r} should be a number from 0 to {MAX_BLUR:g} (pixels; 0 turns blurring off)."
+        )
 
 
 def check_pca_components(n, name="pca_components") -> None:
-    if n is not None and (isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1):
-        raise ValueError(f"{name}={n!r} should be a positive integer, or None for no PCA.")
+    if n is not None and (
+        isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 1 <= n <= MAX_PCA_COMPONENTS
+    ):
+        raise ValueError(
+            f"{name}={n!r} should be a whole number from 1 to {MAX_PCA_COMPONENTS:,}, or None for no PCA."
+        )
 
 
 def preprocessing_steps(
