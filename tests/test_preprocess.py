@@ -159,7 +159,7 @@ def test_image_transformers_read_the_shape_from_3d_input_or_a_square():
         (lambda: Deskew(), np.zeros((3, 6)), "Deskew needs images: n_features=6 is not a square"),
         (lambda: Deskew(image_shape=(2, 2)), np.zeros((3, 6)), r"image_shape=\(2, 2\) does not match"),
         (lambda: GaussianBlur(sigma=-1), np.zeros((3, 4)), r"sigma=-1 should be a number from 0 to 2 "),
-        (lambda: PCAProjection(n_components=0), np.zeros((3, 4)), "n_components=0 should be a positive"),
+        (lambda: PCAProjection(n_components=0), np.zeros((3, 4)), "n_components=0 should be a whole number"),
         (lambda: PCAProjection(n_components=None), np.zeros((3, 4)), "n_components=None should be a"),
     ],
 )
@@ -177,8 +177,9 @@ def test_bad_transformer_parameters_are_named(make, X, message):
         ({"blur": float("nan")}, "blur=nan should be a number from 0 to 2 "),
         ({"blur": 2.01}, "blur=2.01 should be a number from 0 to 2 "),
         ({"normalize": 1}, "normalize=1 should be True or False"),
-        ({"pca_components": 2.5}, "pca_components=2.5 should be a positive integer, or None"),
-        ({"pca_components": 0}, "pca_components=0 should be a positive integer, or None"),
+        ({"pca_components": 2.5}, "pca_components=2.5 should be a whole number from 1 to 4,096, or None"),
+        ({"pca_components": 0}, "pca_components=0 should be a whole number from 1 to 4,096, or None"),
+        ({"pca_components": 5000}, "pca_components=5000 should be a whole number from 1 to 4,096, or None"),
     ],
 )
 def test_bad_preprocessing_is_named(kwargs, message):

@@ -12,8 +12,10 @@ from __future__ import annotations
 import io
 import os
 import stat
+import struct
 import zipfile
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
@@ -27,6 +29,14 @@ NPY_HEADER_ALLOWANCE = 64 * 1024
 #: What zipfile and zlib raise on damaged, encrypted or unsupported members.
 UNREADABLE = (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError, RuntimeError)
 SAVE_HINT = "save the arrays with numpy.savez or numpy.savez_compressed"
+#: Most bytes the zip directory may spend per member: 46 fixed, then the name, extra fields and comment.
+MAX_DIRECTORY_ENTRY_BYTES = 46 + 1024
+#: The zip end records: the classic one (member count to 65,535) and zip64's, with its locator.
+END_RECORD = struct.Struct("<4s4H2LH")
+END_RECORD64 = struct.Struct("<4sQ2H2L4Q")
+END_LOCATOR64_SIZE = 20
+#: What a declared array looks like before it is read: its shape and dtype, by member name.
+Declared = dict[str, tuple[tuple[int, ...], np.dtype]]
 
 
 def read_npz(
@@ -36,6 +46,7 @@ def read_npz(
     max_member_bytes: int,
     max_total_bytes: int,
     name: str | None = None,
+    check: Callable[[Declared], None] | None = None,
 ) -> dict[str, np.ndarray]:
     """Read the arrays of an .npz file or its bytes, never unpickling and within stated limits.
 
@@ -51,6 +62,10 @@ def read_npz(
         The most bytes of data all arrays together may declare.
     name : str, optional
         What to call the file in messages; defaults to the path, or ``"the .npz file"`` for bytes.
+    check : callable, optional
+        Called with ``{name: (shape, dtype)}`` of every array, as the headers declare them, after
+        the limits pass and before any array is read; it raises `DataFileError` to refuse the file
+        (e.g. too many images) without its data being inflated.
 
     Returns
     -------
@@ -61,15 +76,17 @@ def read_npz(
     ------
     DataFileError
         If the source is not a regular file, not a zip archive, holds a member that is not a
-        .npy array, an object array or a malformed header, or exceeds a limit.
+        .npy array, an object array or a malformed header, or exceeds a limit. The member count
+        and the directory's size are checked from the zip's end record, before the directory is
+        parsed, so a zip of millions of empty members costs no more than a small one.
     """
+    limits = (max_members, max_member_bytes, max_total_bytes)
     if isinstance(source, (bytes, bytearray, memoryview)):
-        label = name or "the .npz file"
-        return _read_archive(io.BytesIO(source), label, max_members, max_member_bytes, max_total_bytes)
+        return _read_archive(io.BytesIO(source), name or "the .npz file", limits, check)
     path = Path(source)
     label = name or str(path)
     with _open_regular_file(path, label) as stream:
-        return _read_archive(stream, label, max_members, max_member_bytes, max_total_bytes)
+        return _read_archive(stream, label, limits, check)
 
 
 def _open_regular_file(path: Path, label: str) -> IO[bytes]:
@@ -88,7 +105,36 @@ def _open_regular_file(path: Path, label: str) -> IO[bytes]:
     return stream
 
 
-def _read_archive(stream, label, max_members, max_member_bytes, max_total_bytes):
+def _check_directory(stream: IO[bytes], label: str, max_members: int) -> None:
+    """Refuse too many members from the zip's end record, before zipfile parses (and lists) them all."""
+    size = stream.seek(0, os.SEEK_END)
+    # zipfile looks for the end record in the last 64 KiB (its comment's room), the zip64 ones before it.
+    start = max(0, size - (END_RECORD.size + 0xFFFF + END_LOCATOR64_SIZE + END_RECORD64.size))
+    stream.seek(start)
+    tail = stream.read()
+    stream.seek(0)
+    at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or len(tail) - at < END_RECORD.size:
+        return  # not a zip: zipfile says so
+    *_, count, directory_size, _, _ = END_RECORD.unpack_from(tail, at)
+    at64 = at - END_LOCATOR64_SIZE - END_RECORD64.size
+    if at64 >= 0 and tail[at - END_LOCATOR64_SIZE : at - END_LOCATOR64_SIZE + 4] == b"PK\x06\x07":
+        *_, count, directory_size, _ = END_RECORD64.unpack_from(tail, at64)  # as zipfile reads them
+    if count > max_members:
+        raise DataFileError(
+            f"{label}: holds {count:,} members, more than the {max_members:,} allowed; "
+            "keep only the arrays the lab needs."
+        )
+    if directory_size > max_members * MAX_DIRECTORY_ENTRY_BYTES:
+        raise DataFileError(
+            f"{label}: its zip directory takes {_mb(directory_size)}, more than {max_members:,} arrays "
+            f"need; keep only the arrays the lab needs ({SAVE_HINT})."
+        )
+
+
+def _read_archive(stream, label, limits, check):
+    max_members, max_member_bytes, max_total_bytes = limits
+    _check_directory(stream, label, max_members)
     try:
         archive = zipfile.ZipFile(stream)
     # zipfile raises several types on a damaged directory (NotImplementedError for a bogus version).
@@ -103,18 +149,36 @@ def _read_archive(stream, label, max_members, max_member_bytes, max_total_bytes)
                 f"{label}: holds {len(members):,} members, more than the {max_members:,} allowed; "
                 "keep only the arrays the lab needs."
             )
+        _check_inflated_sizes(members, label, max_member_bytes, max_total_bytes)
         headers = {
             member.filename: _check_member(archive, member, label, max_member_bytes) for member in members
         }
         if len(headers) < len(members):
             raise DataFileError(f"{label}: holds two members of the same name; {SAVE_HINT}.")
-        total = sum(declared for declared, _ in headers.values())
-        if total > max_total_bytes:
-            raise DataFileError(
-                f"{label}: its arrays declare {_mb(total)} together, over the {_mb(max_total_bytes)} limit; "
-                "use fewer or smaller arrays."
-            )
+        _check_total(label, sum(declared for declared, _, _ in headers.values()), max_total_bytes)
+        if check is not None:
+            check({key.removesuffix(".npy"): (shape, dtype) for key, (_, shape, dtype) in headers.items()})
         return {m.filename.removesuffix(".npy"): _read_member(archive, m, label) for m in members}
+
+
+def _check_inflated_sizes(members, label, max_member_bytes, max_total_bytes) -> None:
+    """Check the sizes the zip directory records first: they cost nothing, and a bomb is never inflated."""
+    for member in members:
+        if member.file_size > max_member_bytes + NPY_HEADER_ALLOWANCE:
+            raise DataFileError(
+                f"{label}: member {member.filename} would inflate to {_mb(member.file_size)}, over the "
+                f"{_mb(max_member_bytes)} limit; use a smaller array."
+            )
+    _check_total(label, sum(m.file_size for m in members), max_total_bytes, len(members))
+
+
+def _check_total(label: str, total: int, max_total_bytes: int, n_headers: int = 0) -> None:
+    """Refuse arrays that together exceed the limit; `n_headers` allows room for .npy headers."""
+    if total > max_total_bytes + n_headers * NPY_HEADER_ALLOWANCE:
+        raise DataFileError(
+            f"{label}: its arrays declare {_mb(total)} together, over the {_mb(max_total_bytes)} limit; "
+            "use fewer or smaller arrays."
+        )
 
 
 def _check_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo, label: str, max_bytes: int):
@@ -122,12 +186,6 @@ def _check_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo, label: str,
     where = f"{label}: member {member.filename}"
     if not member.filename.endswith(".npy"):
         raise DataFileError(f"{where} is not a .npy array; an .npz holds only arrays ({SAVE_HINT}).")
-    # The zip directory's size first: it costs nothing, and a bomb's data is never inflated.
-    if member.file_size > max_bytes + NPY_HEADER_ALLOWANCE:
-        raise DataFileError(
-            f"{where} would inflate to {_mb(member.file_size)}, over the {_mb(max_bytes)} limit; "
-            "use a smaller array."
-        )
     try:
         with archive.open(member) as stream:
             version = npy_format.read_magic(stream)
@@ -157,7 +215,7 @@ def _check_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo, label: str,
             f"{where}: its header declares {declared:,} bytes of data but it holds "
             f"{member.file_size - header_size:,}; the file is damaged, save it again."
         )
-    return declared, shape
+    return declared, shape, dtype
 
 
 def _read_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo, label: str) -> np.ndarray:
