@@ -209,3 +209,12 @@ def test_forgetting_an_upload_leaves_nothing_of_it_in_the_session(small_npz):
     assert "upload_dataset" not in at.session_state
     assert at.selectbox(key="dataset").value != UPLOAD
     assert UPLOAD not in picker_labels(at)
+
+
+def test_an_upload_over_the_sessions_budget_is_refused_and_says_why(monkeypatch, small_npz):
+    monkeypatch.setattr("core.data.uploads.MAX_SESSION_UPLOAD_BYTES", 100_000)  # 300 digits take 235 KB
+    at = uploaded(fresh_app(), "my-digits.npz", small_npz)
+
+    assert not at.exception
+    assert any("over this session's 0 MB budget" in text for text in texts(at.error))
+    assert at.selectbox(key="dataset").value != UPLOAD

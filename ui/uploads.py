@@ -13,7 +13,7 @@ import logging
 import streamlit as st
 
 from core.data import registry as datasets
-from core.data.uploads import MAX_UPLOAD_MB, dataset_from_upload
+from core.data.uploads import MAX_UPLOAD_MB, check_session_budget, dataset_from_upload
 from core.errors import KMeansLabError
 from core.model.persistence import MAX_MODEL_MB, ImportedModel, export_model, import_model
 from core.model.pipeline import FittedModel
@@ -58,6 +58,7 @@ def read_upload() -> None:
         return
     try:
         dataset = dataset_from_upload([(file.name, file.getvalue()) for file in files], name=UPLOAD)
+        check_session_budget(dataset)  # it replaces the session's last upload, if any
     except KMeansLabError as exc:
         st.session_state["upload_error"] = str(exc)
         return
