@@ -8,6 +8,7 @@ variable                what it sets                                       defau
 KMEANS_LAB_CACHE_DIR    fitted models and their scores (`cache_dir`)       ``<user cache>/results``
 KMEANS_LAB_DATA_DIR     downloaded datasets (`data_dir`)                   ``<user cache>/datasets``
 KMEANS_LAB_MIRROR_URL   a server holding the same IDX files (`mirror_url`) the address tfds registers
+KMEANS_LAB_CACHE_MB     the most the result cache may hold (`cache_max_mb`) 1024 (MB)
 ======================  =================================================  ==========================
 
 ``<user cache>`` is platformdirs' ``user_cache_dir("kmeans-digit-lab")``: ``~/.cache/kmeans-digit-lab``
@@ -25,6 +26,9 @@ APP_NAME = "kmeans-digit-lab"
 CACHE_DIR_ENV = "KMEANS_LAB_CACHE_DIR"
 DATA_DIR_ENV = "KMEANS_LAB_DATA_DIR"
 MIRROR_URL_ENV = "KMEANS_LAB_MIRROR_URL"
+CACHE_MB_ENV = "KMEANS_LAB_CACHE_MB"
+#: About 3,000 fitted models of 330 KB: every K, seed and preprocessing a busy server meets in a while.
+DEFAULT_CACHE_MB = 1024
 
 
 def user_cache_dir() -> Path:
@@ -45,6 +49,20 @@ def data_dir() -> Path:
 def mirror_url() -> str | None:
     """``$KMEANS_LAB_MIRROR_URL`` if set: a base URL serving the same IDX files as the official hosts."""
     return os.environ.get(MIRROR_URL_ENV) or None
+
+
+def cache_max_mb() -> int:
+    """``$KMEANS_LAB_CACHE_MB`` (a whole number of MB, at least 1), else `DEFAULT_CACHE_MB`.
+
+    Raises
+    ------
+    ValueError
+        Naming the variable and its value, when it is not a whole number of at least 1.
+    """
+    value = os.environ.get(CACHE_MB_ENV) or str(DEFAULT_CACHE_MB)
+    if not (value.isascii() and value.isdigit() and int(value) >= 1):
+        raise ValueError(f"{CACHE_MB_ENV}={value!r} should be a whole number of megabytes, at least 1.")
+    return int(value)
 
 
 def _folder_from_env(variable: str) -> Path | None:

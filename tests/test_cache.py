@@ -147,3 +147,39 @@ def test_a_full_disk_is_logged_the_fit_returned_and_no_temporary_file_left(
     monkeypatch.setattr(np, "savez", disk_full)
     fit_into(digits, tmp_path / "results", caplog)
     assert list((tmp_path / "results").iterdir()) == []
+
+
+# --- A bounded folder ------------------------------------------------------------------------------
+
+
+def entries(folder) -> set[str]:
+    return {path.name for path in folder.glob("*.npz")}
+
+
+def test_the_folder_keeps_to_its_size_by_dropping_the_least_recently_used(digits, tmp_path):
+    folder = tmp_path / "results"
+    fit_model(digits, 10, cache=ResultCache(folder))
+    (entry_size,) = {path.stat().st_size for path in folder.glob("*.npz")}
+    cache = ResultCache(folder, max_mb=2.5 * entry_size / 2**20)  # room for two entries
+    first = entries(folder)
+    fit_model(digits, 11, cache=cache)
+    second = entries(folder) - first
+    past = os.stat(folder / next(iter(first))).st_mtime - 60
+    for name in first | second:  # both written a minute ago; then K = 10 is read again
+        os.utime(folder / name, (past, past))
+    _, row = fit_model(digits, 10, cache=cache)
+    assert row.cached
+
+    fit_model(digits, 12, cache=cache)
+
+    assert len(entries(folder)) == 2
+    assert first <= entries(folder)  # read a moment ago, so kept
+    assert not second & entries(folder)  # the least recently used went
+
+
+def test_the_cache_size_comes_from_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("KMEANS_LAB_CACHE_MB", "3")
+    assert ResultCache(tmp_path).max_bytes == 3 * 2**20
+    monkeypatch.setenv("KMEANS_LAB_CACHE_MB", "lots")
+    with pytest.raises(ValueError, match="KMEANS_LAB_CACHE_MB='lots' should be a whole number"):
+        ResultCache(tmp_path)

@@ -8,6 +8,7 @@ Anything wrong is a miss: logged, then refitted. A failed write is logged too; t
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -19,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from core import config
 from core.data.npz import read_npz
 from core.errors import DataFileError
 from core.model.pipeline import FittedModel
@@ -74,11 +76,14 @@ class ResultCache:
     """A fitted model and a JSON record of numbers per key, as ``KEY.npz`` in a folder; `None` disables it.
 
     Writes go to a temporary file first and are renamed into place, so a reader never sees half a
-    file and two processes writing the same key do no harm.
+    file and two processes writing the same key do no harm. The folder holds at most `max_mb`
+    megabytes: after each write the least recently used entries (by modification time, which a
+    read renews) are deleted until it fits.
     """
 
-    def __init__(self, folder: str | os.PathLike | None):
+    def __init__(self, folder: str | os.PathLike | None, max_mb: float | None = None):
         self.folder = Path(folder) if folder is not None else None
+        self.max_bytes = round((config.cache_max_mb() if max_mb is None else max_mb) * 2**20)
 
     def contains(self, key: str) -> bool:
         """Whether an entry exists for `key` (it may still turn out unreadable on `load`)."""
@@ -113,10 +118,13 @@ class ResultCache:
                 max_total_bytes=MAX_ENTRY_MB * 2**20,
             )
             record = _check_record(arrays.pop(RECORD_KEY, None), record_fields)
-            return rebuild_model(arrays, params), record
+            model = rebuild_model(arrays, params)
         except (DataFileError, ValueError, RecursionError) as exc:
             log.warning("cache entry %s is unusable, refitting: %s", path, exc)
             return None
+        with contextlib.suppress(OSError):  # renew its place in the least-recently-used order
+            os.utime(path)
+        return model, record
 
     def save(self, key: str, arrays: dict[str, np.ndarray], record: dict) -> bool:
         """Write an entry; on failure (folder unwritable or a file, disk full) log it and return False."""
@@ -129,6 +137,7 @@ class ResultCache:
             with os.fdopen(fd, "wb") as f:
                 np.savez(f, **{RECORD_KEY: np.array(json.dumps(record))}, **arrays)
             os.replace(tmp, self.folder / f"{key}.npz")
+            self.prune()
             return True
         except OSError as exc:  # the fit is done: a cache that cannot keep it must not lose it
             log.warning(
@@ -138,6 +147,29 @@ class ResultCache:
         finally:
             if tmp is not None and os.path.lexists(tmp):
                 Path(tmp).unlink(missing_ok=True)
+
+    def prune(self) -> int:
+        """Delete the least recently used entries until the folder holds at most `max_bytes`.
+
+        Returns
+        -------
+        int
+            How many entries were deleted (another process may delete some of them first).
+        """
+        entries = []
+        for path in self.folder.glob("*.npz"):
+            with contextlib.suppress(OSError):  # gone already: another process pruned it
+                info = path.stat()
+                entries.append((info.st_mtime, info.st_size, path))
+        total = sum(size for _, size, _ in entries)
+        deleted = 0
+        for _, size, path in sorted(entries):
+            if total <= self.max_bytes:
+                break
+            path.unlink(missing_ok=True)
+            total -= size
+            deleted += 1
+        return deleted
 
 
 def _check_record(raw: np.ndarray | None, fields: Collection[str]) -> dict:
