@@ -1,10 +1,18 @@
-"""The app as a user meets it, timed in Debian's Chromium: cold start, a K rerun, a stroke's answer.
+"""The app as a user meets it, timed in Debian's Chromium beside a minimal Streamlit app, as ratios.
 
     python bench/bench_app.py              # 7 timed repeats of each interaction
     python bench/bench_app.py --repeats 15
 
-Starts `streamlit run app.py` on a free loopback port with empty caches in a temporary folder and
-drives it with Playwright. A script in the page notes, with `performance.now()`, each key press,
+The anchor is bench/reference_app/app.py: a K box, a caption and one small Plotly chart, the floor
+of Streamlit's own round trip. Both apps are started cold, one after the other, in the same run,
+on free loopback ports with empty caches in a temporary folder, and driven with Playwright.
+
+- Cold start: from launching the server to the first heading on screen, for both apps.
+- K typed: a new K typed into the K box and Enter pressed, to the page idle again (every K a value
+  not seen before, so the lab fits a new model); medians on the reference app and on each page of
+  the lab, with their ratio to the reference.
+
+Then, for the lab alone: A script in the page notes, with `performance.now()`, each key press,
 mouse-up, change of the app's script state ("running" / "notRunning") and the moment the
 "Predicted digit" metric appears, so the figures are the browser's own, not Playwright's polling.
 
@@ -24,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import re
 import statistics
 import sys
 import tempfile
@@ -38,12 +47,14 @@ from browser_support import (  # noqa: E402
     SLOW_MS,
     clear_canvas,
     draw_digit,
+    k_text,
     launch_chromium,
     move_k,
     open_page,
     predicted_digit,
     streamlit_server,
     wait_for_health,
+    wait_until_idle,
 )
 
 #: Fitting the default sweep on a busy machine can take minutes.
@@ -115,21 +126,42 @@ def last(events, what) -> float | None:
     return next((t for name, t in reversed(events) if name == what), None)
 
 
-def time_start(stack: contextlib.ExitStack, browser, workdir: Path) -> tuple[str, float, float]:
-    """Start the server (stopped when `stack` closes) and render the first page.
+def time_cold_start(stack: contextlib.ExitStack, browser, workdir: Path, app_dir: Path, heading: str):
+    """Start a server for the app in `app_dir` and open it; seconds from launch to `heading` on screen.
 
-    Returns the app's URL and the seconds from launching the server to it answering its health
-    check, and to the first page rendered.
+    Returns the URL and the seconds to the first heading and to the page idle (its first run done).
     """
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
     start = time.perf_counter()
-    url, process = stack.enter_context(streamlit_server(workdir, wait=False))
+    url, process = stack.enter_context(streamlit_server(workdir, wait=False, app_dir=app_dir))
     wait_for_health(url, process, workdir / "streamlit.log", timeout=120)
-    healthy = time.perf_counter() - start
-    open_page(page, url, "Explore", timeout=SWEEP_MS)
-    rendered = time.perf_counter() - start
+    page.goto(url, wait_until="commit", timeout=SWEEP_MS)
+    page.get_by_role("heading", name=heading).first.wait_for(timeout=SWEEP_MS)
+    first_heading = time.perf_counter() - start
+    page.get_by_text(re.compile(r"K = \d")).first.wait_for(timeout=SWEEP_MS)
+    wait_until_idle(page, SWEEP_MS)
+    complete = time.perf_counter() - start
     page.close()
-    return url, healthy, rendered
+    return url, first_heading, complete
+
+
+def time_typed_k(page, ks: list[int]) -> list[float]:
+    """Type each K into the K box and press Enter; per K, ms from the key press to the page idle."""
+    waits = []
+    for k in ks:
+        box = page.get_by_role("spinbutton", name=re.compile(r"^(K|Number of clusters \(K\))$")).first
+        box.fill(str(k))
+        drain(page)
+        box.press("Enter")
+        page.get_by_text(k_text(k)).first.wait_for(timeout=SWEEP_MS)
+        wait_until_idle(page, SWEEP_MS)
+        events = drain(page)
+        pressed, idle = first(events, "key"), last(events, "state:notRunning")
+        if None in (pressed, idle):
+            print(f"  (K = {k} left no complete record: {events})", file=sys.stderr)
+            continue
+        waits.append(idle - pressed)
+    return waits
 
 
 def time_k_moves(page, wire: WireLog, repeats: int) -> tuple[list[float], list[float]]:
@@ -183,6 +215,59 @@ def row(what: str, target_ms: float | None, values_ms: list[float], unit: str = 
     return f"{what:<44} {goal:>10} {shown:>11} {spread:>15} {len(values_ms):>3}  {verdict}"
 
 
+REFERENCE_APP = PROJECT / "bench" / "reference_app"
+
+
+def ratio_row(what: str, reference_ms: float | None, lab_ms: list[float], target: float | None) -> str:
+    """One line of the comparison: the reference's median, the lab's median and slowest, the ratios."""
+    lab = median(lab_ms)
+    if reference_ms is None or lab is None:
+        return f"{what:<34} {'n/a':>9}"
+    ratio, worst = lab / reference_ms, max(lab_ms) / reference_ms
+    verdict = "" if target is None else ("ok" if ratio <= target else "OVER")
+    goal = "" if target is None else f"<= {target:g}x"
+    return (
+        f"{what:<34} {reference_ms / 1000:>8.2f}s {lab / 1000:>8.2f}s {max(lab_ms) / 1000:>8.2f}s "
+        f"{ratio:>7.2f}x {worst:>7.2f}x {goal:>7} {verdict}"
+    )
+
+
+def compare_with_reference(stack, browser, tmp: Path, repeats: int) -> tuple[list[str], str]:
+    """Cold start and typed K changes, reference app then lab; returns the table's lines and the lab's URL."""
+    print("reference app: cold start and typed K...", file=sys.stderr)
+    ref_url, ref_heading, _ = time_cold_start(
+        stack, browser, tmp / "reference", REFERENCE_APP, "Reference app"
+    )
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    context.add_init_script(RECORDER_JS)
+    page = context.new_page()
+    page.goto(ref_url)
+    page.get_by_text(k_text(36)).first.wait_for(timeout=SLOW_MS)
+    wait_until_idle(page)
+    reference_k = median(time_typed_k(page, [40 + i for i in range(repeats)]))
+    context.close()
+
+    print("the lab: cold start (caches empty)...", file=sys.stderr)
+    url, heading, complete = time_cold_start(stack, browser, tmp / "lab", PROJECT, "Explore the images")
+    lines = [
+        ratio_row("cold start, launch -> first heading", ref_heading * 1000, [heading * 1000], 1.4),
+        ratio_row("cold start, launch -> page complete", ref_heading * 1000, [complete * 1000], None),
+    ]
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    context.add_init_script(RECORDER_JS)
+    page = context.new_page()
+    next_k = 100
+    for title in PAGES:
+        print(f"typed K on {title}...", file=sys.stderr)
+        open_page(page, url, title, timeout=SWEEP_MS)
+        ks = list(range(next_k, next_k + repeats))
+        next_k += repeats
+        waits = time_typed_k(page, ks)
+        lines.append(ratio_row(f"new K typed ({title})", reference_k, waits, 2.0))
+    context.close()
+    return lines, url
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=7, help="timed repeats of each interaction")
@@ -195,19 +280,14 @@ def main(argv=None) -> int:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-app-")))
         browser = launch_chromium(stack.enter_context(sync_playwright()))
         stack.callback(browser.close)
-        print("starting the server and rendering the first page (caches cold)...", file=sys.stderr)
-        url, healthy, rendered = time_start(stack, browser, tmp)
-        lines.append(row("server start -> healthy", None, [healthy * 1000], unit="s"))
-        lines.append(row("server start -> first page rendered", None, [rendered * 1000], unit="s"))
+        comparison, url = compare_with_reference(stack, browser, tmp, args.repeats)
 
         context = browser.new_context(viewport={"width": 1400, "height": 1000})
         context.add_init_script(RECORDER_JS)
         page = context.new_page()
         wire = WireLog(page)
-        print("fitting the default sweep on the K sweep page...", file=sys.stderr)
-        open_page(page, url, "K sweep", timeout=SWEEP_MS)
         for title in PAGES:
-            print(f"K moves on {title}...", file=sys.stderr)
+            print(f"K moves between cached models on {title}...", file=sys.stderr)
             open_page(page, url, title, timeout=SWEEP_MS)
             # Warm up: fit (or load) the models for both K values the moves go between.
             move_k(page, +1, timeout=SWEEP_MS)
@@ -222,7 +302,14 @@ def main(argv=None) -> int:
         lines.append(row("stroke mouse-up -> prediction shown", 1000, latencies))
         context.close()
 
-    print(f"\nK-Means Digit Lab in the browser ({args.repeats} repeats; medians, min-max)")
+    print(f"\nThe lab against the reference app, same run ({args.repeats} repeats; medians)")
+    header = (
+        f"{'what':<34} {'reference':>9} {'lab':>9} {'slowest':>9} {'ratio':>8} {'slowest':>8} {'target':>7}"
+    )
+    print(header)
+    print("-" * (len(header) + 6))
+    print("\n".join(comparison))
+    print(f"\nThe lab alone, cached models ({args.repeats} repeats; medians, min-max)")
     header = f"{'what':<44} {'target':>10} {'median':>11} {'min-max':>15} {'n':>3}"
     print(header)
     print("-" * (len(header) + 6))

@@ -51,32 +51,17 @@ class DrawingSteps:
     centred: np.ndarray
 
 
-def canvas_to_digit(
-    image,
-    image_shape: tuple[int, int] = (28, 28),
-    *,
-    box_fraction: float = MNIST_BOX_FRACTION,
-    min_ink_fraction: float = MIN_INK_FRACTION,
-    stroke_color: str = STROKE_COLOR,
-    background_color: str = BACKGROUND_COLOR,
-) -> np.ndarray:
+def canvas_to_digit(image, image_shape: tuple[int, int] = (28, 28), **options) -> np.ndarray:
     """Normalise a drawing the way the training images were: cropped, scaled and centred.
 
-    The last of `drawing_steps`; see it for the parameters.
+    The last of `drawing_steps`; see it for the parameters (`options` are its keyword arguments).
 
     Returns
     -------
     digit : ndarray of shape `image_shape`, uint8
         0 is background, 255 is full ink, like the training images.
     """
-    return drawing_steps(
-        image,
-        image_shape,
-        box_fraction=box_fraction,
-        min_ink_fraction=min_ink_fraction,
-        stroke_color=stroke_color,
-        background_color=background_color,
-    ).centred
+    return drawing_steps(image, image_shape, **options).centred
 
 
 def drawing_steps(
