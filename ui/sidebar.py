@@ -70,9 +70,9 @@ def sidebar() -> Settings:
             "makes charts bigger.",
         )
         recommended = caches.recommended_preprocessing(infos[name])
-        if not presenting:
+        if not presenting:  # presenter mode hides the jargon and the file controls
             technical_settings(infos[name], recommended)
-        upload_ui()
+            upload_ui()
     state = st.session_state
     return Settings(
         state["dataset"],
