@@ -46,8 +46,12 @@ def render(page: Page) -> None:
 def centre_grid(dataset, model, images, captions, *, grouped: bool) -> None:
     """Every centre as a picture, in cluster order or grouped by the class each stands for."""
     scale = display_scale(images.shape[1:], target=display_size(84))
+    # A fixed width: otherwise a long caption stretches its picture.
+    width = images.shape[2] * scale
     if not grouped:
-        st.image([enlarge(image, scale) for image in images], caption=captions, output_format="PNG")
+        st.image(
+            [enlarge(image, scale) for image in images], caption=captions, width=width, output_format="PNG"
+        )
         return
     groups = np.unique(model.cluster_labels_)
     columns = st.columns(2, gap="large")
@@ -60,6 +64,7 @@ def centre_grid(dataset, model, images, captions, *, grouped: bool) -> None:
             st.image(
                 [enlarge(images[i], scale) for i in members],
                 caption=[captions[i] for i in members],
+                width=width,
                 output_format="PNG",
             )
     missing = [name for i, name in enumerate(dataset.class_names) if i not in set(model.cluster_labels_)]

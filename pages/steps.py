@@ -91,6 +91,7 @@ def show_step(steps: KMeansSteps, step: int, k: int, dataset, *, chart_key: str)
             st.image(
                 [enlarge(image, scale) for image in images],
                 caption=[f"{size:,}" for size in steps.sizes[step]],
+                width=images.shape[2] * scale,
                 output_format="PNG",
             )
         st.caption("Each picture is one centre; under it, how many images are nearest to it at this step.")

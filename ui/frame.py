@@ -70,8 +70,8 @@ def run_page(
     """Draw the frame around `render`: sidebar, header, dataset, model; then `render(page)`.
 
     `title` and `description` may use ``{noun}`` ("digit" or "item", see `item_noun`), ``{a_noun}``
-    ("a digit", "an item") and
-    `description` ``{k}``, K from the sidebar. A problem the user can fix becomes an
+    ("a digit", "an item") and `description` ``{k}``, K from the sidebar. In presenter mode the
+    description comes after the page. A problem the user can fix becomes an
     `st.error` that says what to do; anything else is logged on the server and told in one sentence.
     """
     st.set_page_config(page_title=f"{title.split(':')[0]} · {APP_TITLE}", page_icon="🔢", layout="wide")

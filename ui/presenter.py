@@ -15,22 +15,23 @@ PRESENTER_TEXT_PX = 18
 #: On every page: Streamlit's 6rem above the title pushes each page's key visual below a 720 px
 #: screen, and a 2.75rem title takes another 80 px. The toolbar above the page is 3.75rem tall.
 COMPACT_TOP = """
-[data-testid="stMainBlockContainer"] { padding-top: 3.5rem; padding-bottom: 2rem; }
+[data-testid="stMainBlockContainer"] { padding: 3.25rem 2rem 2rem 2rem; }
 [data-testid="stMain"] h1 { font-size: 2.1rem; padding: 0 0 0.25rem 0; }
 [data-testid="stMain"] h3 { padding-top: 0.5rem; }
 [data-testid="stSidebar"] { min-width: 240px; max-width: 290px; }
 """
 
 #: In presenter mode: all prose in the main area at least `PRESENTER_TEXT_PX`. Streamlit sizes
-#: captions, labels and picture captions in rem below 1, so each is named.
+#: captions, labels, badges and picture captions in rem or em below 1, each with its own class, so
+#: the rule names them and must win over those classes. The answer on Draw (a metric) grows too.
 PRESENTER_TEXT = f"""
 [data-testid="stMain"] :is(p, li, label, input, textarea, button,
   [data-testid="stCaptionContainer"], [data-testid="stImageCaption"], [data-testid="stMetricLabel"],
   [data-testid="stMetricDelta"], [data-testid="stWidgetLabel"], [data-baseweb="select"] div,
-  [data-testid="stMarkdownContainer"] span) {{
-  font-size: max({PRESENTER_TEXT_PX}px, 1em);
+  [data-testid="stMarkdownContainer"] span:not([data-testid="stIconMaterial"])) {{
+  font-size: {PRESENTER_TEXT_PX}px !important;
 }}
-[data-testid="stMain"] [data-testid="stCaptionContainer"] {{ font-size: {PRESENTER_TEXT_PX}px; }}
+[data-testid="stMain"] [data-testid="stMetricValue"] {{ font-size: 3.5rem; }}
 """
 
 
