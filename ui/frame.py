@@ -80,12 +80,18 @@ def run_page(
         page_style(presenter_mode())
         noun = item_noun(dataset_kind(settings))
         words = {"noun": noun, "a_noun": f"an {noun}" if noun[0] in "aeiou" else f"a {noun}"}
-        page_header(title.format(**words), description.format(k=settings.k, **words), settings)
+        page_header(title.format(**words), settings)
+        description = description.format(k=settings.k, **words)
+        presenting = presenter_mode()
+        if not presenting:
+            st.markdown(description)
         dataset = require_dataset(settings)
         page = Page(settings, dataset)
         if needs_model:
             page = Page(settings, dataset, *fitted_model(settings, dataset))
         render(page)
+        if presenting:  # the presenter says it: at the end it leaves the screen to the key visual
+            st.markdown(description)
     except KMeansLabError as exc:
         st.error(plain(str(exc)), icon=":material/warning:")
     except Exception:  # never show a traceback; log it for the developer instead
@@ -97,26 +103,25 @@ def run_page(
         )
 
 
-def page_header(title: str, description: str, settings: Settings) -> None:
-    """The page's title, the current settings (showing "K = ..."), and what the page shows.
+def page_header(title: str, settings: Settings) -> None:
+    """The page's title and the current settings (showing "K = ...").
 
     In presenter mode the technical settings are left out, and a K box sits beside the title, so
     K can be changed with the sidebar closed (on a tablet or a projector the sidebar is closed).
     """
     info = caches.dataset_infos().get(settings.dataset)
     dataset = info.title if info else settings.dataset
-    if presenter_mode():
-        title_column, k_column = st.columns([5, 1], vertical_alignment="bottom")
-        title_column.title(title)
-        main_k_box(k_column, settings.k)
-        st.caption(f"K = {settings.k} · dataset: {dataset}")
-    else:
+    if not presenter_mode():
         st.title(title)
         st.caption(
             f"K = {settings.k} · {settings.algorithm_label} · preprocessing: "
             f"{settings.preprocessing_label} · random seed {settings.seed} · dataset: {dataset}"
         )
-    st.markdown(description)
+        return
+    title_column, k_column = st.columns([6, 1])
+    title_column.title(title)
+    title_column.caption(f"K = {settings.k} · dataset: {dataset}")
+    main_k_box(k_column, settings.k)
 
 
 def main_k_box(column, k: int) -> None:

@@ -28,7 +28,7 @@ PRESENTER_TEXT = f"""
 [data-testid="stMain"] :is(p, li, label, input, textarea, button,
   [data-testid="stCaptionContainer"], [data-testid="stImageCaption"], [data-testid="stMetricLabel"],
   [data-testid="stMetricDelta"], [data-testid="stWidgetLabel"], [data-baseweb="select"] div,
-  [data-testid="stMarkdownContainer"] span:not([data-testid="stIconMaterial"])) {{
+  [data-testid="stMarkdownContainer"] :is(p, li) span:not([data-testid="stIconMaterial"])) {{
   font-size: {PRESENTER_TEXT_PX}px !important;
 }}
 [data-testid="stMain"] [data-testid="stMetricValue"] {{ font-size: 3.5rem; }}

@@ -45,7 +45,7 @@ def confusion_heatmap(
             colorscale="Blues",
             zmin=0,
             zmax=1,
-            colorbar={"title": {"text": "Share of<br>the true class"}, "tickformat": ".0%"},
+            colorbar={"title": {"text": "Share<br>of row"}, "tickformat": ".0%"},
             hoverinfo="skip",
             name="",
         )
