@@ -21,17 +21,20 @@ def render(page: Page) -> None:
     settings, dataset = page.settings, page.dataset
     model = page.model
     images = centroid_images(model)
+    # Read aloud as words; the class leads, except under a heading that names it already.
+    counts = [
+        f"{size:,} {'image' if size == 1 else 'images'}, {purity:.0%} pure"
+        for size, purity in zip(model.cluster_sizes_, model.cluster_purity_, strict=True)
+    ]
     captions = [
-        f"{dataset.class_names[label]} — {size:,} images, {purity:.0%} pure"
-        for label, size, purity in zip(
-            model.cluster_labels_, model.cluster_sizes_, model.cluster_purity_, strict=True
-        )
+        f"{dataset.class_names[label]} — {count}"
+        for label, count in zip(model.cluster_labels_, counts, strict=True)
     ]
     # The grid first, so its first rows are on the first screen; its controls and key below it.
     grid = st.container(key="key_visual")
     st.caption(
-        "Each caption names the class the cluster stands for, how many training images it holds, and how "
-        "pure it is. " + METRIC_EXPLANATIONS["purity"]
+        "Under each centre: how many training images its cluster holds, and how pure it is (in cluster "
+        "order, first the class it stands for). " + METRIC_EXPLANATIONS["purity"]
     )
     order = st.radio(
         "Order", [GROUPED, BY_NUMBER], key="centroid_order", horizontal=True, persist_state="session"
@@ -39,7 +42,9 @@ def render(page: Page) -> None:
     if not presenter_mode():
         model_download(model, dataset, settings)
     with grid:
-        centre_grid(dataset, model, images, captions, grouped=order == GROUPED)
+        centre_grid(
+            dataset, model, images, captions if order == BY_NUMBER else counts, grouped=order == GROUPED
+        )
     cluster_members(dataset, model, images, captions)
 
 
