@@ -28,7 +28,7 @@ def render(page: Page) -> None:
     # The map first, its controls beside it: map and controls share the first screen at 1280x720.
     map_column, controls = st.columns([3, 1], gap="medium")
     colour, method, size, pictures = map_controls(controls)
-    with map_column:
+    with map_column, st.container(key="key_visual"):
         with st.spinner(f"Placing {size:,} images on the map…"):
             rows, points_2d, centers_2d = caches.map_points(
                 dataset, caches.model_key(model), size, method, caches.Unhashed(model)

@@ -40,7 +40,7 @@ def render(page: Page) -> None:
     if st.session_state.get("steps_step", 0) > last:
         st.session_state["steps_step"] = last
     # Wide enough for "Play all steps" on a tablet with the sidebar open.
-    slider_col, play_col = controls.columns([3, 1], vertical_alignment="bottom")
+    slider_col, play_col = controls.columns([2, 1], vertical_alignment="bottom")
     step = slider_col.slider(
         "Step",
         min_value=0,
@@ -76,11 +76,12 @@ def show_step(steps: KMeansSteps, step: int, k: int, dataset, *, chart_key: str)
         status = f"K-means stops at step {last}, when no image changes centre any more"
     else:
         status = f"this run is cut off at step {MAX_ITER}; the centres barely move by then"
-    if step == 0:
-        st.markdown(f"**Step 0 of {last}**: the starting centres (k-means++ picks images spread apart).")
-    else:
-        st.markdown(f"**Step {step} of {last}** ({status}).")
     pictures, chart = st.columns([3, 2], gap="large")
+    # Which step this is, above the chart: the pictures start right under the slider.
+    if step == 0:
+        chart.markdown(f"**Step 0 of {last}**: the starting centres (k-means++ picks images spread apart).")
+    else:
+        chart.markdown(f"**Step {step} of {last}** ({status}).")
     with pictures:
         centres = steps.centers[step].reshape(k, *dataset.image_shape)
         images = np.rint(np.clip(centres, 0, 1) * 255).astype(np.uint8)

@@ -19,13 +19,16 @@ COMPACT_TOP = """
 [data-testid="stMain"] h1 { font-size: 2.1rem; padding: 0 0 0.25rem 0; }
 [data-testid="stMain"] h3 { padding-top: 0.5rem; }
 [data-testid="stSidebar"] { min-width: 240px; max-width: 290px; }
+@media (max-width: 1000px) {  /* a tablet: the page, not the settings, gets the width */
+  [data-testid="stSidebar"] { min-width: 220px; max-width: 240px; }
+}
 """
 
 #: In presenter mode: all prose in the main area at least `PRESENTER_TEXT_PX`. Streamlit sizes
 #: captions, labels, badges and picture captions in rem or em below 1, each with its own class, so
 #: the rule names them and must win over those classes. The answer on Draw (a metric) grows too.
 PRESENTER_TEXT = f"""
-[data-testid="stMain"] :is(p, li, label, input, textarea, button,
+[data-testid="stMain"] :is(p, li, label, input, textarea, button, small, [data-testid="stFileUploader"] span,
   [data-testid="stCaptionContainer"], [data-testid="stImageCaption"], [data-testid="stMetricLabel"],
   [data-testid="stMetricDelta"], [data-testid="stWidgetLabel"], [data-baseweb="select"] div,
   [data-testid="stMarkdownContainer"] :is(p, li) span:not([data-testid="stIconMaterial"])) {{
