@@ -39,7 +39,8 @@ def render(page: Page) -> None:
     # Either one names the classes; a model file's names are shown as typed, never as markdown.
     names = [plain(name) for name in (imported or dataset).class_names]
     with top:
-        canvas_column, result_column = st.columns([2, 3], gap="large")
+        # Wide enough for presenter mode's bigger canvas beside the answer.
+        canvas_column, result_column = st.columns([5, 6], gap="large")
     with canvas_column:
         image, problem = drawing_canvas()
     with result_column:

@@ -52,9 +52,10 @@ def map_controls(column) -> tuple[str, str, int, bool]:
     with column:
         colour = st.radio("Colour the dots by", [BY_CLUSTER, BY_CLASS], key="map_colour")
         pictures = st.checkbox(
-            "Draw each centre as its picture",
+            "Centres as pictures",
             key="map_pictures",
-            help="Shows what each cluster looks like, right where it sits. With many clusters they overlap.",
+            help="Draws each centre as its picture: what each cluster looks like, right where it sits. "
+            "With many clusters they overlap.",
         )
         if presenter_mode():  # jargon for an audience: the defaults serve
             return colour, "pca", DEFAULT_SAMPLE_SIZE, pictures

@@ -165,7 +165,7 @@ def test_on_a_tablet_k_is_in_reach_with_the_sidebar_closed(app_page, app_url):
     assert play.evaluate("b => b.scrollWidth <= b.clientWidth && b.innerText.includes('Play all steps')")
     turn_presenter_mode_on(app_page)
     app_page.locator('[data-testid="stSidebarCollapseButton"] button').first.click()
-    app_page.locator('[data-testid="stSidebar"]').wait_for(state="hidden")
+    app_page.locator('[data-testid="stSidebar"][data-collapsed="true"]').wait_for()
     field = main_k_box(app_page).get_by_role("spinbutton")
     field.fill("23")
     field.press("Enter")
