@@ -661,3 +661,13 @@ def test_the_seed_stays_within_the_bounded_range_a_shared_server_offers():
     at.number_input(key="seed").set_value(9999).run()
     assert_clean(at)
     assert any("random seed 9999" in caption for caption in texts(at.caption))
+
+
+def test_presenter_mode_puts_a_k_box_on_the_page_and_hides_the_settings_jargon():
+    at = app()
+    at.toggle(key="presenter").set_value(True).run()
+    assert not any("random seed" in caption for caption in texts(at.caption))
+    at.number_input(key="k_main").set_value(12).run()
+    assert_clean(at)
+    assert shows_k(at, 12)
+    assert at.slider(key="k").value == 12

@@ -19,7 +19,7 @@ from core.model.pipeline import FittedModel
 from ui import caches
 from ui.presenter import page_style
 from ui.settings import MAX_K, Settings, presenter_mode
-from ui.sidebar import copy_state, sidebar
+from ui.sidebar import k_box, sidebar
 from ui.text import plain
 
 LOGGER = logging.getLogger(__name__)
@@ -127,16 +127,7 @@ def page_header(title: str, settings: Settings) -> None:
 def main_k_box(column, k: int) -> None:
     """A number box for K in the main area, in step with the sidebar's K."""
     st.session_state[MAIN_K_KEY] = k
-    column.number_input(
-        "K",
-        min_value=2,
-        max_value=MAX_K,
-        step=1,
-        key=MAIN_K_KEY,
-        on_change=copy_state,
-        args=(MAIN_K_KEY, "k"),
-        help="Type the K you want and press Enter; the sidebar keeps the same K.",
-    )
+    k_box(column, MAIN_K_KEY, MAX_K)  # a K above the dataset's limit comes down to it in the sidebar
 
 
 def require_dataset(settings: Settings) -> datasets.Dataset:
