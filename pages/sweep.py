@@ -1,12 +1,14 @@
 """K sweep: how the scores change as K grows, for a list of K values the user can edit."""
 
+import functools
+
 import pandas as pd
 import streamlit as st
 
 from core.analysis.k_values import parse_ks
 from core.analysis.metrics import METRIC_EXPLANATIONS
 from core.analysis.sweep import DEFAULT_KS
-from core.figures.charts import accuracy_chart, homogeneity_chart, inertia_chart
+from core.figures.charts import SWEEP_PLAIN_LABELS, accuracy_chart, homogeneity_chart, inertia_chart
 from ui import caches
 from ui.charts import show_chart
 from ui.frame import Page, run_page
@@ -112,12 +114,26 @@ def charts(table: pd.DataFrame, dataset, sweep: tuple, current_k: int) -> None:
             ["accuracy", "train_accuracy"],
         ),
     ]
+    plain = presenter_mode()
     columns = st.columns(len(panels))
     for i, (column, (build, explained)) in enumerate(zip(columns, panels, strict=True)):
         with column:
-            show_chart(build, key=f"sweep_chart_{i}", memo=(dataset, (*sweep, current_k)))
+            show_chart(
+                functools.partial(_in_plain_words, build, explained[0]) if plain else build,
+                key=f"sweep_chart_{i}",
+                memo=(dataset, (*sweep, current_k, plain)),
+            )
             for metric in explained:
                 st.caption(METRIC_EXPLANATIONS[metric])
+
+
+def _in_plain_words(build, metric: str):
+    """The chart `build` makes, titled for an audience (`SWEEP_PLAIN_LABELS`): no "homogeneity"."""
+    title, y_title = SWEEP_PLAIN_LABELS[metric]
+    fig = build()
+    fig.update_layout(title_text=title)
+    fig.update_yaxes(title_text=y_title)
+    return fig
 
 
 run_page(

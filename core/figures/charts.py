@@ -27,6 +27,12 @@ SWEEP_LABELS = {
         "percent": True,
     },
 }
+#: The same charts named in plain words, for presenter mode: (title, vertical axis title).
+SWEEP_PLAIN_LABELS = {
+    "inertia": ("How tight the clusters are<br><sup>lower = tighter</sup>", "Total distance to centres"),
+    "homogeneity": ("How pure the clusters are<br><sup>1 = one class per cluster</sup>", "Purity (0 to 1)"),
+    "accuracy": ("How often the vote is right<br><sup>on seen and new images</sup>", "Labelled correctly"),
+}
 #: Titles short enough for a third of a 1280 px screen at presenter size (20 px), and plain ticks:
 #: a log axis's own labels ("2", "5", "1M") read as noise to an audience.
 K_AXIS_TITLE = "Number of clusters K"
