@@ -20,8 +20,10 @@ ALL_CLASSES = "All classes"
 
 def render(page: Page) -> None:
     dataset = page.dataset
+    # The pictures first: at 1280x720 they are on the first screen, the facts just below.
+    with st.container(key="key_visual"):
+        sample_grid(dataset)
     dataset_facts(dataset)
-    sample_grid(dataset)
     left, right = st.columns(2)
     with left:
         show_chart(
@@ -50,11 +52,10 @@ def dataset_facts(dataset) -> None:
 
 
 def sample_grid(dataset) -> None:
-    st.subheader("Sample images")
     st.session_state.setdefault("explore_shuffle", 0)
     left, right = st.columns([3, 1], vertical_alignment="bottom")
     choice = left.selectbox(
-        "Show images of",
+        "Sample images of",
         [ALL_CLASSES, *dataset.class_names],
         key="explore_class",
         persist_state="session",
@@ -88,7 +89,7 @@ def _reshuffle() -> None:
 def mean_images(dataset) -> None:
     st.subheader("The average image of each class")
     st.markdown(
-        "Each picture averages every training image of one class: blurry where people write differently."
+        "Each picture averages every training image of one class: blurry where the images differ most."
     )
     scale = display_scale(dataset.image_shape, target=84)
     st.image(

@@ -7,7 +7,9 @@ from core.analysis.metrics import METRIC_EXPLANATIONS
 from core.analysis.pictures import centroid_images
 from core.analysis.projection import sample_indices
 from core.figures.images import display_scale, enlarge
+from ui.charts import display_size
 from ui.frame import Page, run_page
+from ui.settings import presenter_mode
 from ui.uploads import model_download
 
 GROUPED = "Grouped by inferred class"
@@ -18,45 +20,64 @@ MEMBER_SAMPLE = 24
 def render(page: Page) -> None:
     settings, dataset = page.settings, page.dataset
     model = page.model
-    model_download(model, dataset, settings)
     images = centroid_images(model)
+    # Read aloud as words; the class leads, except under a heading that names it already.
+    counts = [
+        f"{size:,} {'image' if size == 1 else 'images'}, {purity:.0%} pure"
+        for size, purity in zip(model.cluster_sizes_, model.cluster_purity_, strict=True)
+    ]
+    captions = [
+        f"{dataset.class_names[label]} — {count}"
+        for label, count in zip(model.cluster_labels_, counts, strict=True)
+    ]
+    # The grid first, so its first rows are on the first screen; its controls and key below it.
+    grid = st.container(key="key_visual")
     st.caption(
-        "Captions read: inferred class · number of images in the cluster · purity. "
-        + METRIC_EXPLANATIONS["purity"]
+        "Under each centre: how many training images its cluster holds, and how pure it is (in cluster "
+        "order, first the class it stands for). " + METRIC_EXPLANATIONS["purity"]
     )
     order = st.radio(
         "Order", [GROUPED, BY_NUMBER], key="centroid_order", horizontal=True, persist_state="session"
     )
-    scale = display_scale(images.shape[1:], target=84)
-    captions = [
-        f"{dataset.class_names[label]} · {size:,} · {purity:.0%}"
-        for label, size, purity in zip(
-            model.cluster_labels_, model.cluster_sizes_, model.cluster_purity_, strict=True
+    if not presenter_mode():
+        model_download(model, dataset, settings)
+    with grid:
+        centre_grid(
+            dataset, model, images, captions if order == BY_NUMBER else counts, grouped=order == GROUPED
         )
-    ]
-    if order == GROUPED:
-        groups = np.unique(model.cluster_labels_)
-        columns = st.columns(2, gap="large")
-        for g, label in enumerate(groups):
-            members = np.flatnonzero(model.cluster_labels_ == label)
-            members = members[np.argsort(-model.cluster_purity_[members], kind="stable")]
-            noun = "cluster" if len(members) == 1 else "clusters"
-            with columns[g % 2]:
-                st.markdown(f"**{dataset.class_names[label]}** — {len(members)} {noun}")
-                st.image(
-                    [enlarge(images[i], scale) for i in members],
-                    caption=[captions[i] for i in members],
-                    output_format="PNG",
-                )
-        missing = [name for i, name in enumerate(dataset.class_names) if i not in set(model.cluster_labels_)]
-        if missing:
-            st.warning(
-                f"No cluster predicts {', '.join(missing)}: those images are always labelled wrong. "
-                "A larger K usually gives every class a cluster."
-            )
-    else:
-        st.image([enlarge(image, scale) for image in images], caption=captions, output_format="PNG")
     cluster_members(dataset, model, images, captions)
+
+
+def centre_grid(dataset, model, images, captions, *, grouped: bool) -> None:
+    """Every centre as a picture, in cluster order or grouped by the class each stands for."""
+    scale = display_scale(images.shape[1:], target=display_size(84))
+    # A fixed width: otherwise a long caption stretches its picture.
+    width = images.shape[2] * scale
+    if not grouped:
+        st.image(
+            [enlarge(image, scale) for image in images], caption=captions, width=width, output_format="PNG"
+        )
+        return
+    groups = np.unique(model.cluster_labels_)
+    columns = st.columns(2, gap="large")
+    for g, label in enumerate(groups):
+        members = np.flatnonzero(model.cluster_labels_ == label)
+        members = members[np.argsort(-model.cluster_purity_[members], kind="stable")]
+        noun = "cluster" if len(members) == 1 else "clusters"
+        with columns[g % 2]:
+            st.markdown(f"**{dataset.class_names[label]}** — {len(members)} {noun}")
+            st.image(
+                [enlarge(images[i], scale) for i in members],
+                caption=[captions[i] for i in members],
+                width=width,
+                output_format="PNG",
+            )
+    missing = [name for i, name in enumerate(dataset.class_names) if i not in set(model.cluster_labels_)]
+    if missing:
+        st.warning(
+            f"No cluster predicts {', '.join(missing)}: those images are always labelled wrong. "
+            "A larger K usually gives every class a cluster."
+        )
 
 
 def cluster_members(dataset, model, images, captions) -> None:
@@ -74,7 +95,7 @@ def cluster_members(dataset, model, images, captions) -> None:
     right = int((dataset.train_labels[members] == label).sum())
     left, rest = st.columns([1, 4])
     with left:
-        scale = display_scale(images.shape[1:], target=140)
+        scale = display_scale(images.shape[1:], target=display_size(140))
         st.image(enlarge(images[pick], scale), caption=f"Centre of cluster {pick}", output_format="PNG")
     with rest:
         st.markdown(

@@ -1,4 +1,4 @@
-"""Draw: classify a digit drawn with the mouse, using the model for the sidebar's K."""
+"""Draw: classify a digit (or a silhouette of an item) drawn with the mouse, with the sidebar's K."""
 
 import hashlib
 
@@ -14,23 +14,33 @@ from core.data.drawing import DrawingSteps, drawing_steps
 from core.figures.images import display_scale, enlarge
 from core.model.preprocess import deskew_images
 from ui import caches
+from ui.charts import display_size
 from ui.frame import Page, fitted_model, run_page
 from ui.text import plain
 from ui.uploads import imported_model_ui
 
 CANVAS_SIZE = 280
-BLANK_HINT = "Draw a digit in the black box to classify it."
+#: What to draw, by the dataset's kind: clothes are pictured as solid shapes, not outlines.
+BLANK_HINTS = {
+    "digit": "Draw a digit in the black box to classify it.",
+    "item": "Draw a filled silhouette of an item (a shirt, a shoe, a bag…) in the black box to classify it.",
+}
 #: Display height in pixels of the pictures in the strip of steps.
 STEP_HEIGHT = 90
 
 
 def render(page: Page) -> None:
     dataset = page.dataset
-    imported = imported_model_ui()
+    # The canvas and the answer first; the nearest centres and the model import below them.
+    top, nearest_place, import_place = st.container(), st.container(), st.container()
+    with import_place:
+        imported = imported_model_ui()
     model = imported.model if imported else fitted_model(page.settings, dataset)[0]
     # Either one names the classes; a model file's names are shown as typed, never as markdown.
     names = [plain(name) for name in (imported or dataset).class_names]
-    canvas_column, result_column = st.columns([2, 3], gap="large")
+    with top:
+        # Wide enough for presenter mode's bigger canvas beside the answer.
+        canvas_column, result_column = st.columns([5, 6], gap="large")
     with canvas_column:
         image, problem = drawing_canvas()
     with result_column:
@@ -39,12 +49,13 @@ def render(page: Page) -> None:
             return
         steps = model_input(image, model, dataset)
         if steps is None:
-            st.info(BLANK_HINT, icon=":material/draw:")
+            st.info(BLANK_HINTS[page.noun], icon=":material/draw:")
             return
         distances = model.transform(steps.centred[None])[0]
-        show_prediction(distances, steps.centred.shape, model, names)
+        show_prediction(distances, steps.centred.shape, model, names, page.noun)
         show_steps(steps, model)
-    show_nearest(distances, model, names)
+    with nearest_place:
+        show_nearest(distances, model, names)
 
 
 def drawing_canvas():
@@ -61,8 +72,8 @@ def drawing_canvas():
         stroke_color=STROKE_COLOR,  # the ink map reads the drawing by these two colours
         background_color=BACKGROUND_COLOR,
         drawing_mode="freedraw",
-        height=CANVAS_SIZE,
-        width=CANVAS_SIZE,
+        height=display_size(CANVAS_SIZE),
+        width=display_size(CANVAS_SIZE),
         # A changed initial drawing makes the canvas reload it, i.e. clear, yet keep its key.
         initial_drawing={"objects": [], "clears": clears} if clears else None,
         return_image_data=True,
@@ -101,11 +112,11 @@ def model_input(image, model, dataset) -> DrawingSteps | None:
         return None
 
 
-def show_prediction(distances, shape, model, names) -> None:
-    """The predicted digit, and in plain words how clearly it beat the nearest other digit."""
+def show_prediction(distances, shape, model, names, noun: str) -> None:
+    """The predicted class, and in plain words how clearly it beat the nearest other class."""
     confidence = prediction_confidence(distances, model.cluster_labels_)
     predicted = names[confidence.label]
-    st.metric("Predicted digit", predicted)
+    st.metric(f"Predicted {noun}", predicted)
     badge = {"clear": ":green-badge[Clear answer]", "likely": ":orange-badge[Likely]"}
     st.markdown(
         f"{badge.get(confidence.level, ':red-badge[Close call]')} "
@@ -141,7 +152,7 @@ def show_steps(steps: DrawingSteps, model) -> None:
             st.image(image, width=image.shape[1], output_format="PNG")
             st.caption(caption)  # as wide as the column: a narrow image would wrap its caption
     st.caption(
-        "As MNIST's digits were made: the ink's bounding box is cut out, shrunk so its longest side "
+        "As the training images were made: the ink's bounding box is cut out, shrunk so its longest side "
         f"fills {max(steps.scaled.shape)} of {max(frame)} pixels (keeping its shape), and placed so "
         "its centre of mass sits in the middle of the frame. How big or where you draw does not matter."
     )
@@ -172,8 +183,8 @@ def show_nearest(distances, model, names) -> None:
 
 run_page(
     render,
-    title="Draw a digit",
-    description="Draw a digit with the mouse: the model for K = {k} finds the nearest cluster centre "
+    title="Draw {a_noun}",
+    description="Draw {a_noun} with the mouse: the model for K = {k} finds the nearest cluster centre "
     "and answers with the class that cluster stands for. It answers after every stroke.",
     needs_model=False,
 )

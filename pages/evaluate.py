@@ -14,22 +14,27 @@ from ui.frame import Page, run_page
 from ui.selection import clicked_cell
 
 MAX_SHOWN = 24
+#: Low enough that the whole confusion table fits under the page's header at 1280x720.
+CHART_HEIGHT = 480
 LEAST_PURE = 6
 
 
 def render(page: Page) -> None:
     dataset = page.dataset
     model = page.model
-    with st.spinner("Classifying the test images…"):
+    # The table first, whole on a 1280x720 screen; the summary in words just below it.
+    visual = st.container(key="key_visual")
+    with visual, st.spinner("Classifying the test images…"):
         result = caches.test_evaluation(dataset, caches.model_key(model), caches.Unhashed(model))
-    st.info(evaluation.summary(result), icon=":material/lightbulb:")
     init_cell(result)
-    left, right = st.columns([3, 2], gap="large")
+    with visual:
+        left, right = st.columns([3, 2], gap="large")
+    st.info(evaluation.summary(result), icon=":material/lightbulb:")
     with left:
         show_chart(
             confusion_heatmap(result.confusion, dataset.class_names),
             key="eval_confusion",
-            height=520,
+            height=CHART_HEIGHT,
             on_select=_pick_clicked_cell,
             selection_mode="points",
         )
@@ -41,7 +46,7 @@ def render(page: Page) -> None:
         show_chart(
             class_accuracy_bar(result.class_accuracy, dataset.class_names),
             key="eval_accuracy",
-            height=520,
+            height=CHART_HEIGHT,
         )
         st.caption(METRIC_EXPLANATIONS["test_accuracy"])
     cell_images(result, model, dataset)

@@ -11,54 +11,73 @@ from ui import caches
 from ui.charts import display_size, show_chart
 from ui.frame import Page, run_page
 from ui.selection import selected_rows
+from ui.settings import presenter_mode
 
 BY_CLUSTER = "Cluster"
 BY_CLASS = "True class"
 SAMPLE_SIZES = (1000, 2000, 4000)
+DEFAULT_SAMPLE_SIZE = 2000
+#: The map's height: under the page's header it fits a 1280x720 screen.
+MAP_HEIGHT = 500
 MAX_SHOWN = 40
 
 
 def render(page: Page) -> None:
     dataset = page.dataset
     model = page.model
-    colour_col, method_col, size_col = st.columns(3)
-    colour = colour_col.radio("Colour the dots by", [BY_CLUSTER, BY_CLASS], key="map_colour", horizontal=True)
-    method = method_col.radio(
-        "Map method",
-        projection.METHODS,
-        format_func=projection.METHOD_LABELS.get,
-        key="map_method",
-        horizontal=True,
-        help="PCA lays the images along their two biggest differences. UMAP keeps neighbours together "
-        "but needs the optional package umap-learn.",
-    )
-    if method == "umap" and not projection.umap_available():
-        st.warning(
-            f"UMAP is not installed here: run `{projection.UMAP_INSTALL_HINT}` and restart the app. "
-            "Showing the PCA map instead.",
-            icon=":material/extension:",
+    # The map first, its controls beside it: map and controls share the first screen at 1280x720.
+    map_column, controls = st.columns([3, 1], gap="medium")
+    colour, method, size, pictures = map_controls(controls)
+    with map_column, st.container(key="key_visual"):
+        with st.spinner(f"Placing {size:,} images on the map…"):
+            rows, points_2d, centers_2d = caches.map_points(
+                dataset, caches.model_key(model), size, method, caches.Unhashed(model)
+            )
+        fig = map_figure(model, dataset, rows, points_2d, centers_2d, colour, method)
+        if pictures:
+            with st.spinner(f"Drawing {len(centers_2d)} centres as pictures…"):
+                add_thumbnails(fig, centroid_images(model), centers_2d)
+        event = show_chart(
+            fig,
+            key="map_chart",
+            height=MAP_HEIGHT,
+            on_select="rerun",
+            selection_mode=("points", "box", "lasso"),
         )
-        method = "pca"
-    size = size_col.selectbox("Images on the map", SAMPLE_SIZES, index=1, key="map_size")
-    pictures = st.checkbox(
-        "Draw each centre as its picture",
-        key="map_pictures",
-        help="Shows what each cluster looks like, right where it sits. With many clusters they overlap.",
-    )
-    key = caches.model_key(model)
-    with st.spinner("Drawing the map…"):
-        rows, points_2d, centers_2d = caches.map_points(dataset, key, size, method, caches.Unhashed(model))
-    fig = map_figure(model, dataset, rows, points_2d, centers_2d, colour, method)
-    if pictures:
-        add_thumbnails(fig, centroid_images(model), centers_2d)
-    event = show_chart(
-        fig,
-        key="map_chart",
-        height=620,
-        on_select="rerun",
-        selection_mode=("points", "box", "lasso"),
-    )
     selected_images(event, model, dataset, rows)
+
+
+def map_controls(column) -> tuple[str, str, int, bool]:
+    """The colouring, method, sample size and pictures choices; presenter mode keeps only the plain ones."""
+    with column:
+        colour = st.radio("Colour the dots by", [BY_CLUSTER, BY_CLASS], key="map_colour")
+        pictures = st.checkbox(
+            "Centres as pictures",
+            key="map_pictures",
+            help="Draws each centre as its picture: what each cluster looks like, right where it sits. "
+            "With many clusters they overlap.",
+        )
+        if presenter_mode():  # jargon for an audience: the defaults serve
+            return colour, "pca", DEFAULT_SAMPLE_SIZE, pictures
+        method = st.radio(
+            "Map method",
+            projection.METHODS,
+            format_func=projection.METHOD_LABELS.get,
+            key="map_method",
+            help="PCA lays the images along their two biggest differences. UMAP keeps neighbours together "
+            "but needs the optional package umap-learn.",
+        )
+        if method == "umap" and not projection.umap_available():
+            st.warning(
+                f"UMAP is not installed here: run `{projection.UMAP_INSTALL_HINT}` and restart the app. "
+                "Showing the PCA map instead.",
+                icon=":material/extension:",
+            )
+            method = "pca"
+        size = st.selectbox(
+            "Images on the map", SAMPLE_SIZES, index=SAMPLE_SIZES.index(DEFAULT_SAMPLE_SIZE), key="map_size"
+        )
+    return colour, method, size, pictures
 
 
 def map_figure(model, dataset, rows, points_2d, centers_2d, colour, method):

@@ -18,12 +18,16 @@ MAX_ITER = 60
 #: The animation lasts about this long, with at most this long on each step.
 PLAY_SECONDS = 8.0
 MAX_FRAME_SECONDS = 0.4
+#: Display width of one centre's picture (before presenter mode enlarges it).
+PICTURE_PX = 44
 
 
 def render(page: Page) -> None:
     settings, dataset = page.settings, page.dataset
     k = min(settings.k, MAX_STEP_K, dataset.n_train)
-    with st.spinner("Running K-means step by step…"):
+    controls, frame, notes_place = st.container(), st.empty(), st.container()
+    # The spinner stands where the pictures will be, not over the page's text.
+    with frame.container(), st.spinner(f"Running K-means step by step with K = {k}…"):
         steps, rows = caches.kmeans_steps(dataset, k, settings.seed, SAMPLE_SIZE, MAX_ITER)
     notes = [
         f"K-means runs here on the raw pixels of {len(rows):,} of the training images (no preprocessing), "
@@ -31,11 +35,12 @@ def render(page: Page) -> None:
     ]
     if k < settings.k:
         notes.append(f"with K = {k} (at most {MAX_STEP_K} centres, so each stays big enough to see)")
-    st.caption(", ".join(notes) + ".")
+    notes_place.caption(", ".join(notes) + ".")
     last = steps.n_steps
     if st.session_state.get("steps_step", 0) > last:
         st.session_state["steps_step"] = last
-    slider_col, play_col = st.columns([5, 1], vertical_alignment="bottom")
+    # Wide enough for "Play all steps" on a tablet with the sidebar open.
+    slider_col, play_col = controls.columns([2, 1], vertical_alignment="bottom")
     step = slider_col.slider(
         "Step",
         min_value=0,
@@ -46,7 +51,6 @@ def render(page: Page) -> None:
     play_col.button(
         "Play all steps", key="steps_play", icon=":material/play_arrow:", on_click=_play, args=(last,)
     )
-    frame = st.empty()
     if st.session_state.pop("steps_playing", False):
         # An animation: redraw every step in place; the slider already points at the last one.
         pause = min(MAX_FRAME_SECONDS, PLAY_SECONDS / max(last, 1))
@@ -72,23 +76,28 @@ def show_step(steps: KMeansSteps, step: int, k: int, dataset, *, chart_key: str)
         status = f"K-means stops at step {last}, when no image changes centre any more"
     else:
         status = f"this run is cut off at step {MAX_ITER}; the centres barely move by then"
-    if step == 0:
-        st.markdown(f"**Step 0 of {last}**: the starting centres (k-means++ picks images spread apart).")
-    else:
-        st.markdown(f"**Step {step} of {last}** ({status}).")
     pictures, chart = st.columns([3, 2], gap="large")
+    # Which step this is, above the chart: the pictures start right under the slider.
+    if step == 0:
+        chart.markdown(f"**Step 0 of {last}**: the starting centres (k-means++ picks images spread apart).")
+    else:
+        chart.markdown(f"**Step {step} of {last}** ({status}).")
     with pictures:
         centres = steps.centers[step].reshape(k, *dataset.image_shape)
         images = np.rint(np.clip(centres, 0, 1) * 255).astype(np.uint8)
-        scale = display_scale(dataset.image_shape, target=display_size(84))
-        st.image(
-            [enlarge(image, scale) for image in images],
-            caption=[f"{size:,} images" for size in steps.sizes[step]],
-            output_format="PNG",
-        )
-        st.caption("Each picture is one centre; its caption counts the images nearest to it at this step.")
+        # Small enough that 36 centres fit beside the chart on a 1280x720 screen.
+        scale = display_scale(dataset.image_shape, target=display_size(PICTURE_PX))
+        # A key each frame: an animation draws this once per step in one run.
+        with st.container(key=f"key_visual_{chart_key}"):
+            st.image(
+                [enlarge(image, scale) for image in images],
+                caption=[f"{size:,}" for size in steps.sizes[step]],
+                width=images.shape[2] * scale,
+                output_format="PNG",
+            )
+        st.caption("Each picture is one centre; under it, how many images are nearest to it at this step.")
     with chart:
-        show_chart(steps_inertia_chart(steps.inertia, step), key=chart_key, height=420)
+        show_chart(steps_inertia_chart(steps.inertia, step), key=chart_key, height=380)
         first, now = steps.inertia[0], steps.inertia[step]
         st.metric(
             "Inertia at this step",

@@ -57,7 +57,7 @@ def test_sweep_chart_marks_the_chosen_k():
     assert label.text == "Your K = 36"
     assert label.x == pytest.approx(np.log10(36))  # annotations on a log axis use log10 units
     assert fig.layout.xaxis.type == "log" and list(fig.layout.xaxis.tickvals) == KS
-    assert fig.layout.xaxis.title.text == "Number of clusters K (log scale)"
+    assert fig.layout.xaxis.title.text == "Number of clusters K"
 
 
 def test_sweep_chart_without_a_chosen_k_has_no_marker():
@@ -78,14 +78,14 @@ def test_accuracy_chart_has_train_and_test_as_percentages():
     assert fig.layout.yaxis.tickformat == ".0%"
     assert "%{y:.1%}" in fig.data[1].hovertemplate
     assert fig.layout.title.text.startswith("Accuracy")
-    assert fig.layout.yaxis.title.text == "Share of images labelled correctly"
+    assert fig.layout.yaxis.title.text == "Labelled correctly"
     assert list(fig.data[-1].x) == [16, 16] and fig.data[-1].y[0] < 0.4 < 0.8 < fig.data[-1].y[1]
 
 
 @pytest.mark.parametrize(
     ("builder", "title", "y_title"),
     [
-        (inertia_chart, "Inertia", "Inertia (sum of squared distances)"),
+        (inertia_chart, "Inertia", "Sum of squared distances"),
         (homogeneity_chart, "Homogeneity", "Homogeneity (0 to 1)"),
     ],
 )

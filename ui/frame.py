@@ -17,12 +17,15 @@ from core.data import registry as datasets
 from core.errors import KMeansLabError
 from core.model.pipeline import FittedModel
 from ui import caches
-from ui.settings import Settings, presenter_mode
-from ui.sidebar import sidebar
+from ui.presenter import page_style
+from ui.settings import MAX_K, Settings, presenter_mode
+from ui.sidebar import k_box, sidebar
 from ui.text import plain
 
 LOGGER = logging.getLogger(__name__)
 APP_TITLE = "K-Means Digit Lab"
+#: The K box at the top of the page in presenter mode: K within reach with the sidebar closed.
+MAIN_K_KEY = "k_main"
 
 
 @dataclass(frozen=True)
@@ -38,24 +41,57 @@ class Page:
         """The name of a class value, e.g. 3 -> "3" or 9 -> "Ankle boot"."""
         return self.dataset.class_names[int(label)]
 
+    @property
+    def noun(self) -> str:
+        """What one image shows, for sentences: "digit" for handwriting, else "item"."""
+        return item_noun(self.dataset.kind)
+
+
+def dataset_kind(settings: Settings) -> str | None:
+    """The chosen dataset's kind ("handwriting" or "other"), before the page asks for the dataset.
+
+    A dataset not downloaded yet has its registry's kind; an unknown one has None.
+    """
+    info = caches.dataset_infos().get(settings.dataset)
+    if info is not None and info.available:
+        return caches.load_dataset(settings.dataset).kind
+    entry = datasets.REGISTRY.get(settings.dataset)
+    return entry.kind if entry else None
+
+
+def item_noun(kind: str | None) -> str:
+    """The word every page uses for what an image shows: "digit" for handwriting, "item" otherwise."""
+    return "digit" if kind == "handwriting" else "item"
+
 
 def run_page(
     render: Callable[[Page], None], *, title: str, description: str, needs_model: bool = True
 ) -> None:
     """Draw the frame around `render`: sidebar, header, dataset, model; then `render(page)`.
 
-    `description` may use ``{k}``, K from the sidebar. A problem the user can fix becomes an
+    `title` and `description` may use ``{noun}`` ("digit" or "item", see `item_noun`), ``{a_noun}``
+    ("a digit", "an item") and `description` ``{k}``, K from the sidebar. In presenter mode the
+    description comes after the page. A problem the user can fix becomes an
     `st.error` that says what to do; anything else is logged on the server and told in one sentence.
     """
     st.set_page_config(page_title=f"{title.split(':')[0]} · {APP_TITLE}", page_icon="🔢", layout="wide")
     try:
         settings = sidebar()
-        page_header(title, description.format(k=settings.k), settings)
+        page_style(presenter_mode())
+        noun = item_noun(dataset_kind(settings))
+        words = {"noun": noun, "a_noun": f"an {noun}" if noun[0] in "aeiou" else f"a {noun}"}
+        page_header(title.format(**words), settings)
+        description = description.format(k=settings.k, **words)
+        presenting = presenter_mode()
+        if not presenting:
+            st.markdown(description)
         dataset = require_dataset(settings)
         page = Page(settings, dataset)
         if needs_model:
             page = Page(settings, dataset, *fitted_model(settings, dataset))
         render(page)
+        if presenting:  # the presenter says it: at the end it leaves the screen to the key visual
+            st.markdown(description)
     except KMeansLabError as exc:
         st.error(plain(str(exc)), icon=":material/warning:")
     except Exception:  # never show a traceback; log it for the developer instead
@@ -67,18 +103,31 @@ def run_page(
         )
 
 
-def page_header(title: str, description: str, settings: Settings) -> None:
-    """The page's title, the current settings (showing "K = ..."), and what the page shows."""
-    st.title(title)
+def page_header(title: str, settings: Settings) -> None:
+    """The page's title and the current settings (showing "K = ...").
+
+    In presenter mode the technical settings are left out, and a K box sits beside the title, so
+    K can be changed with the sidebar closed (on a tablet or a projector the sidebar is closed).
+    """
     info = caches.dataset_infos().get(settings.dataset)
-    technical = (
-        ""
-        if presenter_mode()
-        else f"{settings.algorithm_label} · preprocessing: {settings.preprocessing_label} · "
-        f"random seed {settings.seed} · "
-    )
-    st.caption(f"K = {settings.k} · {technical}dataset: {info.title if info else settings.dataset}")
-    st.markdown(description)
+    dataset = info.title if info else settings.dataset
+    if not presenter_mode():
+        st.title(title)
+        st.caption(
+            f"K = {settings.k} · {settings.algorithm_label} · preprocessing: "
+            f"{settings.preprocessing_label} · random seed {settings.seed} · dataset: {dataset}"
+        )
+        return
+    title_column, k_column = st.columns([6, 1])
+    title_column.title(title)
+    title_column.caption(f"K = {settings.k} · dataset: {dataset}")
+    main_k_box(k_column, settings.k)
+
+
+def main_k_box(column, k: int) -> None:
+    """A number box for K in the main area, in step with the sidebar's K."""
+    st.session_state[MAIN_K_KEY] = k
+    k_box(column, MAIN_K_KEY, MAX_K)  # a K above the dataset's limit comes down to it in the sidebar
 
 
 def require_dataset(settings: Settings) -> datasets.Dataset:

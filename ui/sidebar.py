@@ -69,9 +69,9 @@ def sidebar() -> Settings:
             "makes charts bigger.",
         )
         recommended = caches.recommended_preprocessing(infos[name])
-        if not presenting:
+        if not presenting:  # presenter mode hides the jargon and the file controls
             technical_settings(infos[name], recommended)
-        upload_ui()
+            upload_ui()
     state = st.session_state
     return Settings(
         state["dataset"],
@@ -115,14 +115,19 @@ def k_slider(largest: int) -> None:
         args=("k", K_BOX_KEY),
         help="How many groups K-means splits the training images into.",
     )
-    box_column.number_input(
+    k_box(box_column, K_BOX_KEY, largest)
+
+
+def k_box(place, key: str, largest: int) -> None:
+    """A number box (in `place`, under session-state `key`) for typing K; Enter sets the sidebar's K."""
+    place.number_input(
         "K",
         min_value=2,
         max_value=largest,
         step=1,
-        key=K_BOX_KEY,
+        key=key,
         on_change=copy_state,
-        args=(K_BOX_KEY, "k"),
+        args=(key, "k"),
         help="Type the K you want and press Enter.",
     )
 

@@ -20,42 +20,42 @@ METRIC_EXPLANATIONS = {
         "tighter clusters, and it always falls as K grows, so compare it across K, not alone."
     ),
     "homogeneity": (
-        "Homogeneity is 1 when every cluster holds images of a single digit, and 0 when each "
+        "Homogeneity is 1 when every cluster holds images of a single class, and 0 when each "
         "cluster is as mixed as the whole dataset."
     ),
     "completeness": (
-        "Completeness is 1 when all images of a digit land in the same cluster; with many "
-        "clusters per digit it is low even when the clusters are clean."
+        "Completeness is 1 when all images of a class land in the same cluster; with many "
+        "clusters per class it is low even when the clusters are clean."
     ),
     "v_measure": (
         "V-measure balances homogeneity and completeness into one score from 0 to 1 (their harmonic mean)."
     ),
     "ari": (
         "Adjusted Rand index asks, for every pair of images, whether the clusters and the true "
-        "digits agree on keeping them together or apart: 1 is perfect agreement, 0 is chance."
+        "classes agree on keeping them together or apart: 1 is perfect agreement, 0 is chance."
     ),
     "nmi": (
         "Normalised mutual information measures how much knowing an image's cluster tells you "
-        "about its digit, from 0 (nothing) to 1 (everything)."
+        "about its class, from 0 (nothing) to 1 (everything)."
     ),
     "accuracy": (
-        "Accuracy is the share of images whose cluster's most common digit is their true digit: "
-        "each cluster votes for a digit, and we count how often the vote is right."
+        "Accuracy is the share of images whose cluster's most common class is their true class: "
+        "each cluster votes for a class, and we count how often the vote is right."
     ),
     "matched_accuracy": (
-        "Matched accuracy pairs each cluster with a different digit, one to one, in the best "
+        "Matched accuracy pairs each cluster with a different class, one to one, in the best "
         "possible way, and counts how many images that pairing gets right."
     ),
     "purity": (
-        "A cluster's purity is the share of its images that carry its most common digit: "
-        "100% means every image in it is the same digit."
+        "A cluster's purity is the share of its images that carry its most common class: "
+        "100% means every image in it is the same class."
     ),
     "size": "A cluster's size is how many training images fell into it.",
     "train_accuracy": (
         "Train accuracy is measured on the images the clusters were fitted on; "
         "test accuracy on images the model never saw, which is the fair measure."
     ),
-    "test_accuracy": ("Test accuracy is the share of images the model never saw that get the right digit."),
+    "test_accuracy": ("Test accuracy is the share of images the model never saw that get the right class."),
     "fit_seconds": "Fit time is how many seconds clustering the training images took.",
 }
 

@@ -14,19 +14,28 @@ from core.figures.colours import MARKER_COLOUR, SERIES_COLOURS, TEST_COLOUR, TRA
 #: the score means to someone who has not met it.
 SWEEP_LABELS = {
     "inertia": {
-        "title": "Inertia<br><sup>How tight the clusters are: lower is tighter</sup>",
-        "y_title": "Inertia (sum of squared distances)",
+        "title": "Inertia<br><sup>lower = tighter clusters</sup>",
+        "y_title": "Sum of squared distances",
     },
     "homogeneity": {
-        "title": "Homogeneity<br><sup>Does each cluster hold a single class? 1 = yes</sup>",
+        "title": "Homogeneity<br><sup>1 = one class per cluster</sup>",
         "y_title": "Homogeneity (0 to 1)",
     },
     "accuracy": {
-        "title": "Accuracy<br><sup>How often the cluster's class is the right answer</sup>",
-        "y_title": "Share of images labelled correctly",
+        "title": "Accuracy<br><sup>how often the vote is right</sup>",
+        "y_title": "Labelled correctly",
         "percent": True,
     },
 }
+#: The same charts named in plain words, for presenter mode: (title, vertical axis title).
+SWEEP_PLAIN_LABELS = {
+    "inertia": ("How tight the clusters are<br><sup>lower = tighter</sup>", "Total distance to centres"),
+    "homogeneity": ("How pure the clusters are<br><sup>1 = one class per cluster</sup>", "Purity (0 to 1)"),
+    "accuracy": ("How often the vote is right<br><sup>on seen and new images</sup>", "Labelled correctly"),
+}
+#: Titles short enough for a third of a 1280 px screen at presenter size (20 px), and plain ticks:
+#: a log axis's own labels ("2", "5", "1M") read as noise to an audience.
+K_AXIS_TITLE = "Number of clusters K"
 
 
 def class_counts_bar(
@@ -88,8 +97,8 @@ def pixel_histogram(images, *, title: str = "How bright are the pixels?") -> go.
         )
     )
     fig.update_layout(title=title, bargap=0, showlegend=False, margin={"t": 60})
-    fig.update_xaxes(title_text="Pixel brightness (0 = black background, 255 = full ink)", range=[-1, 256])
-    fig.update_yaxes(title_text="Number of pixels (log scale)", type="log")
+    fig.update_xaxes(title_text="Brightness (0 = background, 255 = ink)", range=[-1, 256])
+    fig.update_yaxes(title_text="Pixels (log scale)", type="log", dtick=1, tickformat=",")
     return fig
 
 
@@ -137,10 +146,10 @@ def sweep_chart(
         hovermode="closest",
         showlegend=len(series) > 1,
         legend={"orientation": "h", "y": -0.3},
-        margin={"t": 60},
+        margin={"t": 70},
     )
-    fig.update_xaxes(title_text="Number of clusters K (log scale)", type="log", tickvals=ks)
-    fig.update_yaxes(title_text=y_title, tickformat=".0%" if percent else None)
+    fig.update_xaxes(title_text=K_AXIS_TITLE, type="log", tickvals=ks)
+    fig.update_yaxes(title_text=y_title, tickformat=".0%" if percent else ",.4~f")
     if current_k is not None:
         _mark_k(fig, current_k, [v for values in series.values() for v in values])
     return fig
@@ -224,10 +233,10 @@ def steps_inertia_chart(
             hovertemplate="Shown: step %{x}, inertia %{y:,.0f}<extra></extra>",
         )
     fig.update_layout(
-        title=f"{title}<br><sup>How far images are from their centre, added up: lower is tighter</sup>",
+        title=f"{title}<br><sup>lower = images closer to their centres</sup>",
         showlegend=False,
-        margin={"t": 60},
+        margin={"t": 70},
     )
-    fig.update_xaxes(title_text="Step (0 = the starting centres)", dtick=1 if len(inertia) <= 20 else None)
-    fig.update_yaxes(title_text="Inertia (sum of squared distances)")
+    fig.update_xaxes(title_text="Step (0 = the start)", dtick=1 if len(inertia) <= 20 else None)
+    fig.update_yaxes(title_text="Sum of squared distances", tickformat=",.0f")
     return fig

@@ -40,10 +40,12 @@ def confusion_heatmap(
             y=names,
             text=confusion,
             texttemplate="%{text:,}",
+            # A fixed size: Plotly's automatic one shrinks the counts to 8 px when the fonts grow.
+            textfont={"size": 16},
             colorscale="Blues",
             zmin=0,
             zmax=1,
-            colorbar={"title": {"text": "Share of<br>the true class"}, "tickformat": ".0%"},
+            colorbar={"title": {"text": "Share<br>of row"}, "tickformat": ".0%"},
             hoverinfo="skip",
             name="",
         )
@@ -89,7 +91,7 @@ def _confusion_hover(true: str, predicted: str, count: int, share: float) -> str
 
 
 def class_accuracy_bar(
-    accuracy, class_names: Sequence[str], *, title: str = "How often is each class right?"
+    accuracy, class_names: Sequence[str], *, title: str = "Right answers per class"
 ) -> go.Figure:
     """One bar per class: the share of its test images classified correctly (0 to 100%).
 
@@ -98,7 +100,7 @@ def class_accuracy_bar(
     accuracy : array-like of float, shape (n_classes,)
         Each class's accuracy, from 0 to 1.
     class_names : sequence of str
-    title : str, default="How often is each class right?"
+    title : str, default="Right answers per class"
     """
     accuracy = np.asarray(accuracy, dtype=np.float64)
     if len(accuracy) != len(class_names):
@@ -115,5 +117,5 @@ def class_accuracy_bar(
     )
     fig.update_layout(title=title, showlegend=False, margin={"t": 60})
     fig.update_xaxes(title_text="Class", type="category")
-    fig.update_yaxes(title_text="Test images classified correctly", tickformat=".0%", range=[0, 1.02])
+    fig.update_yaxes(title_text="Test images labelled right", tickformat=".0%", range=[0, 1.02])
     return fig
