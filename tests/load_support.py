@@ -269,8 +269,8 @@ class HostileReport:
 
 
 async def hostile_session(browser, base_url: str, uploads: list[HostileUpload], stop: asyncio.Event):
-    """Until `stop` is set: drop each of `uploads` and wait for its message, then upload a good dataset
-    and forget it. Stops at the first message that does not come."""
+    """Drop each of `uploads` and wait for its message, then upload a good dataset and forget it; again
+    until `stop` is set (once at least). Stops at the first message that does not come."""
     report = HostileReport()
     context = await browser.new_context(viewport={"width": 1400, "height": 1000})
     context.set_default_timeout(SLOW_MS)
@@ -279,7 +279,7 @@ async def hostile_session(browser, base_url: str, uploads: list[HostileUpload], 
         await page.goto(base_url, wait_until="domcontentloaded", timeout=SLOW_MS)
         await page.get_by_text(_K_TEXT).first.wait_for(timeout=SLOW_MS)
         await wait_idle(page)
-        while not stop.is_set():
+        while not (stop.is_set() and report.good_uploads_forgotten):  # one round at least
             for hostile in uploads:
                 box = await drop_files(page, hostile.files)
                 await (
