@@ -6,17 +6,10 @@ session drops junk and files whose headers lie, then a good upload it forgets, u
 """
 
 import pytest
-from load_support import (
-    UPLOAD_IMAGES,
-    UPLOAD_TITLE,
-    hostile_uploads,
-    percentile,
-    repeat_uploads,
-    run_users,
-    small_npz,
-)
+from load_support import UPLOAD_IMAGES, UPLOAD_TITLE, percentile, repeat_uploads, run_users, small_npz
+from load_support import hostile_uploads as hostile_files
 
-HOSTILE = hostile_uploads(junk_mb=1)
+HOSTILE = hostile_files(junk_mb=1)
 
 pytestmark = pytest.mark.browser
 
