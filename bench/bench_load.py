@@ -11,15 +11,18 @@ Starts `streamlit run app.py` on a free loopback port with empty caches in a tem
   "Your upload". Printed: per user, errors and timings; for all, the p50 and p95 of the rerun
   times (key press -> new K shown and idle; mouse-up -> prediction shown and idle). The first
   visit to each K fits a model, so the figures include fits, as users meet them.
-- A hostile user, meanwhile (unless --no-hostile): one more session drops, over and over until the
-  users are done, six junk files of --junk-mb MB at once, an .npz and four IDX .gz files whose
-  headers declare 400 MB, a zip of 100,000 members, then a good dataset which it forgets. Each
-  must be refused with its message. Printed: what was refused how often; the server's resident
-  memory at start, at its peak (sampled every 0.25 s), and after every browser context has
-  closed and the sessions have expired. The server runs with Streamlit's documented
-  ``server.disconnectedSessionTTL`` set to --session-ttl seconds (120 by default); an expired
-  session is dropped at the next session's connect, so one fresh visit follows the wait. Also
-  printed: the bytes Streamlit's upload store still holds, from its /_stcore/metrics endpoint.
+- First (unless --no-warm) the users run once alone: the models they fit on the shared sample stay
+  in the shared caches for everyone, so they are part of the starting level, not a session's cost.
+- Then the users run again, and meanwhile (unless --no-hostile) a hostile user, in one more session,
+  drops over and over until the users are done: six junk files of --junk-mb MB at once, an .npz
+  and four IDX .gz files whose headers declare 400 MB, a zip of 100,000 members, then a good
+  dataset which it forgets. Each must be refused with its message. Printed: what was refused how
+  often; the server's resident memory at start, at its peak (sampled every 0.25 s), and after
+  every browser context has closed and the sessions have expired. The server runs with
+  Streamlit's documented ``server.disconnectedSessionTTL`` set to --session-ttl seconds (120 by
+  default); an expired session is dropped at the next session's connect, so one fresh visit
+  follows the wait. Also printed: the bytes Streamlit's upload store still holds, from its
+  /_stcore/metrics endpoint.
 - Uploads: one session uploads a dataset of ~2,000 images N times in a row (each different); the
   server's resident memory (psutil) is printed every 10 uploads. It must stay bounded: each
   upload replaces the last, the uploader lets go of the file, and results kept for the upload are
@@ -201,6 +204,9 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--junk-mb", type=int, default=30, help="size of each of the hostile user's 6 junk files"
     )
+    parser.add_argument(
+        "--no-warm", dest="warm", action="store_false", help="no first run of the users alone"
+    )
     parser.add_argument("--session-ttl", type=int, default=120, help="server.disconnectedSessionTTL, seconds")
     args = parser.parse_args(argv)
     os.environ["STREAMLIT_SERVER_DISCONNECTED_SESSION_TTL"] = str(args.session_ttl)  # the server inherits it
@@ -208,9 +214,16 @@ def main(argv=None) -> int:
         server = psutil.Process(process.pid)
         print(f"server at {url}, pid {process.pid}, RSS {rss_mb(server):.0f} MB at start")
         visit_once(url)  # the first visit imports the libraries and loads the sample: not a session's cost
-        time.sleep(args.session_ttl + 2)
-        visit_once(url)
-        print(f"RSS {rss_mb(server):.0f} MB after one visit, once its session has expired")
+        print(f"RSS {rss_mb(server):.0f} MB after one visit")
+        if args.warm:  # the fits of the K values the users visit are shared, and stay: not a session's cost
+            print(f"== first, {args.users} users alone (cold caches) ==")
+            report_users(run_users(url, args.users, args.rounds, small_npz())[0], args.users)
+            print(
+                f"RSS {rss_mb(server):.0f} MB after a first run of the users alone (fills the shared caches)"
+            )
+        print(
+            f"RSS {after_sessions_expire(url, server, args.session_ttl):.0f} MB once their sessions expired"
+        )
         users_part(url, server, args)
         if args.uploads:
             uploads_part(url, server, args.uploads)

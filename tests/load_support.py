@@ -14,6 +14,7 @@ import io
 import math
 import re
 import struct
+import tempfile
 import threading
 import time
 import zipfile
@@ -208,9 +209,11 @@ async def drop_files(page, files: list[tuple[str, bytes]]):
     if await box.locator("details[open]").count() == 0:  # closed: its content is inert until opened
         await box.locator("summary").first.click()
     uploader = box.locator('[data-testid="stFileUploaderDropzoneInput"]').first
-    await uploader.set_input_files(
-        files=[{"name": name, "mimeType": "application/octet-stream", "buffer": data} for name, data in files]
-    )
+    with tempfile.TemporaryDirectory() as folder:  # Playwright takes at most 50 MB of buffers, any files
+        paths = [Path(folder, name) for name, _ in files]
+        for path, (_, data) in zip(paths, files, strict=True):
+            path.write_bytes(data)
+        await uploader.set_input_files(paths)
     return box
 
 
