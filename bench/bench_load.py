@@ -22,7 +22,9 @@ Starts `streamlit run app.py` on a free loopback port with empty caches in a tem
   Streamlit's documented ``server.disconnectedSessionTTL`` set to --session-ttl seconds (120 by
   default); an expired session is dropped at the next session's connect, so one fresh visit
   follows the wait. Also printed: the bytes Streamlit's upload store still holds, from its
-  /_stcore/metrics endpoint.
+  /_stcore/metrics endpoint. glibc raises its mmap threshold (to 32 MB at most) once a large
+  block is freed, so later large buffers come from the heap and their pages may stay with the
+  process after they are freed; --mmap-threshold fixes the threshold in the server's environment.
 - Uploads: one session uploads a dataset of ~2,000 images N times in a row (each different); the
   server's resident memory (psutil) is printed every 10 uploads. It must stay bounded: each
   upload replaces the last, the uploader lets go of the file, and results kept for the upload are
@@ -207,9 +209,17 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--no-warm", dest="warm", action="store_false", help="no first run of the users alone"
     )
+    parser.add_argument(
+        "--mmap-threshold",
+        type=int,
+        default=0,
+        help="glibc's MALLOC_MMAP_THRESHOLD_ for the server, in bytes (0: glibc's dynamic default)",
+    )
     parser.add_argument("--session-ttl", type=int, default=120, help="server.disconnectedSessionTTL, seconds")
     args = parser.parse_args(argv)
     os.environ["STREAMLIT_SERVER_DISCONNECTED_SESSION_TTL"] = str(args.session_ttl)  # the server inherits it
+    if args.mmap_threshold:
+        os.environ["MALLOC_MMAP_THRESHOLD_"] = str(args.mmap_threshold)
     with tempfile.TemporaryDirectory() as tmp, streamlit_server(Path(tmp)) as (url, process):
         server = psutil.Process(process.pid)
         print(f"server at {url}, pid {process.pid}, RSS {rss_mb(server):.0f} MB at start")

@@ -199,8 +199,12 @@ async def upload(page, filename: str, content: bytes, n_images: int, timeout: fl
     await wait_idle(page, timeout)
 
 
-async def drop_files(page, files: list[tuple[str, bytes]]):
-    """Put `files` in the sidebar's "Use your own data" uploader at once; returns the box's locator."""
+async def drop_files(page, files: list[tuple[str, bytes]], folder: Path | None = None):
+    """Put `files` in the sidebar's "Use your own data" uploader at once; returns the box's locator.
+
+    With a `folder`, the files are written there first and sent from disk (for more than 50 MB);
+    it must outlive the upload.
+    """
     box = (
         page.locator('[data-testid="stSidebar"] [data-testid="stExpander"]')
         .filter(has_text="Use your own data")
@@ -209,7 +213,13 @@ async def drop_files(page, files: list[tuple[str, bytes]]):
     if await box.locator("details[open]").count() == 0:  # closed: its content is inert until opened
         await box.locator("summary").first.click()
     uploader = box.locator('[data-testid="stFileUploaderDropzoneInput"]').first
-    with tempfile.TemporaryDirectory() as folder:  # Playwright takes at most 50 MB of buffers, any files
+    if folder is None:
+        await uploader.set_input_files(
+            files=[
+                {"name": name, "mimeType": "application/octet-stream", "buffer": data} for name, data in files
+            ]
+        )
+    else:  # Playwright takes at most 50 MB of buffers; the browser reads the files as it sends them
         paths = [Path(folder, name) for name, _ in files]
         for path, (_, data) in zip(paths, files, strict=True):
             path.write_bytes(data)
@@ -278,13 +288,14 @@ async def hostile_session(browser, base_url: str, uploads: list[HostileUpload], 
     context = await browser.new_context(viewport={"width": 1400, "height": 1000})
     context.set_default_timeout(SLOW_MS)
     page = await context.new_page()
+    folder = tempfile.TemporaryDirectory()
     try:
         await page.goto(base_url, wait_until="domcontentloaded", timeout=SLOW_MS)
         await page.get_by_text(_K_TEXT).first.wait_for(timeout=SLOW_MS)
         await wait_idle(page)
         while not (stop.is_set() and report.good_uploads_forgotten):  # one round at least
             for hostile in uploads:
-                box = await drop_files(page, hostile.files)
+                box = await drop_files(page, hostile.files, Path(folder.name))
                 await (
                     box.locator('[data-testid="stAlertContentError"]')
                     .filter(has_text=hostile.message)
@@ -306,6 +317,7 @@ async def hostile_session(browser, base_url: str, uploads: list[HostileUpload], 
             await page.screenshot(path=SCREENSHOTS / "hostile.png", full_page=True)
     finally:
         await context.close()
+        folder.cleanup()
     return report
 
 
