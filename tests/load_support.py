@@ -199,17 +199,19 @@ async def upload(page, filename: str, content: bytes, n_images: int, timeout: fl
     await wait_idle(page, timeout)
 
 
+def upload_box(page):
+    """The sidebar's "Use your own data" expander."""
+    expanders = page.locator('[data-testid="stSidebar"] [data-testid="stExpander"]')
+    return expanders.filter(has_text="Use your own data").first
+
+
 async def drop_files(page, files: list[tuple[str, bytes]], folder: Path | None = None):
     """Put `files` in the sidebar's "Use your own data" uploader at once; returns the box's locator.
 
     With a `folder`, the files are written there first and sent from disk (for more than 50 MB);
     it must outlive the upload.
     """
-    box = (
-        page.locator('[data-testid="stSidebar"] [data-testid="stExpander"]')
-        .filter(has_text="Use your own data")
-        .first
-    )
+    box = upload_box(page)
     if await box.locator("details[open]").count() == 0:  # closed: its content is inert until opened
         await box.locator("summary").first.click()
     uploader = box.locator('[data-testid="stFileUploaderDropzoneInput"]').first
@@ -306,6 +308,8 @@ async def hostile_session(browser, base_url: str, uploads: list[HostileUpload], 
             await upload(page, "good.npz", small_npz(n_images, seed=report.good_uploads_forgotten), n_images)
             await page.get_by_role("button", name="Forget my upload").click()
             await page.get_by_role("button", name="Forget my upload").wait_for(state="detached")
+            # With nothing loaded the box closes; files dropped before it has closed would be lost.
+            await upload_box(page).locator("details:not([open])").wait_for()
             await wait_idle(page)
             report.good_uploads_forgotten += 1
             report.exceptions += await exception_count(page)
