@@ -1,7 +1,7 @@
 """Many users at once, in Debian's Chromium: errors, leaks between sessions, rerun times, server memory.
 
-    python bench/bench_load.py                  # 8 users, 3 rounds each, then 50 uploads
-    python bench/bench_load.py --users 4 --rounds 2 --uploads 20
+    python bench/bench_load.py                  # 8 users, 3 rounds each, a hostile user; then 50 uploads
+    python bench/bench_load.py --users 4 --rounds 2 --uploads 20 --no-hostile
 
 Starts `streamlit run app.py` on a free loopback port with empty caches in a temporary folder.
 
@@ -11,6 +11,20 @@ Starts `streamlit run app.py` on a free loopback port with empty caches in a tem
   "Your upload". Printed: per user, errors and timings; for all, the p50 and p95 of the rerun
   times (key press -> new K shown and idle; mouse-up -> prediction shown and idle). The first
   visit to each K fits a model, so the figures include fits, as users meet them.
+- First (unless --no-warm) the users run once alone: the models they fit on the shared sample stay
+  in the shared caches for everyone, so they are part of the starting level, not a session's cost.
+- Then the users run again, and meanwhile (unless --no-hostile) a hostile user, in one more session,
+  drops over and over until the users are done: six junk files of --junk-mb MB at once, an .npz
+  and four IDX .gz files whose headers declare 400 MB, a zip of 100,000 members, then a good
+  dataset which it forgets. Each must be refused with its message. Printed: what was refused how
+  often; the server's resident memory at start, at its peak (sampled every 0.25 s), and after
+  every browser context has closed and the sessions have expired. The server runs with
+  Streamlit's documented ``server.disconnectedSessionTTL`` set to --session-ttl seconds (120 by
+  default); an expired session is dropped at the next session's connect, so one fresh visit
+  follows the wait. Also printed: the bytes Streamlit's upload store still holds, from its
+  /_stcore/metrics endpoint. glibc raises its mmap threshold (to 32 MB at most) once a large
+  block is freed, so later large buffers come from the heap and their pages may stay with the
+  process after they are freed; --mmap-threshold fixes the threshold in the server's environment.
 - Uploads: one session uploads a dataset of ~2,000 images N times in a row (each different); the
   server's resident memory (psutil) is printed every 10 uploads. It must stay bounded: each
   upload replaces the last, the uploader lets go of the file, and results kept for the upload are
@@ -23,18 +37,23 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
+import re
 import sys
 import tempfile
+import threading
 import time
+import urllib.request
 from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT / "tests"))
 
 import psutil  # noqa: E402
-from browser_support import streamlit_server  # noqa: E402
+from browser_support import CHROMIUM, CHROMIUM_ARGS, streamlit_server  # noqa: E402
 from load_support import (  # noqa: E402
     UPLOAD_TITLE,
+    hostile_uploads,
     percentile,
     repeat_uploads,
     run_users,
@@ -53,12 +72,90 @@ def rss_mb(process: psutil.Process) -> float:
     return total / 2**20
 
 
-def users_part(url: str, server: psutil.Process, n_users: int, rounds: int) -> None:
+class PeakSampler:
+    """The highest server RSS seen, sampled every 0.25 s in a thread while in the `with` block."""
+
+    def __init__(self, server: psutil.Process):
+        self.server, self.peak, self._stop = server, rss_mb(server), threading.Event()
+        self._thread = threading.Thread(target=self._sample, name="rss-peak", daemon=True)
+
+    def _sample(self):
+        while not self._stop.wait(0.25):
+            with contextlib.suppress(psutil.Error):
+                self.peak = max(self.peak, rss_mb(self.server))
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+
+def upload_store_mb(url: str) -> float:
+    """The bytes Streamlit's upload store holds, in MB, from its /_stcore/metrics endpoint."""
+    with urllib.request.urlopen(f"{url}/_stcore/metrics", timeout=30) as response:
+        text = response.read().decode()
+    held = re.findall(r'cache_memory_bytes\{cache_type="UploadedFileManager"[^}]*\} (\d+)', text)
+    return sum(int(n) for n in held) / 2**20
+
+
+def visit_once(url: str) -> None:
+    """Open the home page in a fresh browser until it shows K, and close it."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        page = browser.new_page()
+        page.goto(url, wait_until="domcontentloaded")
+        page.get_by_text(re.compile(r"K = \d+")).first.wait_for()
+        browser.close()
+
+
+def after_sessions_expire(url: str, server: psutil.Process, ttl: int) -> float:
+    """Wait out the sessions' TTL, visit once (an expired session is dropped at a connect); the RSS."""
+    time.sleep(ttl + 2)
+    visit_once(url)
+    time.sleep(5)
+    return rss_mb(server)
+
+
+def users_part(url: str, server: psutil.Process, args) -> None:
+    n_users, rounds = args.users, args.rounds
+    hostile = None if args.no_hostile else hostile_uploads(args.junk_mb)
     print(f"== {n_users} users at once, {rounds} rounds of (move K, draw) each; user0 uploads first ==")
+    if hostile:
+        print(
+            f"   and a hostile user dropping: {'; '.join(h.what for h in hostile)}; a good upload, forgotten"
+        )
     before = rss_mb(server)
     start = time.perf_counter()
-    reports = run_users(url, n_users, rounds, small_npz())
+    with PeakSampler(server) as sampler:
+        reports, attacker = run_users(url, n_users, rounds, small_npz(), hostile)
     wall = time.perf_counter() - start
+    report_users(reports, n_users)
+    print(f"  wall time {wall:.1f} s")
+    if attacker is not None:
+        print(
+            f"  hostile user: refused {attacker.refused}; good uploads forgotten "
+            f"{attacker.good_uploads_forgotten}; exceptions {attacker.exceptions}; "
+            f"error {attacker.error or 'none'}"
+        )
+    closed = rss_mb(server)
+    print(
+        f"  server RSS: start {before:.0f} MB, peak {sampler.peak:.0f} MB, "
+        f"all contexts closed {closed:.0f} MB"
+    )
+    print(f"  Streamlit's upload store holds {upload_store_mb(url):.1f} MB with every context closed")
+    expired = after_sessions_expire(url, server, args.session_ttl)
+    print(
+        f"  after the sessions expired ({args.session_ttl} s TTL, then one visit): RSS {expired:.0f} MB "
+        f"({expired - before:+.0f} MB from start); upload store {upload_store_mb(url):.1f} MB"
+    )
+
+
+def report_users(reports, n_users: int) -> None:
     leaks = []
     for report in reports:
         sees_upload = any(UPLOAD_TITLE in option for option in report.picker_options)
@@ -72,7 +169,6 @@ def users_part(url: str, server: psutil.Process, n_users: int, rounds: int) -> N
         )
     times = [t for report in reports for t in report.rerun_seconds]
     errors = sum(bool(r.error) or r.exceptions > 0 for r in reports)
-    print(f"  wall time {wall:.1f} s; server memory {before:.0f} -> {rss_mb(server):.0f} MB")
     print(f"  users with an error or stException: {errors} of {n_users}")
     print(f"  sessions that saw another's upload (or not their own): {leaks or 'none'}")
     print(
@@ -106,12 +202,41 @@ def main(argv=None) -> int:
     parser.add_argument("--users", type=int, default=8)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--uploads", type=int, default=50)
+    parser.add_argument("--no-hostile", action="store_true", help="no hostile user beside the users")
+    parser.add_argument(
+        "--junk-mb", type=int, default=30, help="size of each of the hostile user's 6 junk files"
+    )
+    parser.add_argument(
+        "--no-warm", dest="warm", action="store_false", help="no first run of the users alone"
+    )
+    parser.add_argument(
+        "--mmap-threshold",
+        type=int,
+        default=0,
+        help="glibc's MALLOC_MMAP_THRESHOLD_ for the server, in bytes (0: glibc's dynamic default)",
+    )
+    parser.add_argument("--session-ttl", type=int, default=120, help="server.disconnectedSessionTTL, seconds")
     args = parser.parse_args(argv)
+    os.environ["STREAMLIT_SERVER_DISCONNECTED_SESSION_TTL"] = str(args.session_ttl)  # the server inherits it
+    if args.mmap_threshold:
+        os.environ["MALLOC_MMAP_THRESHOLD_"] = str(args.mmap_threshold)
     with tempfile.TemporaryDirectory() as tmp, streamlit_server(Path(tmp)) as (url, process):
         server = psutil.Process(process.pid)
         print(f"server at {url}, pid {process.pid}, RSS {rss_mb(server):.0f} MB at start")
-        users_part(url, server, args.users, args.rounds)
-        uploads_part(url, server, args.uploads)
+        visit_once(url)  # the first visit imports the libraries and loads the sample: not a session's cost
+        print(f"RSS {rss_mb(server):.0f} MB after one visit")
+        if args.warm:  # the fits of the K values the users visit are shared, and stay: not a session's cost
+            print(f"== first, {args.users} users alone (cold caches) ==")
+            report_users(run_users(url, args.users, args.rounds, small_npz())[0], args.users)
+            print(
+                f"RSS {rss_mb(server):.0f} MB after a first run of the users alone (fills the shared caches)"
+            )
+        print(
+            f"RSS {after_sessions_expire(url, server, args.session_ttl):.0f} MB once their sessions expired"
+        )
+        users_part(url, server, args)
+        if args.uploads:
+            uploads_part(url, server, args.uploads)
     return 0
 
 

@@ -9,11 +9,15 @@ what each user met (errors, timings, the dataset picker's options).
 from __future__ import annotations
 
 import asyncio
+import gzip
 import io
 import math
 import re
+import struct
+import tempfile
 import threading
 import time
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -58,6 +62,71 @@ def small_npz(n: int = UPLOAD_IMAGES, seed: int = 0, side: int = 28) -> bytes:
     buffer = io.BytesIO()
     np.savez_compressed(buffer, images=images, labels=(np.arange(n) % 10).astype(np.uint8))
     return buffer.getvalue()
+
+
+@dataclass(frozen=True)
+class HostileUpload:
+    """Files a hostile user drops at once, and the start of the message the sidebar must show for them."""
+
+    what: str
+    files: list[tuple[str, bytes]]
+    message: str
+
+
+def declaring_npz(n_images: int) -> bytes:
+    """An .npz whose 'images' header declares `n_images` 28x28 images, holding only a few bytes of them."""
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(
+        header, {"descr": "|u1", "fortran_order": False, "shape": (n_images, 28, 28)}
+    )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("images.npy", header.getvalue() + bytes(64))
+        archive.writestr("labels.npy", header.getvalue() + bytes(64))
+    return buffer.getvalue()
+
+
+def declaring_idx_gz(n_images: int) -> list[tuple[str, bytes]]:
+    """The four IDX files, gzipped, each declaring `n_images` 28x28 images or labels and holding one."""
+    images = struct.pack(">HBBIII", 0, 8, 3, n_images, 28, 28) + bytes(784)
+    labels = struct.pack(">HBBI", 0, 8, 1, n_images) + bytes(1)
+    names = (
+        "train-images-idx3-ubyte",
+        "train-labels-idx1-ubyte",
+        "t10k-images-idx3-ubyte",
+        "t10k-labels-idx1-ubyte",
+    )
+    return [(f"{name}.gz", gzip.compress(images if "images" in name else labels)) for name in names]
+
+
+def many_members_zip(n: int) -> bytes:
+    """A zip named .npz holding `n` empty members."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for number in range(n):
+            archive.writestr(f"m{number}.npy", b"")
+    return buffer.getvalue()
+
+
+def hostile_uploads(junk_mb: int = 30, junk_files: int = 6) -> list[HostileUpload]:
+    """One round of what the hostile user of the load bench drops; each is refused, with its message."""
+    junk = np.random.default_rng(1).bytes(junk_mb * 2**20)
+    return [
+        HostileUpload(
+            f"{junk_files} junk files of {junk_mb} MB",
+            [(f"junk{i}.bin", junk[i:] + junk[:i]) for i in range(junk_files)],
+            f"{junk_files} files uploaded, more than the 4 allowed",
+        ),
+        HostileUpload(
+            "an .npz declaring 400 MB", [("declares.npz", declaring_npz(500_000))], "declares.npz:"
+        ),
+        HostileUpload(
+            "IDX .gz declaring 400 MB", declaring_idx_gz(500_000), "1,000,000 images is over the limit"
+        ),
+        HostileUpload(
+            "a zip of 100,000 members", [("members.npz", many_members_zip(100_000))], "members.npz: holds"
+        ),
+    ]
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -124,17 +193,40 @@ async def upload(page, filename: str, content: bytes, n_images: int, timeout: fl
 
     `n_images` is how many the upload holds: the wait is for its title ("Your upload (120 images").
     """
-    sidebar = page.locator('[data-testid="stSidebar"]')
-    box = sidebar.locator('[data-testid="stExpander"]').filter(has_text="Use your own data").first
+    box = await drop_files(page, [(filename, content)])
+    loaded = box.get_by_text(f"{UPLOAD_TITLE} ({n_images:,} images").first
+    await loaded.wait_for(timeout=timeout)
+    await wait_idle(page, timeout)
+
+
+def upload_box(page):
+    """The sidebar's "Use your own data" expander."""
+    expanders = page.locator('[data-testid="stSidebar"] [data-testid="stExpander"]')
+    return expanders.filter(has_text="Use your own data").first
+
+
+async def drop_files(page, files: list[tuple[str, bytes]], folder: Path | None = None):
+    """Put `files` in the sidebar's "Use your own data" uploader at once; returns the box's locator.
+
+    With a `folder`, the files are written there first and sent from disk (for more than 50 MB);
+    it must outlive the upload.
+    """
+    box = upload_box(page)
     if await box.locator("details[open]").count() == 0:  # closed: its content is inert until opened
         await box.locator("summary").first.click()
     uploader = box.locator('[data-testid="stFileUploaderDropzoneInput"]').first
-    await uploader.set_input_files(
-        files=[{"name": filename, "mimeType": "application/octet-stream", "buffer": content}]
-    )
-    loaded = sidebar.get_by_text(f"{UPLOAD_TITLE} ({n_images:,} images").first
-    await loaded.wait_for(timeout=timeout)
-    await wait_idle(page, timeout)
+    if folder is None:
+        await uploader.set_input_files(
+            files=[
+                {"name": name, "mimeType": "application/octet-stream", "buffer": data} for name, data in files
+            ]
+        )
+    else:  # Playwright takes at most 50 MB of buffers; the browser reads the files as it sends them
+        paths = [Path(folder, name) for name, _ in files]
+        for path, (_, data) in zip(paths, files, strict=True):
+            path.write_bytes(data)
+        await uploader.set_input_files(paths)
+    return box
 
 
 async def picker_options(page) -> list[str]:
@@ -181,7 +273,59 @@ async def user_session(browser, base_url: str, name: str, *, rounds: int, upload
     return report
 
 
-async def _run_users(base_url: str, n_users: int, rounds: int, upload_content: bytes) -> list[UserReport]:
+@dataclass
+class HostileReport:
+    """What the hostile user met: how often each file was refused as it should be, and what went wrong."""
+
+    refused: dict[str, int] = field(default_factory=dict)
+    good_uploads_forgotten: int = 0
+    exceptions: int = 0
+    error: str = ""
+
+
+async def hostile_session(browser, base_url: str, uploads: list[HostileUpload], stop: asyncio.Event):
+    """Drop each of `uploads` and wait for its message, then upload a good dataset and forget it; again
+    until `stop` is set (once at least). Stops at the first message that does not come."""
+    report = HostileReport()
+    context = await browser.new_context(viewport={"width": 1400, "height": 1000})
+    context.set_default_timeout(SLOW_MS)
+    page = await context.new_page()
+    folder = tempfile.TemporaryDirectory()
+    try:
+        await page.goto(base_url, wait_until="domcontentloaded", timeout=SLOW_MS)
+        await page.get_by_text(_K_TEXT).first.wait_for(timeout=SLOW_MS)
+        await wait_idle(page)
+        while not (stop.is_set() and report.good_uploads_forgotten):  # one round at least
+            for hostile in uploads:
+                box = await drop_files(page, hostile.files, Path(folder.name))
+                await (
+                    box.locator('[data-testid="stAlertContentError"]')
+                    .filter(has_text=hostile.message)
+                    .wait_for()
+                )
+                report.refused[hostile.what] = report.refused.get(hostile.what, 0) + 1
+            n_images = UPLOAD_IMAGES + report.good_uploads_forgotten % 50
+            await upload(page, "good.npz", small_npz(n_images, seed=report.good_uploads_forgotten), n_images)
+            await page.get_by_role("button", name="Forget my upload").click()
+            await page.get_by_role("button", name="Forget my upload").wait_for(state="detached")
+            # With nothing loaded the box closes; files dropped before it has closed would be lost.
+            await upload_box(page).locator("details:not([open])").wait_for()
+            await wait_idle(page)
+            report.good_uploads_forgotten += 1
+            report.exceptions += await exception_count(page)
+    except Exception as exc:  # reported, not raised
+        report.error = f"{type(exc).__name__}: {exc}".splitlines()[0]
+        report.exceptions += await exception_count(page)
+        if SCREENSHOTS is not None:
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            await page.screenshot(path=SCREENSHOTS / "hostile.png", full_page=True)
+    finally:
+        await context.close()
+        folder.cleanup()
+    return report
+
+
+async def _run_users(base_url, n_users, rounds, upload_content, hostile):
     from playwright.async_api import async_playwright
 
     async with async_playwright() as playwright:
@@ -189,7 +333,11 @@ async def _run_users(base_url: str, n_users: int, rounds: int, upload_content: b
             executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
         )
         try:
-            return await asyncio.gather(
+            stop = asyncio.Event()
+            attacker = (
+                asyncio.create_task(hostile_session(browser, base_url, hostile, stop)) if hostile else None
+            )
+            users = await asyncio.gather(
                 *(
                     user_session(
                         browser,
@@ -201,19 +349,30 @@ async def _run_users(base_url: str, n_users: int, rounds: int, upload_content: b
                     for i in range(n_users)
                 )
             )
+            stop.set()
+            return users, (await attacker if attacker else None)
         finally:
             await browser.close()
 
 
-def run_users(base_url: str, n_users: int, rounds: int, upload_content: bytes) -> list[UserReport]:
-    """Run `n_users` concurrent users (user0 uploads `upload_content`); one report per user.
+def run_users(
+    base_url: str,
+    n_users: int,
+    rounds: int,
+    upload_content: bytes,
+    hostile: list[HostileUpload] | None = None,
+) -> tuple[list[UserReport], HostileReport | None]:
+    """Run `n_users` concurrent users (user0 uploads `upload_content`), and a hostile user if `hostile`
+    is given, who drops those files over and over (see `hostile_session`) until the users are done.
 
-    Runs in its own thread, so it works beside a sync Playwright already running in this one.
+    Returns one report per user, and the hostile user's report (None without one). Runs in its own
+    thread, so it works beside a sync Playwright already running in this one. All browser contexts
+    are closed when it returns.
     """
     result: list = []
 
     def target():
-        result.append(asyncio.run(_run_users(base_url, n_users, rounds, upload_content)))
+        result.append(asyncio.run(_run_users(base_url, n_users, rounds, upload_content, hostile)))
 
     thread = threading.Thread(target=target, name="load-users")
     thread.start()

@@ -6,8 +6,10 @@ the cases whose cost matters (time and memory) and the good files that must stil
 
 # ruff: noqa: E501  (the table reads best one case per line)
 
+import functools
 import gzip
 import io
+import json
 import pickle
 import struct
 import time
@@ -20,6 +22,7 @@ from idx_files import idx_bytes
 
 from core.data.dataset import Dataset
 from core.data.idx import read_idx_bytes
+from core.data.registry import load_dataset
 from core.data.uploads import (
     MAX_IMAGE_SIDE,
     MAX_IMAGES,
@@ -28,6 +31,8 @@ from core.data.uploads import (
     dataset_from_upload,
 )
 from core.errors import DataFileError
+from core.model.persistence import META_KEY, export_model, import_model
+from core.model.pipeline import fit_prepared, prepare
 
 RNG = np.random.default_rng(0)
 IMAGES = RNG.integers(0, 256, size=(50, 28, 28), dtype=np.uint8)
@@ -80,6 +85,36 @@ def upload(files):
     return lambda: dataset_from_upload(files)
 
 
+@functools.cache
+def exported_model() -> bytes:
+    digits = load_dataset("digits")
+    model = fit_prepared(prepare(digits.train_images), digits.train_labels, 12, random_state=0)
+    return export_model(model, dataset_name="digits", class_names=digits.class_names)
+
+
+def model_import(params=None, **arrays):
+    """Import the exported digits model with its `params` patched and `arrays` replaced."""
+
+    def read():
+        with np.load(io.BytesIO(exported_model()), allow_pickle=False) as npz:
+            members = {key: npz[key] for key in npz.files}
+        meta = json.loads(str(members.pop(META_KEY)))
+        meta["params"].update(params or {})
+        buffer = io.BytesIO()
+        np.savez(buffer, **{META_KEY: np.array(json.dumps(meta))}, **{**members, **arrays})
+        return import_model(buffer.getvalue())
+
+    return read
+
+
+def tiny_members_model(n: int):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for number in range(n):
+            archive.writestr(f"junk{number}.npy", b"")
+    return lambda: import_model(buffer.getvalue())
+
+
 CATALOGUE = [
     ("nothing", "no file at all", upload([]), "No file uploaded"),
     ("empty", "an empty .npz", upload([("empty.npz", b"")]), "empty.npz: the file is empty"),
@@ -107,6 +142,12 @@ CATALOGUE = [
     ("idx-2^32-labels", "IDX labels declaring 2^32-1 entries", upload(idx_upload(**{"t10k-labels-idx1-ubyte": struct.pack(">HBBI", 0, 8, 1, 2**32 - 1) + bytes(1000)})), "t10k-labels-idx1-ubyte: holds 4,294,967,295 labels but"),
     ("idx-size-wraps-int64", "a 16-byte IDX header declaring (2^22, 2^22, 2^20)", lambda: read_idx_bytes(IDX_HEADER.pack(0, 8, 3, 2**22, 2**22, 2**20), "x-idx3-ubyte", ndim=3), r"x-idx3-ubyte: header declares shape \(4194304, 4194304, 1048576\) \(18,446,744,073,709,551,616 bytes\), more than the"),
     ("gz-trailing-garbage", "IDX .gz followed by junk", upload(idx_upload(gz=True, **gz_train_images(tail=b"junk after the stream"))), "train-images-idx3-ubyte.gz: has data after the end of its gzip stream"),
+    ("model-blur-1e7", "a model file with blur=1e7", model_import({"blur": 1e7}), "bad parameters: blur=10000000.0 should be a number from 0 to 2"),
+    ("model-blur-inf", "a model file with blur=inf", model_import({"blur": float("inf")}), "bad parameters: blur=inf should be"),
+    ("model-huge-centres", "a model whose centres are 1e38 (float32)", model_import(cluster_centers_model_space_=np.full((12, 64), 1e38, np.float32)), "'cluster_centers_model_space_' holds a value of size 1e\\+38, over the 1 a fitted model can hold"),
+    ("model-0-pca", "a model with 0 PCA components", model_import({"pca_components": 0}), "bad parameters: pca_components=0 should be a whole number from 1"),
+    ("model-200k-params", "a model naming 200,000 unknown parameters", model_import({f"p{n}": 0 for n in range(200_000)}), r"unknown parameter\(s\) p0, p1, p10, p100, p1000 … and 199,995 more; known"),
+    ("model-20k-members", "a model file of 20,000 tiny members", tiny_members_model(20_000), "model.npz: holds 20,000 members, more than the 13 allowed"),
     ("gz-cut-short", "IDX .gz missing its last bytes", upload(idx_upload(gz=True, **gz_train_images(cut=6))), "train-images-idx3-ubyte.gz: truncated: the gzip stream stops before its end"),
 ]  # fmt: skip
 

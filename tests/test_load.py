@@ -1,18 +1,34 @@
 """Several users at once on one server: no errors, and one user's upload never shows for another.
 
 A short version of bench/bench_load.py (8 users, 50 uploads, memory): 3 concurrent sessions in one
-Chromium, each moving K and drawing; the first uploads a tiny dataset first.
+Chromium, each moving K and drawing; the first uploads a tiny dataset first. Meanwhile a hostile
+session drops junk and files whose headers lie, then a good upload it forgets, until they are done.
 """
 
 import pytest
 from load_support import UPLOAD_IMAGES, UPLOAD_TITLE, percentile, repeat_uploads, run_users, small_npz
+from load_support import hostile_uploads as hostile_files
+
+HOSTILE = hostile_files(junk_mb=1)
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def reports(chromium, app_url):  # `chromium` only to skip where Debian's Chromium is missing
-    return run_users(app_url, n_users=3, rounds=2, upload_content=small_npz())
+def load_run(chromium, app_url):  # `chromium` only to skip where Debian's Chromium is missing
+    return run_users(app_url, n_users=3, rounds=2, upload_content=small_npz(), hostile=HOSTILE)
+
+
+@pytest.fixture(scope="module")
+def reports(load_run):
+    return load_run[0]
+
+
+def test_the_hostile_user_is_refused_with_a_message_each_time(load_run):
+    attacker = load_run[1]
+    assert not attacker.error and attacker.exceptions == 0, attacker
+    assert attacker.refused == {hostile.what: attacker.good_uploads_forgotten for hostile in HOSTILE}
+    assert attacker.good_uploads_forgotten >= 1
 
 
 def test_no_user_meets_an_error(reports):

@@ -176,6 +176,15 @@ BAD_ARRAYS = [
         {"meta": {"params": {"n_clusters": 12, "pca_components": 5}}},
         r"missing the array\(s\) pca_mean_, pca_components_",
     ),
+    (
+        {"cluster_centers_model_space_": np.full((12, 64), 1e38, np.float32)},
+        "'cluster_centers_model_space_' holds a value of size 1e\\+38, over the 1 a fitted model can hold",
+    ),
+    (
+        {"cluster_centers_": np.full((12, 64), -2.0, np.float32)},
+        "'cluster_centers_' holds a value of size 2, over the 1",
+    ),
+    ({"meta": {"params": {"n_clusters": 12, "pca_components": 0}}}, "bad parameters: pca_components=0"),
     ({"meta": {"class_names": "0123456789"}}, "'class_names' must be a list"),
     ({"meta": {"format": "something else"}}, "not a model file.*does not name the format"),
     ({"meta": {"format_version": 99}}, "format version 99 is not one this lab reads"),
@@ -186,6 +195,66 @@ BAD_ARRAYS = [
 def test_bad_model_files_say_what_is_wrong(exported, changes, message):
     with pytest.raises(DataFileError, match=f"^model.npz: {message}"):
         import_model(altered(exported, **changes))
+
+
+@pytest.fixture(scope="module")
+def exported_with_pca(digits):
+    prepared = prepare(digits.train_images, Preprocessing(pca_components=10))
+    model = fit_prepared(prepared, digits.train_labels, 12)
+    return export_model(model, dataset_name="digits", class_names=digits.class_names)
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        (
+            {"cluster_centers_model_space_": np.full((12, 10), 3e4, np.float32)},
+            "'cluster_centers_model_space_' holds a value of size 3e\\+04, over the 8 a fitted model",
+        ),
+        (
+            {"pca_components_": np.full((10, 64), 1e38, np.float32)},
+            "'pca_components_' holds a value of size 1e",
+        ),  # noqa: E501
+        ({"pca_mean_": np.full(64, -5, np.float32)}, "'pca_mean_' holds a value of size 5, over the 1"),
+        ({"pca_components_": np.zeros((0, 64), np.float32)}, "'pca_components_' has 0 rows; it needs 1 to"),
+    ],
+    ids=["huge-centres", "huge-components", "huge-mean", "no-components"],
+)
+def test_a_pca_model_with_impossible_values_is_refused(exported_with_pca, digits, changes, message):
+    import_model(exported_with_pca).model.predict(digits.test_images)  # the untampered file works
+
+    with pytest.raises(DataFileError, match=f"^model.npz: {message}"):
+        import_model(altered(exported_with_pca, **changes))
+
+
+def test_an_error_lists_a_few_of_many_unknown_names(exported):
+    unknown = {f"p{number:06d}": 0 for number in range(200_000)}
+
+    with pytest.raises(DataFileError) as raised:
+        import_model(altered(exported, meta={"params": {"n_clusters": 12, **unknown}}))
+
+    assert "unknown parameter(s) p000000, p000001, p000002, p000003, p000004 … and 199,995 more" in str(
+        raised.value
+    )
+    assert len(str(raised.value)) < 500
+
+
+def test_a_file_of_many_tiny_members_is_refused_without_naming_them(exported):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for number in range(20_000):
+            archive.writestr(f"junk{number}.npy", b"")
+
+    with pytest.raises(DataFileError) as raised:
+        import_model(buffer.getvalue())
+
+    assert "holds 20,000 members, more than the 13 allowed" in str(raised.value)
+    assert "junk" not in str(raised.value)
+
+
+def test_a_long_unknown_name_is_cut_short(exported):
+    with pytest.raises(DataFileError, match="unexpected array\\(s\\) x{40}…; is it a model file"):
+        import_model(altered(exported, **{"x" * 10_000: np.zeros(1)}))
 
 
 def test_an_object_array_is_refused_without_unpickling(exported):

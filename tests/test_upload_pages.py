@@ -119,6 +119,24 @@ def test_a_bad_upload_shows_its_message_and_keeps_the_dataset(filename, content,
     assert not any("Your upload" in label for label in picker_labels(at))
 
 
+def test_a_refused_upload_lets_go_of_its_files_and_keeps_its_message(small_npz):
+    at = uploaded(fresh_app(), "junk.npz", b"junk" * 1000)
+    at.run()  # one more run: the refused uploader is gone for good
+
+    assert not at.exception
+    assert any(error.startswith("junk.npz: not an .npz file") for error in texts(at.error))
+    assert not at.file_uploader(key="upload_files_1").value  # a fresh, empty uploader
+    assert UPLOADER not in at.session_state  # the refused files are no longer held by the session
+    with pytest.raises(KeyError):
+        at.file_uploader(key=UPLOADER)
+
+    at = uploaded(at, "my-digits.npz", small_npz, key="upload_files_1")  # and the next upload works
+
+    assert_clean(at)
+    assert at.selectbox(key="dataset").value == UPLOAD
+    assert not texts(at.error)
+
+
 def test_forgetting_the_upload_goes_back_to_the_sample(small_npz):
     at = uploaded(fresh_app(), "my-digits.npz", small_npz)
 
@@ -152,7 +170,7 @@ def test_an_imported_model_classifies_drawings(digits_model_file, mnist):
     canvas = FakeCanvas(drawn(mnist.test_images[1]))
     with patched_canvas(canvas):
         at = on_page(fresh_app(), "pages/draw.py")
-        at = uploaded(at, "digits-model.npz", digits_model_file, key="model_file")
+        at = uploaded(at, "digits-model.npz", digits_model_file, key="model_file_0")
 
     assert_clean(at)
     assert any("Using the imported model: K = 30, fitted on digits" in s for s in texts(at.success))
@@ -164,11 +182,29 @@ def test_a_bad_model_file_says_why(digits_model_file):
     truncated = digits_model_file[: len(digits_model_file) // 2]
     with patched_canvas(FakeCanvas()):
         at = on_page(fresh_app(), "pages/draw.py")
-        at = uploaded(at, "model.npz", truncated, key="model_file")
+        at = uploaded(at, "model.npz", truncated, key="model_file_0")
 
     assert not at.exception
     assert any(error.startswith("model.npz: not a model file") for error in texts(at.error))
     assert not any("Using the imported model" in s for s in texts(at.success))
+
+
+def test_a_refused_model_file_is_let_go_and_a_good_one_then_works(digits_model_file):
+    with patched_canvas(FakeCanvas()):
+        at = on_page(fresh_app(), "pages/draw.py")
+        at = uploaded(at, "model.npz", b"not a model", key="model_file_0")
+        at.run()
+
+        assert not at.exception
+        assert any(error.startswith("model.npz: not a model file") for error in texts(at.error))
+        assert not at.file_uploader(key="model_file_1").value
+        assert "model_file_0" not in at.session_state
+
+        at = uploaded(at, "digits-model.npz", digits_model_file, key="model_file_1")
+
+    assert_clean(at)
+    assert any("Using the imported model: K = 30" in s for s in texts(at.success))
+    assert at.file_uploader(key="model_file_1").value  # a good file stays, to be removed by the user
 
 
 def test_shared_models_are_read_only():

@@ -1,8 +1,11 @@
 """The session's own files: the "Use your own data" uploader, the model import, and the model download.
 
-A good upload becomes the session's dataset and the uploader is replaced by an empty one (a new
-key), so Streamlit drops the file's bytes after the run: only the checked arrays stay, in this
-session's state. Nothing a file holds is ever shown as markdown.
+After each upload, good or refused, the uploader is replaced by an empty one (a new key), so the
+session's state drops the files after the run: only the checked arrays of a good upload stay, and a
+refusal keeps only its message. (Streamlit's upload store itself frees a file's bytes when the user
+removes it or the session ends; no documented API frees them sooner.) A refused model file goes the
+same way; an accepted one stays in its uploader, to be removed by the user. Nothing a file holds is
+ever shown as markdown.
 """
 
 from __future__ import annotations
@@ -61,15 +64,14 @@ def read_upload() -> None:
         check_session_budget(dataset)  # it replaces the session's last upload, if any
     except KMeansLabError as exc:
         st.session_state["upload_error"] = str(exc)
-        return
     except Exception:  # never a traceback: the server log keeps it
         LOGGER.exception("an upload could not be read")
         st.session_state["upload_error"] = f"These files {UNREADABLE}"
-        return
-    forget_upload()
-    st.session_state["upload_dataset"] = dataset
-    st.session_state["dataset"] = UPLOAD
-    st.session_state["upload_round"] += 1  # a fresh, empty uploader: the files' bytes are dropped
+    else:
+        forget_upload()
+        st.session_state["upload_dataset"] = dataset
+        st.session_state["dataset"] = UPLOAD
+    st.session_state["upload_round"] += 1  # a fresh, empty uploader: the session lets go of the files
 
 
 def forget_upload() -> None:
@@ -84,11 +86,12 @@ def forget_upload() -> None:
 def imported_model_ui() -> ImportedModel | None:
     """A "Use an imported model" box: upload a model .npz exported by the lab; returns it, or None."""
     imported = st.session_state.get("imported_model")
+    st.session_state.setdefault("model_file_round", 0)
     with st.expander("Use an imported model", icon=":material/file_open:", expanded=imported is not None):
         st.file_uploader(
             "A model .npz downloaded from the Centroids page",
             type="npz",
-            key="model_file",
+            key=f"model_file_{st.session_state['model_file_round']}",
             on_change=read_model_file,
             max_upload_size=MAX_MODEL_MB,
             help="Checked array by array before use; nothing in it is ever unpickled.",
@@ -106,8 +109,8 @@ def imported_model_ui() -> ImportedModel | None:
 
 
 def read_model_file() -> None:
-    """The model uploader's callback: check the file and keep the model, or the error."""
-    file = st.session_state.get("model_file")
+    """The model uploader's callback: keep the checked model, or the error (and empty the uploader)."""
+    file = st.session_state.get(f"model_file_{st.session_state['model_file_round']}")
     st.session_state.pop("model_file_error", None)
     st.session_state.pop("imported_model", None)
     if file is None:
@@ -119,6 +122,8 @@ def read_model_file() -> None:
     except Exception:  # never a traceback: the server log keeps it
         LOGGER.exception("a model file could not be read")
         st.session_state["model_file_error"] = f"This model file {UNREADABLE}"
+    if "model_file_error" in st.session_state:
+        st.session_state["model_file_round"] += 1  # a fresh, empty uploader: the session lets go of it
 
 
 def model_download(model: FittedModel, dataset: datasets.Dataset, settings: Settings) -> None:

@@ -59,6 +59,22 @@ MODEL_ARRAYS: dict[str, ArraySpec] = {
 
 _KIND_WORDS = {"f": "floats", "iu": "whole numbers", "fiu": "a number"}
 _PARAMS = ("n_clusters", "algorithm", "random_state")
+#: Names an error lists before "... and N more", and the characters it shows of each.
+LISTED_NAMES = 5
+LISTED_NAME_CHARS = 40
+#: Slack on the magnitude bounds for float32 rounding.
+BOUND_SLACK = 1e-3
+
+
+def listed(names) -> str:
+    """The first `LISTED_NAMES` of `names`, each cut to `LISTED_NAME_CHARS`, then how many more there are.
+
+    A file may hold any number of names of any length; an error message quotes a few.
+    """
+    names = list(names)
+    shown = [name if len(name) <= LISTED_NAME_CHARS else f"{name[:LISTED_NAME_CHARS]}…" for name in names]
+    more = len(names) - LISTED_NAMES
+    return ", ".join(shown[:LISTED_NAMES]) + (f" … and {more:,} more" if more > 0 else "")
 
 
 def model_to_arrays(model: FittedModel) -> dict[str, np.ndarray]:
@@ -109,7 +125,7 @@ def split_params(params: dict) -> tuple[dict, Preprocessing]:
     known = (*_PARAMS, *(f.name for f in fields(Preprocessing)))
     unknown = sorted(set(params) - set(known))
     if unknown:
-        raise ValueError(f"unknown parameter(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}.")
+        raise ValueError(f"unknown parameter(s) {listed(unknown)}; known: {', '.join(sorted(known))}.")
     if "n_clusters" not in params:
         raise ValueError("the parameters do not say K ('n_clusters').")
     vote_params = {key: params[key] for key in _PARAMS if key in params}
@@ -141,12 +157,13 @@ def check_model_arrays(arrays: dict[str, np.ndarray], params: dict) -> None:
             explained = ", ".join(f"{dim} = {sizes[dim]}" for dim in dict.fromkeys(MODEL_ARRAYS[name].dims))
             raise ValueError(f"'{name}' has shape {value.shape}; it needs {wanted} ({explained}).")
     _check_contents(arrays, sizes)
+    _check_magnitudes(arrays, magnitude_bounds(sizes["n_pixels"], has_pca))
 
 
 def _check_names(arrays, has_pca):
     unknown = sorted(set(arrays) - set(MODEL_ARRAYS))
     if unknown:
-        raise ValueError(f"unexpected array(s) {', '.join(unknown)}; is it a model file?")
+        raise ValueError(f"unexpected array(s) {listed(unknown)}; is it a model file?")
     missing = [
         name for name, spec in MODEL_ARRAYS.items() if name not in arrays and (has_pca or not spec.with_pca)
     ]
@@ -200,3 +217,43 @@ def _check_contents(arrays, sizes):
     members = arrays["labels_"]
     if len(members) and (members.min() < 0 or members.max() >= k):
         raise ValueError(f"'labels_' must hold cluster numbers from 0 to {k - 1}.")
+
+
+def magnitude_bounds(n_pixels: int, has_pca: bool) -> dict[str, float]:
+    """The largest absolute value each float array of a fitted model can hold, by array name.
+
+    Pixels are scaled to [0, 1], and deskew, blur and the mean of a cluster only average them; L2
+    normalisation keeps them in [0, 1] too. So pictures, the PCA mean and the centres without PCA lie
+    within 1, and PCA components, orthonormal rows, within 1. A centre's PCA coordinates are dot
+    products of unit rows with a difference of two points of [0, 1]^n_pixels: within sqrt(n_pixels).
+    Anything larger was not fitted by the lab, and values near float32's limit make distances Inf or NaN.
+
+    Parameters
+    ----------
+    n_pixels : int
+        The model's number of input pixels.
+    has_pca : bool
+        Whether the model projects onto PCA components.
+
+    Returns
+    -------
+    bounds : dict of str to float
+        Including `BOUND_SLACK` for rounding.
+    """
+    unit = 1 + BOUND_SLACK
+    centres = np.sqrt(n_pixels) + BOUND_SLACK if has_pca else unit
+    return {
+        "cluster_centers_": unit,
+        "cluster_centers_model_space_": centres,
+        "pca_mean_": unit,
+        "pca_components_": unit,
+    }
+
+
+def _check_magnitudes(arrays, bounds):
+    for name, bound in bounds.items():
+        if name in arrays and arrays[name].size and (largest := np.abs(arrays[name]).max()) > bound:
+            raise ValueError(
+                f"'{name}' holds a value of size {largest:.3g}, over the {bound:.3g} a fitted model can "
+                "hold; export the model again from the lab."
+            )
