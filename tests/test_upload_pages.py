@@ -254,3 +254,15 @@ def test_an_upload_over_the_sessions_budget_is_refused_and_says_why(monkeypatch,
     assert not at.exception
     assert any("over this session's 0 MB budget" in text for text in texts(at.error))
     assert at.selectbox(key="dataset").value != UPLOAD
+
+
+def test_a_session_that_has_sent_its_share_of_files_is_told_to_reload(monkeypatch, small_npz):
+    """Streamlit keeps what a session sends until it ends, so a session's total is bounded."""
+    monkeypatch.setattr("ui.uploads.MAX_SESSION_SENT_MB", 0.09)  # two uploads of 300 digits (49 KB each)
+    at = uploaded(fresh_app(), "my-digits.npz", small_npz)
+    assert at.selectbox(key="dataset").value == UPLOAD
+    at = uploaded(at, "again.npz", small_npz, key="upload_files_1")
+
+    assert not at.exception
+    assert any("the most one session may" in text for text in texts(at.info))
+    assert at.file_uploader(key="upload_files_2").disabled

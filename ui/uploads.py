@@ -26,6 +26,32 @@ from ui.text import plain
 
 LOGGER = logging.getLogger(__name__)
 UNREADABLE = "could not be read. Check that it is a file the lab makes or describes, then try again."
+#: Streamlit keeps every file a session sends until the session ends (a fresh uploader does not free
+#: them), so a session may send this much in all; then its uploaders close until it reloads.
+MAX_SESSION_SENT_MB = 1000
+SENT_KEY = "upload_sent_bytes"
+
+
+def sent_mb() -> float:
+    """How many MB of files this session has sent so far (uploads and model files)."""
+    return st.session_state.get(SENT_KEY, 0) / 2**20
+
+
+def note_sent(files) -> None:
+    """Count the files' bytes against the session's `MAX_SESSION_SENT_MB`."""
+    st.session_state[SENT_KEY] = st.session_state.get(SENT_KEY, 0) + sum(file.size for file in files)
+
+
+def uploads_closed() -> bool:
+    """Whether this session has sent all it may; says so where the uploader was."""
+    if sent_mb() < MAX_SESSION_SENT_MB:
+        return False
+    st.info(
+        f"This session has sent {sent_mb():,.0f} MB of files, the most one session may. Reload the page "
+        "to start a new session and upload again.",
+        icon=":material/block:",
+    )
+    return True
 
 
 def upload_ui() -> None:
@@ -36,6 +62,7 @@ def upload_ui() -> None:
         st.file_uploader(
             "One .npz, or the four IDX files",
             accept_multiple_files=True,
+            disabled=uploads_closed(),
             key=f"upload_files_{st.session_state['upload_round']}",
             on_change=read_upload,
             max_upload_size=MAX_UPLOAD_MB,
@@ -59,6 +86,7 @@ def read_upload() -> None:
     st.session_state.pop("upload_error", None)
     if not files:
         return
+    note_sent(files)
     try:
         dataset = dataset_from_upload([(file.name, file.getvalue()) for file in files], name=UPLOAD)
         check_session_budget(dataset)  # it replaces the session's last upload, if any
@@ -71,7 +99,7 @@ def read_upload() -> None:
         forget_upload()
         st.session_state["upload_dataset"] = dataset
         st.session_state["dataset"] = UPLOAD
-    st.session_state["upload_round"] += 1  # a fresh, empty uploader: the session lets go of the files
+    st.session_state["upload_round"] += 1  # a fresh, empty uploader for the next upload
 
 
 def forget_upload() -> None:
@@ -91,6 +119,7 @@ def imported_model_ui() -> ImportedModel | None:
         st.file_uploader(
             "A model .npz downloaded from the Centroids page",
             type="npz",
+            disabled=uploads_closed(),
             key=f"model_file_{st.session_state['model_file_round']}",
             on_change=read_model_file,
             max_upload_size=MAX_MODEL_MB,
@@ -115,6 +144,7 @@ def read_model_file() -> None:
     st.session_state.pop("imported_model", None)
     if file is None:
         return
+    note_sent([file])
     try:
         st.session_state["imported_model"] = import_model(file.getvalue(), file.name)
     except KMeansLabError as exc:
