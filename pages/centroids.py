@@ -9,8 +9,8 @@ from core.analysis.projection import sample_indices
 from core.figures.images import display_scale, enlarge
 from ui.charts import display_size
 from ui.frame import Page, run_page
+from ui.model_files import model_download
 from ui.settings import presenter_mode
-from ui.uploads import model_download
 
 GROUPED = "Grouped by inferred class"
 BY_NUMBER = "In cluster order"

@@ -16,8 +16,8 @@ from core.model.preprocess import deskew_images
 from ui import caches
 from ui.charts import display_size
 from ui.frame import Page, fitted_model, run_page
+from ui.model_files import imported_model_ui
 from ui.text import plain
-from ui.uploads import imported_model_ui
 
 CANVAS_SIZE = 280
 #: What to draw, by the dataset's kind: clothes are pictured as solid shapes, not outlines.

@@ -47,3 +47,16 @@ def test_figures_pull_in_neither_streamlit_nor_tensorflow():
         for name in ("charts", "colours", "evaluation_charts", "hover_pictures", "images", "maps")
     )
     assert run(f"import {modules}") == "clean"
+
+
+def test_the_first_page_needs_neither_scikit_learn_nor_scipy():
+    """A new server shows Explore without waiting for the model modules (about a second to import)."""
+    script = (
+        "import sys\n"
+        "import ui.frame, ui.sidebar, ui.caches, ui.uploads, ui.charts\n"
+        "import core.figures.charts, core.figures.images, core.analysis.projection\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'sklearn', 'scipy'}))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], cwd=PROJECT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

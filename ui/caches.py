@@ -3,31 +3,40 @@
 A named dataset's results are shared by every session (`st.cache_*`, global scope); the session's
 own upload has caches of its own session (``scope="session"``), which "Forget my upload" empties and
 which end with the session. Nothing computed from an upload ever reaches another session.
+
+scikit-learn and SciPy take a second or more to import, and the first page (Explore) needs neither:
+the functions that fit or score import the engine's model modules when first called, so a new
+server shows its first page without waiting for them.
 """
 
 from __future__ import annotations
 
 import functools
+import importlib
+import threading
 from collections.abc import Callable
 from dataclasses import asdict
+from typing import TYPE_CHECKING
 
 import numpy as np
 import streamlit as st
 
 from core import config
-from core.analysis import evaluation, projection
+from core.analysis import projection
 from core.analysis.pictures import class_means as compute_class_means
-from core.analysis.prepared import PreparedCache
-from core.analysis.sweep import SweepRow, default_preprocessing, fit_model, sweep_k
 from core.data import registry as datasets
 from core.data.drawing import ink_box_fraction
 from core.errors import KMeansLabError
 from core.figures.images import png_bytes
-from core.model.cache import ResultCache
-from core.model.pipeline import FittedModel
-from core.model.preprocess import Preprocessing
-from core.model.stepwise import lloyd_steps
+from core.model.settings import Preprocessing, default_preprocessing
 from ui.settings import UPLOAD
+
+if TYPE_CHECKING:
+    from core.analysis.evaluation import Evaluation
+    from core.analysis.prepared import PreparedCache
+    from core.analysis.sweep import SweepRow
+    from core.model.cache import ResultCache
+    from core.model.pipeline import FittedModel
 
 #: How many results computed from an upload a session keeps in each cache; the oldest goes first.
 UPLOAD_ENTRIES = 8
@@ -92,6 +101,28 @@ def forget_session_results() -> None:
         cache.clear()
 
 
+#: What the pages that fit, score or read models import on first use (see the module docstring).
+MODEL_MODULES = ("core.analysis.sweep", "core.analysis.evaluation", "core.model.persistence")
+_warm_up_started = threading.Event()
+
+
+def warm_up_in_background() -> None:
+    """Import the model modules in a background thread, once per server, after a page has been shown.
+
+    The next page that needs a model then finds them loaded; a page that gets there first simply
+    waits for the import (Python's import lock) rather than doing it twice.
+    """
+    if _warm_up_started.is_set():
+        return
+    _warm_up_started.set()
+    threading.Thread(target=_import_model_modules, name="warm-up", daemon=True).start()
+
+
+def _import_model_modules() -> None:
+    for module in MODEL_MODULES:
+        importlib.import_module(module)
+
+
 # --- datasets --------------------------------------------------------------------------------
 
 
@@ -141,6 +172,8 @@ def recommended_preprocessing(info: datasets.DatasetInfo) -> Preprocessing | Non
 
 def result_cache() -> ResultCache:
     """The on-disk cache of fitted models (`core.config.cache_dir`)."""
+    from core.model.cache import ResultCache
+
     return ResultCache(config.cache_dir())
 
 
@@ -149,6 +182,8 @@ def fit(
     dataset: datasets.Dataset, k: int, algorithm: str, seed: int, preprocessing: Preprocessing
 ) -> tuple[FittedModel, SweepRow]:
     """The classifier for these settings and its scores; a named dataset's fit also goes to disk."""
+    from core.analysis.sweep import fit_model
+
     model, row = fit_model(
         dataset,
         k,
@@ -169,12 +204,16 @@ def disk_cache(dataset: datasets.Dataset) -> ResultCache | None:
 @st.cache_resource(show_spinner=False)
 def shared_prepared() -> PreparedCache:
     """The named datasets' preprocessed images, kept between fits of different K (one at a time)."""
+    from core.analysis.prepared import PreparedCache
+
     return PreparedCache(max_entries=1)
 
 
 @st.cache_resource(show_spinner=False, scope="session")
 def session_prepared() -> PreparedCache:
     """The session's upload's preprocessed images, kept between fits of different K."""
+    from core.analysis.prepared import PreparedCache
+
     return PreparedCache(max_entries=1)
 
 
@@ -191,6 +230,8 @@ def sweep_rows(
     dataset: datasets.Dataset, ks: tuple[int, ...], algorithm: str, seed: int, preprocessing: Preprocessing
 ) -> list[dict]:
     """Fit and score every K (with a progress bar while fitting); one dict per K, as `SweepRow`."""
+    from core.analysis.sweep import sweep_k
+
     # The bar is made inside the cached function so Streamlit replays it on a cache hit.
     bar = st.progress(0.0, text="Preparing the sweep…")
 
@@ -253,8 +294,10 @@ def model_key(model: FittedModel) -> tuple:
 
 
 @per_dataset(max_entries=8)
-def test_evaluation(dataset: datasets.Dataset, key: tuple, model: Unhashed) -> evaluation.Evaluation:
+def test_evaluation(dataset: datasets.Dataset, key: tuple, model: Unhashed) -> Evaluation:
     """The model's answers on the test split, once per dataset and model (`model_key`)."""
+    from core.analysis import evaluation
+
     return evaluation.evaluate(model.value, dataset.test_images, dataset.test_labels, dataset.class_names)
 
 
@@ -272,6 +315,8 @@ def map_points(dataset: datasets.Dataset, key: tuple, size: int, method: str, mo
 @per_dataset(max_entries=8)
 def kmeans_steps(dataset: datasets.Dataset, k: int, seed: int, sample_size: int, max_iter: int):
     """K-means on a sample of the training images (pixels scaled to 0-1), every step recorded."""
+    from core.model.stepwise import lloyd_steps
+
     rows = projection.sample_indices(dataset.n_train, sample_size, seed=seed)
     pixels = dataset.train_images[rows].reshape(len(rows), -1).astype(np.float32) / 255
     # tol=0: run until no image changes centre, so the last step is where K-means really stops.

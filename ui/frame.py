@@ -9,18 +9,22 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from core.analysis.sweep import SweepRow, default_preprocessing
 from core.data import registry as datasets
 from core.errors import KMeansLabError
-from core.model.pipeline import FittedModel
+from core.model.settings import default_preprocessing
 from ui import caches
 from ui.presenter import page_style
 from ui.settings import MAX_K, Settings, presenter_mode
 from ui.sidebar import k_box, sidebar
 from ui.text import plain
+
+if TYPE_CHECKING:  # the model modules load when a page first needs a model (see ui.caches)
+    from core.analysis.sweep import SweepRow
+    from core.model.pipeline import FittedModel
 
 LOGGER = logging.getLogger(__name__)
 APP_TITLE = "K-Means Digit Lab"
@@ -90,6 +94,7 @@ def run_page(
         if needs_model:
             page = Page(settings, dataset, *fitted_model(settings, dataset))
         render(page)
+        caches.warm_up_in_background()
         if presenting:  # the presenter says it: at the end it leaves the screen to the key visual
             st.markdown(description)
     except KMeansLabError as exc:

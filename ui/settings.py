@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from core.data import registry as datasets
-from core.model.preprocess import Preprocessing
+from core.model.settings import Preprocessing
 
 #: The dataset picker's name for the data this session uploaded (it exists only in that session).
 UPLOAD = "upload"

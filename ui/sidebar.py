@@ -12,8 +12,7 @@ import streamlit as st
 
 from core.data import registry as datasets
 from core.errors import KMeansLabError
-from core.model.preprocess import MAX_BLUR, MAX_PCA_COMPONENTS, Preprocessing
-from core.model.vote import ALGORITHMS
+from core.model.settings import ALGORITHMS, MAX_BLUR, MAX_PCA_COMPONENTS, Preprocessing
 from ui import caches
 from ui.settings import (
     ALGORITHM_LABELS,

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from core.data.dataset import Dataset
-from core.model.pipeline import FittedModel
+
+if TYPE_CHECKING:
+    from core.model.pipeline import FittedModel
 
 
 def class_means(dataset: Dataset) -> np.ndarray:

@@ -8,7 +8,7 @@ import numpy as np
 
 from core.data.dataset import Dataset
 from core.model.pipeline import PreparedImages, prepare
-from core.model.preprocess import Preprocessing
+from core.model.settings import Preprocessing
 
 
 class PreparedCache:

@@ -19,22 +19,20 @@ from core.model.cache import ResultCache, cache_key
 from core.model.pipeline import FittedModel, fit_prepared
 from core.model.preprocess import Preprocessing
 from core.model.schema import model_to_arrays, split_params
+from core.model.settings import (  # noqa: F401 (the defaults' home; importable from here too)
+    DIGIT_PREPROCESSING,
+    MIN_PREPROCESSED_SIDE,
+    OTHER_PREPROCESSING,
+    PREPROCESSING_CHOICES,
+    default_preprocessing,
+    is_handwriting,
+    resolve_preprocessing,
+)
 from core.model.vote import ALGORITHMS, blas_threads, openmp_threads
 
 #: The tutorial's K values.
 DEFAULT_KS = (10, 16, 36, 64, 144, 256)
 DEFAULT_RANDOM_STATE = 0
-#: Named preprocessing choices: "auto" is `default_preprocessing(dataset)`, "none" the tutorial's recipe.
-PREPROCESSING_CHOICES = ("auto", "none")
-#: Measured on the MNIST sample (minibatch, mean of 5 seeds at K=256): the recipe 0.88, deskew 0.933,
-#: + L2 0.941, + PCA 50 0.945 (and 10x faster), + blur 0.7 0.950.
-DIGIT_PREPROCESSING = Preprocessing(deskew=True, blur=0.7, normalize=True, pca_components=50)
-#: Measured on Fashion-MNIST at K=256: the recipe 0.766, L2 + PCA 50 0.795; deskew (0.779) and blur hurt.
-OTHER_PREPROCESSING = Preprocessing(normalize=True, pca_components=50)
-#: On scikit-learn's 8x8 digits (360 test images) deskew + blur cost 3 points at K=36-144 and L2 or PCA
-#: changed nothing beyond noise, so images smaller than this a side keep the tutorial's recipe.
-MIN_PREPROCESSED_SIDE = 16
-
 #: progress(fraction_done, message): called before each fit and once at the end.
 ProgressCallback = Callable[[float, str], None]
 
@@ -74,35 +72,6 @@ def check_ks(ks: Sequence[int], n_train: int) -> list[int]:
         if k > n_train:
             raise ValueError(f"K={k} is larger than the training set ({n_train:,} images).")
     return ks
-
-
-def is_handwriting(dataset: Dataset) -> bool:
-    """Whether a dataset holds handwriting, as its `kind` says (the registry or the upload declares it)."""
-    return dataset.kind == "handwriting"
-
-
-def default_preprocessing(dataset: Dataset) -> Preprocessing:
-    """The measured best preprocessing for a dataset: deskew and blur handwriting, L2 and PCA for all.
-
-    Tiny images (under `MIN_PREPROCESSED_SIDE` pixels a side, like scikit-learn's 8x8 digits) get
-    none: deskew and blur wash them out, and nothing else measured made a difference beyond noise.
-    """
-    if min(dataset.image_shape) < MIN_PREPROCESSED_SIDE:
-        return Preprocessing()
-    return DIGIT_PREPROCESSING if is_handwriting(dataset) else OTHER_PREPROCESSING
-
-
-def resolve_preprocessing(preprocessing: str | Preprocessing, dataset: Dataset) -> Preprocessing:
-    """A `Preprocessing` from ``"auto"`` (the dataset's default), ``"none"``, or a `Preprocessing` as is."""
-    if isinstance(preprocessing, Preprocessing):
-        return preprocessing
-    if preprocessing == "auto":
-        return default_preprocessing(dataset)
-    if preprocessing == "none":
-        return Preprocessing()
-    raise ValueError(
-        f"preprocessing={preprocessing!r} should be one of {PREPROCESSING_CHOICES} or a Preprocessing."
-    )
 
 
 def model_params(

@@ -8,8 +8,6 @@ estimator. The first steps (scale, deskew, blur) still give images: `PICTURE_STE
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.decomposition import PCA
@@ -17,15 +15,18 @@ from sklearn.preprocessing import Normalizer
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from core.model.images import as_float_rows, blur_images, deskew_images, infer_image_shape
+from core.model.settings import (  # noqa: F401 (the parameters' home; importable from here too)
+    MAX_BLUR,
+    MAX_PCA_COMPONENTS,
+    Preprocessing,
+    check_blur,
+    check_bool,
+    check_deskew,
+    check_pca_components,
+)
 
 #: The steps whose output is still an image (what the cluster pictures average); later steps are not.
 PICTURE_STEPS = ("scale", "deskew", "blur")
-#: The widest Gaussian blur, in pixels, anywhere (sidebar, CLI, model files): wider only smears the
-#: digit away, and the cost grows with the width (blur=1e7 took minutes and gigabytes).
-MAX_BLUR = 2.0
-#: The most PCA components anyone may ask for: the lab's largest images (64x64) have 4,096 pixels.
-MAX_PCA_COMPONENTS = 4096
-
 
 # --- the transformers ---------------------------------------------------------------------------
 
@@ -204,69 +205,6 @@ def _validate_images(estimator, X, reset, scale=True):
 
 
 # --- parameters and the chain -----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Preprocessing:
-    """The preprocessing choices, in the order they apply; the classifier takes them as parameters.
-
-    Attributes
-    ----------
-    deskew : bool, default=False
-        Straighten slanted images by their moments (helps handwriting, not clothes).
-    blur : float, default=0.0
-        Standard deviation in pixels of a Gaussian blur; 0 for none.
-    normalize : bool, default=False
-        Scale each image to unit length, so K-means compares shapes, not ink.
-    pca_components : int or None, default=None
-        Project onto this many principal components (faster K-means); None keeps every pixel.
-    """
-
-    deskew: bool = False
-    blur: float = 0.0
-    normalize: bool = False
-    pca_components: int | None = None
-
-    def __post_init__(self):
-        check_deskew(self.deskew)
-        check_blur(self.blur)
-        check_bool(self.normalize, "normalize")
-        check_pca_components(self.pca_components)
-
-    def describe(self) -> str:
-        """One short line, e.g. ``"deskew, blur 0.5, L2-normalise, PCA 50"`` or ``"none"``."""
-        parts = ["deskew"] if self.deskew else []
-        parts += [f"blur {self.blur:g}"] if self.blur else []
-        parts += ["L2-normalise"] if self.normalize else []
-        parts += [f"PCA {self.pca_components}"] if self.pca_components else []
-        return ", ".join(parts) or "none"
-
-
-def check_bool(value, name) -> None:
-    if not isinstance(value, (bool, np.bool_)):
-        raise ValueError(f"{name}={value!r} should be True or False.")
-
-
-def check_deskew(deskew, name="deskew") -> None:
-    check_bool(deskew, name)
-
-
-def check_blur(sigma, name="blur") -> None:
-    """Raise ValueError unless `sigma` is a number from 0 to `MAX_BLUR` (NaN and Inf are refused)."""
-    number = not isinstance(sigma, bool) and isinstance(sigma, (int, float, np.integer, np.floating))
-    if not (number and 0 <= sigma <= MAX_BLUR):
-        raise ValueError(
-            f"{name}={sigma!r} should be a number from 0 to {MAX_BLUR:g} (pixels; 0 turns blurring off)."
-        )
-
-
-def check_pca_components(n, name="pca_components") -> None:
-    if n is not None and (
-        isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 1 <= n <= MAX_PCA_COMPONENTS
-    ):
-        raise ValueError(
-            f"{name}={n!r} should be a whole number from 1 to {MAX_PCA_COMPONENTS:,}, or None for no PCA."
-        )
 
 
 def preprocessing_steps(

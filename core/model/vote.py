@@ -15,7 +15,8 @@ from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-ALGORITHMS = ("minibatch", "lloyd")
+from core.model.settings import ALGORITHMS
+
 #: Lloyd mode seeds k-means++ from a random sample of this many training rows (or 3 K if more).
 INIT_SAMPLE = 10_000
 _FLOATS = [np.float32, np.float64]
