@@ -39,9 +39,7 @@ import tempfile
 import time
 from pathlib import Path
 
-PROJECT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(PROJECT / "tests"))
-
+from bench_paths import PROJECT
 from browser_support import (  # noqa: E402
     PAGES,
     SLOW_MS,

@@ -18,16 +18,12 @@ the drawn digits at each K, how many get each verdict and how often the model is
 from __future__ import annotations
 
 import argparse
-import sys
 import time
-from pathlib import Path
 
+import bench_paths  # noqa: F401 (puts the project and its tests on the import path)
 import numpy as np
 from PIL import Image
 from scipy import ndimage
-
-PROJECT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(PROJECT))
 
 from core.analysis.confidence import prediction_confidence  # noqa: E402
 from core.analysis.prepared import PreparedCache  # noqa: E402

@@ -46,9 +46,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-PROJECT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(PROJECT / "tests"))
-
+import bench_paths  # noqa: F401 (puts the project and its tests on the import path)
 import psutil  # noqa: E402
 from browser_support import CHROMIUM, CHROMIUM_ARGS, streamlit_server  # noqa: E402
 from load_support import (  # noqa: E402

@@ -25,11 +25,9 @@ import sys
 import time
 from pathlib import Path
 
+import bench_paths  # noqa: F401 (puts the project and its tests on the import path)
 import numpy as np
 from sklearn.cluster import KMeans, MiniBatchKMeans
-
-PROJECT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(PROJECT))
 
 from core.analysis.sweep import DEFAULT_KS, default_preprocessing, fit_model, sweep_k  # noqa: E402
 from core.data.registry import FASHION_CREDIT, FASHION_NAMES, Dataset, load_dataset, load_idx_folder  # noqa: E402
