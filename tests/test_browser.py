@@ -195,14 +195,45 @@ def test_moving_the_step_slider_changes_the_step_shown(app_page, app_url):
     wait_until_idle(app_page)
     assert app_page.get_by_text(re.compile(r"since the start")).count() == 1
 
-    # Play runs through every step in place and ends on the last one.
+    # Play counts up in place: the slider waits on its step, the chart never leaves, then the slider
+    # ends on the last step.
     last = int(
         re.search(r"Step 2 of (\d+)", app_page.get_by_text(re.compile(r"Step 2 of")).first.inner_text())[1]
     )
     app_page.get_by_role("button", name=re.compile("Play all steps")).click()
-    app_page.get_by_text(re.compile(rf"Step {last} of {last}")).first.wait_for()
+    seen = set()
+    while not app_page.get_by_text(re.compile(rf"Step {last} of {last}")).count():
+        text = app_page.get_by_text(re.compile(r"^Step \d+ of")).first.inner_text()
+        seen.add(int(re.search(r"Step (\d+)", text)[1]))
+        if last not in seen:
+            assert slider.input_value() == "2", seen
+        assert app_page.locator(".stPlotlyChart .main-svg").count() > 0, seen
+        app_page.wait_for_timeout(60)
+    for _ in range(100):  # the page runs once more after the last frame, to move the slider
+        if slider.input_value() == str(last):
+            break
+        app_page.wait_for_timeout(100)
     wait_until_idle(app_page)
+    assert len(seen) >= 3, seen  # it counted up, one step at a time
     assert slider.input_value() == str(last)
+    assert exception_count(app_page) == 0
+
+
+def test_the_step_grid_fits_beside_the_chart_up_to_36_and_scrolls_beyond(app_page, app_url):
+    app_page.set_viewport_size({"width": 1280, "height": 720})
+    open_page(app_page, app_url, "Step by step")
+    for k, scrolls in ((36, False), (64, True)):
+        type_k(app_page, k)
+        app_page.wait_for_timeout(300)
+        grid = app_page.locator('[class*="st-key-key_visual"]').first
+        box, chart = grid.bounding_box(), app_page.locator(".stPlotlyChart").first.bounding_box()
+        assert box["y"] + box["height"] <= 720 and box["x"] + box["width"] <= chart["x"], (k, box, chart)
+        overflow = grid.evaluate("g => g.scrollHeight > g.clientHeight + 1")
+        assert overflow == scrolls, k
+        if not scrolls:
+            pictures = grid.locator("img")
+            assert pictures.count() == k
+            assert pictures.nth(k - 1).bounding_box()["y"] + 20 < box["y"] + box["height"]
     assert exception_count(app_page) == 0
 
 
