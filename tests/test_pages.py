@@ -288,10 +288,10 @@ def test_a_drawn_digit_is_classified(mnist, index):
     cropped, scaled, centred, straightened = [c for c in captions if c[:1].isdigit() and c[1:4] == " · "]
     assert (cropped, centred, straightened) == (
         "1 · Cropped to the ink",
-        "3 · Centred in 28 × 28",
+        "3 · Centred in 28\u00a0×\u00a028",  # no-break spaces: "28 × 28" stays on one line
         "4 · Straightened by the model",
     )
-    assert scaled.startswith("2 · Scaled to 20 × ") or scaled.endswith(" × 20")  # the longest side is 20
+    assert scaled.startswith("2 · Scaled to 20\u00a0×\u00a0") or scaled.endswith("\u00a0×\u00a020")  # the longest side is 20
     assert any(words in text for text in texts(at.markdown) for words in ("Clear answer", "Likely"))
     assert len(nearest.captions) == 3
     distances = [float(caption.rsplit("distance ", 1)[1]) for caption in nearest.captions]
@@ -357,7 +357,7 @@ def test_draw_page_scales_drawings_to_an_8x8_dataset(mnist):
         at = on_page(at, "pages/draw.py")
     assert_clean(at)
     assert [m.label for m in at.metric] == ["Predicted digit"]
-    assert "8 × 8 pixels" in " ".join(texts(at.caption))
+    assert "8\u00a0×\u00a08 pixels" in " ".join(texts(at.caption))
 
 
 # --- Evaluate, Map, Step by step and presenter mode ---------------------------------------------
@@ -667,3 +667,16 @@ def test_presenter_mode_puts_a_k_box_on_the_page_and_hides_the_settings_jargon()
     assert_clean(at)
     assert shows_k(at, 12)
     assert at.slider(key="k").value == 12
+
+
+def test_presenter_mode_steps_k_down_and_up_with_buttons_that_have_keys():
+    at = app()
+    at.toggle(key="presenter").set_value(True).run()
+    down, up = at.button(key="k_step_down"), at.button(key="k_step_up")
+    assert (down.proto.shortcut, up.proto.shortcut) == ("shift+k", "k")
+    up.click().run()
+    assert_clean(at)
+    assert shows_k(at, SMALL_K + 1) and at.number_input(key="k_main").value == SMALL_K + 1
+    at.button(key="k_step_down").click().run()
+    at.button(key="k_step_down").click().run()
+    assert shows_k(at, SMALL_K - 1) and at.slider(key="k").value == SMALL_K - 1
