@@ -12,8 +12,10 @@ from browser_support import (
     PAGES,
     SLOW_MS,
     ScriptRuns,
+    canvas_box,
     clear_canvas,
     draw_digit,
+    draw_strokes,
     exception_count,
     k_text,
     move_k,
@@ -101,8 +103,74 @@ def test_a_drawing_shows_its_steps_and_how_sure_the_answer_is(app_page, app_url)
 
     for caption in ("1 · Cropped to the ink", "2 · Scaled to 20 ×", "3 · Centred in 28 × 28"):
         assert app_page.get_by_text(caption).count() == 1, caption
+    assert app_page.get_by_text("3 · Centred in").first.evaluate(SIZE_ON_ONE_LINE_JS)
     # The default model's verdict on this 7 is clear, with its margin over the nearest other digit.
     assert app_page.get_by_text(re.compile(r"A clear answer: .* is \d+% farther")).count() == 1
+    assert exception_count(app_page) == 0
+
+
+#: Whether the "28 × 28" at the end of a caption's text lies on one line.
+SIZE_ON_ONE_LINE_JS = """e => {
+    const node = [...e.querySelectorAll('*'), e].flatMap(x => [...x.childNodes])
+        .find(n => n.nodeType === 3 && n.textContent.includes('×'));
+    const range = document.createRange();
+    const text = node.textContent;
+    range.setStart(node, text.lastIndexOf('×') - 3);
+    range.setEnd(node, text.length);
+    return new Set([...range.getClientRects()].map(r => Math.round(r.top))).size === 1;
+}"""
+
+#: An image's pixels as grey levels (its red channel), row by row, and its corners' radius on screen.
+PIXELS_JS = """img => {
+    const c = document.createElement('canvas');
+    c.width = img.naturalWidth; c.height = img.naturalHeight;
+    const context = c.getContext('2d');
+    context.drawImage(img, 0, 0);
+    const data = context.getImageData(0, 0, c.width, c.height).data;
+    return {width: c.width, height: c.height, radius: parseFloat(getComputedStyle(img).borderTopLeftRadius),
+            grey: Array.from({length: c.width * c.height}, (_, i) => data[4 * i])};
+}"""
+
+
+def strip_picture(page, caption: str):
+    """The pixels of the picture above `caption` in Draw's strip of steps, as a 2-D array."""
+    import numpy as np
+
+    column = page.locator('[data-testid="stColumn"]').filter(has_text=caption).last
+    found = column.locator("img").first.evaluate(PIXELS_JS)
+    return np.array(found["grey"]).reshape(found["height"], found["width"]), found["radius"]
+
+
+def test_the_draw_page_details_a_presenter_sees(app_page, app_url):
+    import numpy as np
+
+    from core.model.preprocess import Deskew
+
+    app_page.set_viewport_size({"width": 1280, "height": 720})
+    open_page(app_page, app_url, "Draw")
+    draw_strokes(app_page, [[(0.3, 0.05), (0.95, 0.95)], [(0.05, 0.95), (0.6, 0.05)]])  # ink to the corners
+    predicted_digit(app_page)
+    # The canvas's toolbar (shown on hover) leaves the stroke width's slider free.
+    box = canvas_box(app_page)
+    app_page.mouse.move(box["x"] + box["width"] / 2, box["y"] + 20)
+    toolbar = app_page.get_by_role("button", name="Reset canvas & history").first.bounding_box()
+    slider = app_page.locator('[data-testid="stSlider"]').filter(has_text="Stroke width").first.bounding_box()
+    assert toolbar["y"] + toolbar["height"] <= slider["y"] or slider["y"] + slider["height"] <= toolbar["y"]
+    # Straightened as the model's own deskew transformer straightens the centred picture.
+    centred, _ = strip_picture(app_page, "3 · Centred in")
+    straight, _ = strip_picture(app_page, "4 · Straightened by the model")
+    scale = centred.shape[0] // 28
+    centred, straight = centred[::scale, ::scale], straight[::scale, ::scale]
+    expected = Deskew(image_shape=(28, 28)).fit_transform(centred.reshape(1, -1).astype(np.float32) / 255)
+    expected = np.rint(np.clip(expected.reshape(28, 28), 0, 1) * 255)
+    assert np.abs(expected - straight).max() <= 1
+    # No ink under the rounded corners of the crop's picture.
+    cropped, radius = strip_picture(app_page, "1 · Cropped to the ink")
+    corner = int(np.ceil(radius))
+    assert corner > 0 and cropped.max() > 200
+    for rows in (slice(0, corner), slice(-corner, None)):
+        for columns in (slice(0, corner), slice(-corner, None)):
+            assert cropped[rows, columns].max() < 40
     assert exception_count(app_page) == 0
 
 
