@@ -174,6 +174,25 @@ def test_the_draw_page_details_a_presenter_sees(app_page, app_url):
     assert exception_count(app_page) == 0
 
 
+#: The boxes of the pictures in the page's key visual (Explore: the sample of thumbnails).
+THUMBNAILS_JS = """() => [...document.querySelectorAll('[class*="st-key-key_visual"] img')].map(img => {
+    const r = img.getBoundingClientRect();
+    return {top: Math.round(r.top), width: Math.round(r.width), height: Math.round(r.height)};
+})"""
+
+
+@pytest.mark.parametrize("width", [1280, 1440])
+def test_explore_thumbnails_fill_every_row_at_one_size(app_page, app_url, width):
+    from collections import Counter
+
+    app_page.set_viewport_size({"width": width, "height": 900})
+    open_page(app_page, app_url, "Explore")
+    thumbnails = app_page.evaluate(THUMBNAILS_JS)
+    assert len(thumbnails) == 30
+    assert set(Counter(t["top"] for t in thumbnails).values()) == {10}  # no orphan row
+    assert len({(t["width"], t["height"]) for t in thumbnails}) == 1
+
+
 # --- Evaluate, Map and Step by step ----------------------------------------------------------------
 
 
@@ -213,6 +232,7 @@ def test_evaluate_shows_a_cell_picked_on_the_heatmap_or_by_keyboard(app_page, ap
 
 
 def test_map_selection_shows_the_selected_images(app_page, app_url):
+    app_page.set_viewport_size({"width": 1280, "height": 720})
     open_page(app_page, app_url, "Map")
     hint = app_page.get_by_text(re.compile(r"Draw round some dots on the map"))
     hint.wait_for()
@@ -237,6 +257,9 @@ def test_map_selection_shows_the_selected_images(app_page, app_url):
     wait_until_idle(app_page)
     assert hint.count() == 0
     assert app_page.get_by_text(re.compile(r"^\d · cluster \d+$")).count() > 0
+    # Beside the map, on the first screen: no scrolling to see what was picked.
+    first = app_page.locator('[class*="st-key-map_selection"] img').first.bounding_box()
+    assert first["y"] + first["height"] <= 720 and first["x"] > area["x"] + area["width"], first
 
     # With the pan tool, a click on one dot shows that one image.
     chart = app_page.locator('[data-testid="stPlotlyChart"]').first

@@ -157,14 +157,13 @@ def test_explore_shows_facts_samples_and_class_filter():
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Training images"] == "8,000" and metrics["Test images"] == "2,000"
     assert metrics["Image size"] == "28 × 28 px"
-    samples, means = at.image
-    assert len(samples.captions) == 30
-    assert means.captions == [str(d) for d in range(10)]
+    assert len(at.image) == 40  # 30 samples, then the 10 class averages
+    assert [m.captions for m in at.image[30:]] == [[str(d)] for d in range(10)]
     at.selectbox(key="explore_class").set_value("7").run()
-    assert set(at.image[0].captions) == {"7"}
-    before = at.image[0].value
+    assert {caption for image in at.image[:30] for caption in image.captions} == {"7"}
+    before = [image.value for image in at.image[:30]]
     at.button(key="explore_reshuffle").click().run()
-    assert at.image[0].value != before
+    assert [image.value for image in at.image[:30]] != before
     assert_clean(at)
 
 
@@ -291,7 +290,9 @@ def test_a_drawn_digit_is_classified(mnist, index):
         "3 · Centred in 28\u00a0×\u00a028",  # no-break spaces: "28 × 28" stays on one line
         "4 · Straightened by the model",
     )
-    assert scaled.startswith("2 · Scaled to 20\u00a0×\u00a0") or scaled.endswith("\u00a0×\u00a020")  # the longest side is 20
+    assert scaled.startswith("2 · Scaled to 20\u00a0×\u00a0") or scaled.endswith(
+        "\u00a0×\u00a020"
+    )  # the longest side is 20
     assert any(words in text for text in texts(at.markdown) for words in ("Clear answer", "Likely"))
     assert len(nearest.captions) == 3
     distances = [float(caption.rsplit("distance ", 1)[1]) for caption in nearest.captions]
@@ -429,7 +430,12 @@ def test_map_can_draw_the_centres_as_pictures():
     import json
 
     (chart,) = at.get("plotly_chart")
-    assert len(json.loads(chart.proto.spec)["layout"]["images"]) == SMALL_K
+    spec = json.loads(chart.proto.spec)
+    assert len(spec["layout"]["images"]) == SMALL_K
+    # The legend names the pictures, not the crosses they cover.
+    assert [trace["name"] for trace in spec["data"] if "centres" in trace.get("name", "")] == [
+        "Cluster centres (the pictures)"
+    ]
 
 
 def test_map_without_umap_says_what_to_install(monkeypatch):
