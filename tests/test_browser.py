@@ -328,6 +328,45 @@ def test_the_step_grid_fits_beside_the_chart_up_to_36_and_scrolls_beyond(app_pag
     assert exception_count(app_page) == 0
 
 
+def test_the_takeaway_file_works_offline_with_its_charts_and_pictures(app_page, app_url, chromium, tmp_path):
+    open_page(app_page, app_url, "K sweep")
+    button = app_page.get_by_role("button", name=re.compile("Save this session as a web page"))
+    button.wait_for(timeout=SLOW_MS)
+    wait_until_idle(app_page)
+    with app_page.expect_download(timeout=SLOW_MS) as download:
+        button.click()
+    path = tmp_path / "takeaway.html"
+    download.value.save_as(path)
+
+    # A browser with the network cut off: any request that is not the file itself is refused.
+    context = chromium.new_context()
+    context.set_offline(True)
+    fetched = []
+
+    def refuse(route):
+        fetched.append(route.request.url)
+        route.abort()
+
+    context.route("http*://**/*", refuse)
+    try:
+        page = context.new_page()
+        page.goto(path.as_uri())
+        page.wait_for_function(
+            "document.querySelectorAll('.plot-container svg.main-svg').length >= 4", timeout=SLOW_MS
+        )
+        assert page.locator(".plot-container").count() == 4  # three sweep charts and the confusion matrix
+        assert page.locator(".plot-container .heatmaplayer").count() == 1
+        loaded = page.evaluate("() => [...document.images].map(i => i.complete && i.naturalWidth > 0)")
+        assert len(loaded) == DEFAULT_K and all(loaded)
+        # Interactive: hovering a sweep chart's point shows its label.
+        point = page.locator(".plot-container .scatterlayer .point").first.bounding_box()
+        page.mouse.move(point["x"] + point["width"] / 2, point["y"] + point["height"] / 2)
+        page.locator(".hoverlayer .hovertext").first.wait_for(timeout=5_000)
+        assert fetched == []
+    finally:
+        context.close()
+
+
 # --- The frame on a fresh server -----------------------------------------------------------------
 
 
