@@ -121,7 +121,7 @@ def page_header(title: str, settings: Settings) -> None:
             f"{settings.preprocessing_label} · random seed {settings.seed} · dataset: {dataset}"
         )
         return
-    title_column, k_column, step_column = st.columns([11, 2, 2], vertical_alignment="bottom")
+    title_column, k_column, step_column = st.columns([12, 2, 1.4], vertical_alignment="bottom")
     title_column.title(title)
     title_column.caption(f"K = {settings.k} · dataset: {dataset}")
     main_k_box(k_column, settings.k)
@@ -144,6 +144,7 @@ def k_step_buttons(column, k: int) -> None:
                 on_click=step_k,
                 args=(k + step,),
                 shortcut=K_SHORTCUTS[step],
+                help=f"Or press {K_SHORTCUTS[step]} (outside a text box).",
                 type="tertiary",
                 disabled=not MIN_K <= k + step <= MAX_K,
             )

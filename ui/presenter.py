@@ -35,6 +35,8 @@ PRESENTER_TEXT = f"""
   font-size: {PRESENTER_TEXT_PX}px !important;
 }}
 [data-testid="stMain"] [data-testid="stMetricValue"] {{ font-size: 3.5rem; }}
+/* The K - 1 and K + 1 buttons keep their keys in their help: a narrow column has no room for both. */
+[data-testid="stMain"] [class*="st-key-k_step_"] kbd {{ display: none; }}
 """
 
 
