@@ -119,8 +119,8 @@ def test_every_page_fits_a_projector(app_page, app_url, presenting):
     mode = "presenter" if presenting else "normal"
     for title in PAGES:
         go_to(app_page, title)
+        boxes = key_visual_boxes(app_page, title)  # on Draw, after drawing a 1
         app_page.screenshot(path=SHOTS / f"{mode}-{title.replace(' ', '-').lower()}.png")
-        boxes = key_visual_boxes(app_page, title)
         on_screen = [b for b in boxes if b["top"] >= 0 and b["bottom"] <= PROJECTOR["height"]]
         if title == "Centroids":  # a long grid: at least its first two rows
             assert len({round(b["top"]) for b in on_screen}) >= 2, (mode, title, boxes[:3])

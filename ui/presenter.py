@@ -28,7 +28,7 @@ COMPACT_TOP = """
 #: captions, labels, badges and picture captions in rem or em below 1, each with its own class, so
 #: the rule names them and must win over those classes. The answer on Draw (a metric) grows too.
 PRESENTER_TEXT = f"""
-[data-testid="stMain"] :is(p, li, label, input, textarea, button, small, [data-testid="stFileUploader"] span,
+[data-testid="stMain"] :is(p, li, label, input, textarea, button, small, kbd, [data-testid="stFileUploader"] span,
   [data-testid="stCaptionContainer"], [data-testid="stImageCaption"], [data-testid="stMetricLabel"],
   [data-testid="stMetricDelta"], [data-testid="stWidgetLabel"], [data-baseweb="select"] div,
   [data-testid="stMarkdownContainer"] :is(p, li) span:not([data-testid="stIconMaterial"])) {{
