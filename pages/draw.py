@@ -72,7 +72,7 @@ def drawing_canvas():
     """
     st.session_state.setdefault("draw_clears", 0)
     # The stroke width under the canvas: the canvas's toolbar shows above it on hover and would cover it.
-    canvas_place, controls = st.container(), st.container()
+    canvas_place, controls = st.container(key="draw_canvas_place"), st.container()
     with controls:
         stroke = st.slider("Stroke width", min_value=6, max_value=40, value=18, key="draw_stroke")
     clears = st.session_state["draw_clears"]

@@ -156,6 +156,8 @@ def test_the_draw_page_details_a_presenter_sees(app_page, app_url):
     toolbar = app_page.get_by_role("button", name="Reset canvas & history").first.bounding_box()
     slider = app_page.locator('[data-testid="stSlider"]').filter(has_text="Stroke width").first.bounding_box()
     assert toolbar["y"] + toolbar["height"] <= slider["y"] or slider["y"] + slider["height"] <= toolbar["y"]
+    room = app_page.locator('[class*="st-key-draw_canvas_place"]').first.bounding_box()
+    assert toolbar["y"] >= room["y"]  # nor what is above the canvas
     # Straightened as the model's own deskew transformer straightens the centred picture.
     centred, _ = strip_picture(app_page, "3 · Centred in")
     straight, _ = strip_picture(app_page, "4 · Straightened by the model")
