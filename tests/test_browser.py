@@ -173,6 +173,11 @@ def test_the_draw_page_details_a_presenter_sees(app_page, app_url):
     for rows in (slice(0, corner), slice(-corner, None)):
         for columns in (slice(0, corner), slice(-corner, None)):
             assert cropped[rows, columns].max() < 40
+    # The Delete key clears the canvas, as the Clear button does.
+    app_page.locator('[data-testid="stMain"] h1').first.click()
+    app_page.keyboard.press("Delete")
+    prediction_metric(app_page).first.wait_for(state="detached", timeout=SLOW_MS)
+    assert app_page.get_by_text(BLANK_CANVAS_HINT).count() == 1
     assert exception_count(app_page) == 0
 
 

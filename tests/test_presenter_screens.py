@@ -182,6 +182,12 @@ def test_on_a_tablet_k_is_in_reach_with_the_sidebar_closed(app_page, app_url):
     app_page.locator('[data-testid="stSidebarCollapseButton"] button').first.click()
     app_page.locator('[data-testid="stSidebar"][data-collapsed="true"]').wait_for()
     type_main_k(app_page, 23)
+    # The keys step K without the mouse, once the cursor has left the box.
+    app_page.locator('[data-testid="stMain"] h1').first.click()
+    for key, k in (("k", 24), ("k", 25), ("Shift+K", 24)):
+        app_page.keyboard.press(key)
+        app_page.get_by_text(k_text(k)).first.wait_for(timeout=SLOW_MS)
+        wait_until_idle(app_page)
     assert exception_count(app_page) == 0
 
 
@@ -197,6 +203,12 @@ def test_fashion_pages_speak_of_items_not_digits(app_page, app_url):
     wait_until_idle(app_page)
     for title in PAGES:
         go_to(app_page, title)
+        if title == "Explore":  # long names ("Ankle boot") do not make their pictures bigger
+            sizes = {
+                (round(b["right"] - b["left"]), round(b["bottom"] - b["top"]))
+                for b in key_visual_boxes(app_page, title)
+            }
+            assert len(sizes) == 1, sizes
         if title == "Draw":
             assert app_page.get_by_text("filled silhouette").count() > 0
             draw_digit(app_page, "0")
