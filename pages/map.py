@@ -146,6 +146,6 @@ run_page(
     render,
     title="Map: where the clusters lie",
     description="Every dot is a training image, placed so that similar images sit close together; the black "
-    "crosses are the cluster centres. Colour the dots by cluster or by what they really are, then "
-    "draw round a group of dots with the mouse to see their images.",
+    "crosses (or, if you choose, their pictures) are the cluster centres. Colour the dots by cluster or by "
+    "what they really are, then draw round a group of dots with the mouse to see their images.",
 )
