@@ -84,17 +84,18 @@ def steps_player(steps: KMeansSteps, step: int, k: int, dataset) -> None:
     if not state.get("steps_playing", False):
         show_step(steps, step, k, dataset)
         return
-    frame = state.get("steps_frame", 0)
-    if frame > steps.n_steps:
+    frame = min(state.get("steps_frame", 0), steps.n_steps)
+    # The chart keeps one figure while playing: a changed figure is a new chart that blinks in.
+    show_step(steps, frame, k, dataset, marked=False)
+    state["steps_frame"] = frame + 1
+    if frame == steps.n_steps:  # drawn first: the page keeps the last frame while it runs again
         state["steps_playing"] = False
         state["steps_goto"] = steps.n_steps
         st.rerun()
-    state["steps_frame"] = frame + 1
-    show_step(steps, frame, k, dataset)
 
 
-def show_step(steps: KMeansSteps, step: int, k: int, dataset) -> None:
-    """The centres at one step as pictures, and the inertia chart with that step marked."""
+def show_step(steps: KMeansSteps, step: int, k: int, dataset, *, marked: bool = True) -> None:
+    """The centres at one step as pictures, and the inertia chart, with that step marked if `marked`."""
     last = steps.n_steps
     if steps.converged:
         status = f"K-means stops at step {last}, when no image changes centre any more"
@@ -120,7 +121,9 @@ def show_step(steps: KMeansSteps, step: int, k: int, dataset) -> None:
             )
         st.caption("Each picture is one centre; under it, how many images are nearest to it at this step.")
     with chart:
-        show_chart(steps_inertia_chart(steps.inertia, step), key="steps_inertia", height=380)
+        show_chart(
+            steps_inertia_chart(steps.inertia, step if marked else None), key="steps_inertia", height=380
+        )
         first, now = steps.inertia[0], steps.inertia[step]
         st.metric(
             "Inertia at this step",

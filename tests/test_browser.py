@@ -280,6 +280,20 @@ def test_map_selection_shows_the_selected_images(app_page, app_url):
     assert exception_count(app_page) == 0
 
 
+#: From now until `window.counting` turns false: frames painted, and those without the inertia chart.
+COUNT_BLANK_CHART_FRAMES_JS = """() => {
+    window.counting = true;
+    window.chartFrames = [0, 0];
+    const tick = () => {
+        if (!window.counting) return;
+        window.chartFrames[0]++;
+        if (!document.querySelector('.stPlotlyChart .main-svg')) window.chartFrames[1]++;
+        requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+}"""
+
+
 def test_moving_the_step_slider_changes_the_step_shown(app_page, app_url):
     open_page(app_page, app_url, "Step by step")
     app_page.get_by_text(re.compile(r"Step 0 of \d+")).first.wait_for()
@@ -293,20 +307,23 @@ def test_moving_the_step_slider_changes_the_step_shown(app_page, app_url):
     wait_until_idle(app_page)
     assert app_page.get_by_text(re.compile(r"since the start")).count() == 1
 
-    # Play counts up in place: the slider waits on its step, the chart never leaves, then the slider
-    # ends on the last step.
+    # Play counts up in place: the slider waits on its step, the chart never leaves the screen (counted
+    # on every frame the browser paints), then the slider ends on the last step.
     last = int(
         re.search(r"Step 2 of (\d+)", app_page.get_by_text(re.compile(r"Step 2 of")).first.inner_text())[1]
     )
     app_page.get_by_role("button", name=re.compile("Play all steps")).click()
+    app_page.get_by_text(re.compile(r"^Step [1-9]\d* of")).first.wait_for(timeout=SLOW_MS)
+    app_page.evaluate(COUNT_BLANK_CHART_FRAMES_JS)
     seen = set()
     while not app_page.get_by_text(re.compile(rf"Step {last} of {last}")).count():
         text = app_page.get_by_text(re.compile(r"^Step \d+ of")).first.inner_text()
         seen.add(int(re.search(r"Step (\d+)", text)[1]))
         if last not in seen:
             assert slider.input_value() == "2", seen
-        assert app_page.locator(".stPlotlyChart .main-svg").count() > 0, seen
         app_page.wait_for_timeout(60)
+    painted, blank = app_page.evaluate("() => { window.counting = false; return window.chartFrames; }")
+    assert painted > 10 and blank == 0, (painted, blank)
     for _ in range(100):  # the page runs once more after the last frame, to move the slider
         if slider.input_value() == str(last):
             break
