@@ -11,10 +11,12 @@ from core.analysis.projection import sample_indices
 from core.figures.charts import class_counts_bar, pixel_histogram
 from core.figures.images import display_scale, enlarge
 from ui import caches
-from ui.charts import show_chart
+from ui.charts import picture_grid, show_chart
 from ui.frame import Page, run_page
 
+#: Three full rows of ten at any screen width (`picture_grid`): no lone picture on a last row.
 SAMPLE_SIZE = 30
+GRID_COLUMNS = 10
 ALL_CLASSES = "All classes"
 
 
@@ -71,14 +73,15 @@ def sample_grid(dataset) -> None:
     picks = sample_indices(len(pool), SAMPLE_SIZE, seed=shuffle)
     indices = [pool[i] for i in picks]
     scale = display_scale(dataset.image_shape, target=64)
-    st.image(
+    picture_grid(
         caches.png_images(
             dataset,
             ("explore_samples", choice, shuffle, scale),
             lambda: [enlarge(dataset.train_images[i], scale) for i in indices],
         ),
-        caption=[dataset.class_names[labels[i]] for i in indices],
-        output_format="PNG",
+        [dataset.class_names[labels[i]] for i in indices],
+        columns=GRID_COLUMNS,
+        width=dataset.image_shape[1] * scale,
     )
 
 
@@ -91,15 +94,16 @@ def mean_images(dataset) -> None:
     st.markdown(
         "Each picture averages every training image of one class: blurry where the images differ most."
     )
-    scale = display_scale(dataset.image_shape, target=84)
-    st.image(
+    scale = display_scale(dataset.image_shape, target=64)
+    picture_grid(
         caches.png_images(
             dataset,
             ("explore_means", scale),
             lambda: [enlarge(image, scale) for image in caches.class_means(dataset)],
         ),
-        caption=list(dataset.class_names),
-        output_format="PNG",
+        list(dataset.class_names),
+        columns=GRID_COLUMNS,
+        width=dataset.image_shape[1] * scale,
     )
 
 

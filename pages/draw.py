@@ -12,7 +12,6 @@ from core.analysis.pictures import centroid_images
 from core.data.canvas import BACKGROUND_COLOR, STROKE_COLOR, BlankCanvasError, CanvasImageError, read_png
 from core.data.drawing import DrawingSteps, drawing_steps
 from core.figures.images import display_scale, enlarge
-from core.model.preprocess import deskew_images
 from ui import caches
 from ui.charts import display_size
 from ui.frame import Page, fitted_model, run_page
@@ -25,6 +24,13 @@ BLANK_HINTS = {
     "digit": "Draw a digit in the black box to classify it.",
     "item": "Draw a filled silhouette of an item (a shirt, a shoe, a bag…) in the black box to classify it.",
 }
+#: The key that clears the canvas, for a presenter without a mouse at hand.
+CLEAR_SHORTCUT = "Delete"
+#: A multiplication sign between two no-break spaces: "28 × 28" never breaks over two lines.
+TIMES = "\u00a0×\u00a0"
+#: Black around the ink in the strip's first two pictures, as a share of their height: the pictures'
+#: rounded corners would otherwise cut off ink that touches the crop's corners.
+CROP_MARGIN = 0.12
 #: Display height in pixels of the pictures in the strip of steps.
 STEP_HEIGHT = 90
 
@@ -65,26 +71,37 @@ def drawing_canvas():
     sent image data that is not a PNG or is too large.
     """
     st.session_state.setdefault("draw_clears", 0)
-    stroke = st.slider("Stroke width", min_value=6, max_value=40, value=18, key="draw_stroke")
+    # The stroke width under the canvas: the canvas's toolbar shows above it on hover and would cover it.
+    canvas_place, controls = st.container(key="draw_canvas_place"), st.container()
+    with controls:
+        stroke = st.slider("Stroke width", min_value=6, max_value=40, value=18, key="draw_stroke")
     clears = st.session_state["draw_clears"]
-    result = drawable_canvas.st_canvas(
-        stroke_width=stroke,
-        stroke_color=STROKE_COLOR,  # the ink map reads the drawing by these two colours
-        background_color=BACKGROUND_COLOR,
-        drawing_mode="freedraw",
-        height=display_size(CANVAS_SIZE),
-        width=display_size(CANVAS_SIZE),
-        # A changed initial drawing makes the canvas reload it, i.e. clear, yet keep its key.
-        initial_drawing={"objects": [], "clears": clears} if clears else None,
-        return_image_data=True,
-        update_streamlit=True,
-        key="draw_canvas",
-    )
+    with canvas_place:
+        result = drawable_canvas.st_canvas(
+            stroke_width=stroke,
+            stroke_color=STROKE_COLOR,  # the ink map reads the drawing by these two colours
+            background_color=BACKGROUND_COLOR,
+            drawing_mode="freedraw",
+            height=display_size(CANVAS_SIZE),
+            width=display_size(CANVAS_SIZE),
+            # A changed initial drawing makes the canvas reload it, i.e. clear, yet keep its key.
+            initial_drawing={"objects": [], "clears": clears} if clears else None,
+            return_image_data=True,
+            update_streamlit=True,
+            key="draw_canvas",
+        )
     raw = result.image_bytes  # the drawing as a PNG file, as the browser sent it
     digest = hashlib.md5(raw).hexdigest() if raw is not None else None
     st.session_state["draw_digest"] = digest
-    st.button("Clear canvas", key="draw_clear", on_click=_clear, icon=":material/ink_eraser:")
-    st.caption("Hover over the canvas for undo and redo.")
+    with controls:
+        st.button(
+            "Clear canvas",
+            key="draw_clear",
+            on_click=_clear,
+            icon=":material/ink_eraser:",
+            shortcut=CLEAR_SHORTCUT,
+        )
+        st.caption("Hover over the canvas for undo and redo.")
     # Until the canvas reports its cleared state, it still returns the drawing just cleared.
     if digest is not None and digest == st.session_state.get("draw_cleared_digest"):
         return None, None
@@ -123,7 +140,7 @@ def show_prediction(distances, shape, model, names, noun: str) -> None:
         f"{confidence.describe(lambda label: names[label])}"
     )
     st.caption(
-        f"Your drawing, scaled down to {shape[0]} × {shape[1]} pixels and centred like the "
+        f"Your drawing, scaled down to {shape[0]}{TIMES}{shape[1]} pixels and centred like the "
         f"training images, is closest to the centre of cluster {confidence.cluster}, which stands for "
         f"{predicted}."
     )
@@ -136,17 +153,15 @@ def show_steps(steps: DrawingSteps, model) -> None:
     # One scale for the scaled and centred steps, so the 20-pixel box reads as part of the 28 frame.
     scale = display_scale(frame, target=STEP_HEIGHT)
     panels = [
-        (_fit_height(steps.cropped, scale * frame[0]), "1 · Cropped to the ink"),
+        (_fit_height(with_margin(steps.cropped), scale * frame[0]), "1 · Cropped to the ink"),
         (
-            enlarge(steps.scaled, scale),
-            f"2 · Scaled to {steps.scaled.shape[0]} × {steps.scaled.shape[1]}",
+            enlarge(with_margin(steps.scaled), scale),
+            f"2 · Scaled to {steps.scaled.shape[0]}{TIMES}{steps.scaled.shape[1]}",
         ),
-        (enlarge(steps.centred, scale), f"3 · Centred in {frame[0]} × {frame[1]}"),
+        (enlarge(steps.centred, scale), f"3 · Centred in {frame[0]}{TIMES}{frame[1]}"),
     ]
     if model.preprocessing.deskew:
-        straight = deskew_images(steps.centred[None].astype(np.float32) / 255)[0]
-        straight = np.rint(np.clip(straight, 0, 1) * 255).astype(np.uint8)
-        panels.append((enlarge(straight, scale), "4 · Straightened by the model"))
+        panels.append((enlarge(straightened(steps.centred, model), scale), "4 · Straightened by the model"))
     for column, (image, caption) in zip(st.columns(len(panels)), panels, strict=True):
         with column:
             st.image(image, width=image.shape[1], output_format="PNG")
@@ -156,6 +171,18 @@ def show_steps(steps: DrawingSteps, model) -> None:
         f"fills {max(steps.scaled.shape)} of {max(frame)} pixels (keeping its shape), and placed so "
         "its centre of mass sits in the middle of the frame. How big or where you draw does not matter."
     )
+
+
+def straightened(image: np.ndarray, model) -> np.ndarray:
+    """The image after the model's own first steps (its pixel scaler and its deskew), as uint8."""
+    rows = model.pipeline["deskew"].transform(model.pipeline["scale"].transform(image[None]))
+    return np.rint(np.clip(rows[0].reshape(image.shape), 0, 1) * 255).astype(np.uint8)
+
+
+def with_margin(image: np.ndarray) -> np.ndarray:
+    """The image inside a black margin (`CROP_MARGIN` of its height, at least 1 pixel, each side)."""
+    margin = max(1, round(CROP_MARGIN * image.shape[0]))
+    return np.pad(image, margin)
 
 
 def _fit_height(image: np.ndarray, height: int) -> np.ndarray:

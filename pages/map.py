@@ -20,6 +20,8 @@ DEFAULT_SAMPLE_SIZE = 2000
 #: The map's height: under the page's header it fits a 1280x720 screen.
 MAP_HEIGHT = 500
 MAX_SHOWN = 40
+#: The selected pictures' box beside the map, under its controls.
+SELECTION_HEIGHT = 260
 
 
 def render(page: Page) -> None:
@@ -44,7 +46,9 @@ def render(page: Page) -> None:
             on_select="rerun",
             selection_mode=("points", "box", "lasso"),
         )
-    selected_images(event, model, dataset, rows)
+    # The selection beside the map, under its controls: on the same screen as the dots picked.
+    with controls:
+        selected_images(event, model, dataset, rows)
 
 
 def map_controls(column) -> tuple[str, str, int, bool]:
@@ -112,13 +116,12 @@ def map_figure(model, dataset, rows, points_2d, centers_2d, colour, method):
 
 
 def selected_images(event, model, dataset, rows) -> None:
-    st.subheader("Selected images")
     picked = selected_rows(event.selection if event else None)
     if not picked:
         st.info(
             "Draw round some dots on the map (hold the mouse button down) to see their images here. "
-            "To look at a single dot, pick the pan tool (the crossed arrows, top right of the map) "
-            "and click the dot; the box tool there selects a rectangle.",
+            "For a single dot, pick the pan tool (the crossed arrows, top right of the map) "
+            "and click the dot.",
             icon=":material/touch_app:",
         )
         return
@@ -127,20 +130,22 @@ def selected_images(event, model, dataset, rows) -> None:
     more = f" Showing the first {len(shown)}." if len(images) > len(shown) else ""
     noun = "image" if len(images) == 1 else "images"
     st.markdown(f"**{len(images):,}** {noun} selected.{more} Captions: true class · cluster.")
-    scale = display_scale(dataset.image_shape, target=display_size(64))
-    st.image(
-        [enlarge(dataset.train_images[i], scale) for i in shown],
-        caption=[
-            f"{dataset.class_names[dataset.train_labels[i]]} · cluster {model.labels_[i]}" for i in shown
-        ],
-        output_format="PNG",
-    )
+    scale = display_scale(dataset.image_shape, target=display_size(56))
+    # A box of fixed height: many pictures scroll inside it, and the page stays on the map.
+    with st.container(height=SELECTION_HEIGHT, border=False, key="map_selection"):
+        st.image(
+            [enlarge(dataset.train_images[i], scale) for i in shown],
+            caption=[
+                f"{dataset.class_names[dataset.train_labels[i]]} · cluster {model.labels_[i]}" for i in shown
+            ],
+            output_format="PNG",
+        )
 
 
 run_page(
     render,
     title="Map: where the clusters lie",
     description="Every dot is a training image, placed so that similar images sit close together; the black "
-    "crosses are the cluster centres. Colour the dots by cluster or by what they really are, then "
-    "draw round a group of dots with the mouse to see their images.",
+    "crosses (or, if you choose, their pictures) are the cluster centres. Colour the dots by cluster or by "
+    "what they really are, then draw round a group of dots with the mouse to see their images.",
 )

@@ -5,13 +5,18 @@ import functools
 import pandas as pd
 import streamlit as st
 
+from core.analysis import evaluation
 from core.analysis.k_values import parse_ks
 from core.analysis.metrics import METRIC_EXPLANATIONS
+from core.analysis.pictures import centroid_images
 from core.analysis.sweep import DEFAULT_KS
 from core.figures.charts import SWEEP_PLAIN_LABELS, accuracy_chart, homogeneity_chart, inertia_chart
+from core.figures.evaluation_charts import confusion_heatmap
+from core.figures.images import display_scale, enlarge
+from core.figures.takeaway import takeaway_html
 from ui import caches
 from ui.charts import show_chart
-from ui.frame import Page, run_page
+from ui.frame import Page, fitted_model, run_page
 from ui.settings import presenter_mode
 
 DEFAULT_KS_TEXT = ", ".join(str(k) for k in DEFAULT_KS)
@@ -25,14 +30,16 @@ TABLE_COLUMNS = {
     "test_accuracy": "Test accuracy",
     "fit_seconds": "Fit time (s)",
 }
-#: Presenter mode's table: the scores an audience can follow, each named in plain words.
-PLAIN_COLUMNS = {
-    "k": "K",
-    "inertia": "Spread inside clusters",
-    "homogeneity": "How pure each cluster is",
-    "test_accuracy": "Right on new images",
-    "fit_seconds": "Seconds to cluster",
+#: Presenter mode's table and the take-away's: the scores an audience can follow, each named in
+#: plain words, with its format in the take-away.
+TAKEAWAY_COLUMNS = {
+    "k": ("K", "d"),
+    "inertia": ("Spread inside clusters", ",.0f"),
+    "homogeneity": ("How pure each cluster is", ".2f"),
+    "test_accuracy": ("Right on new images", ".1%"),
+    "fit_seconds": ("Seconds to cluster", ".1f"),
 }
+PLAIN_COLUMNS = {key: label for key, (label, _) in TAKEAWAY_COLUMNS.items()}
 
 
 def render(page: Page) -> None:
@@ -65,6 +72,56 @@ def render(page: Page) -> None:
         key="sweep_csv",
         icon=":material/download:",
         help="One row per K; accuracies as fractions (0.9 is 90%), fit times in seconds.",
+    )
+    takeaway_button(page, rows)
+
+
+def takeaway_button(page: Page, rows: list[dict]) -> None:
+    """One button that saves the session as a single HTML file: sweep, centres, mix-ups, summary.
+
+    The file is written when the button is pressed (Streamlit calls `data` then), from values the
+    page already has: the model for the sidebar's K and its test results are cached.
+    """
+    settings, dataset = page.settings, page.dataset
+    model = fitted_model(settings, dataset)[0]
+    with st.spinner("Classifying the test images…"):
+        result = caches.test_evaluation(dataset, caches.model_key(model), caches.Unhashed(model))
+    ks = [row["k"] for row in rows]
+    column = {key: [row[key] for row in rows] for key in rows[0] if key != "k"}
+    names = dataset.class_names
+    gallery = [
+        (enlarge(image, display_scale(image.shape, target=84)), f"Cluster {c}: {names[label]}")
+        for c, (image, label) in enumerate(zip(centroid_images(model), model.cluster_labels_, strict=True))
+    ]
+    figures = [
+        _in_plain_words(lambda: inertia_chart(ks, column["inertia"], settings.k), "inertia"),
+        _in_plain_words(lambda: homogeneity_chart(ks, column["homogeneity"], settings.k), "homogeneity"),
+        _in_plain_words(
+            lambda: accuracy_chart(ks, column["train_accuracy"], column["test_accuracy"], settings.k),
+            "accuracy",
+        ),
+    ]
+    inputs = {
+        "title": f"K-means on {dataset.title}: what we saw",
+        "settings_line": f"K = {settings.k} · {settings.algorithm_label} · preprocessing: "
+        f"{settings.preprocessing_label} · random seed {settings.seed}",
+        "summary": evaluation.summary(result),
+        "sweep_figures": figures,
+        "sweep_rows": rows,
+        "sweep_columns": TAKEAWAY_COLUMNS,
+        "gallery": gallery,
+        "confusion": confusion_heatmap(result.confusion, names),
+    }
+    st.download_button(
+        "Save this session as a web page",
+        data=lambda: takeaway_html(**inputs),
+        file_name=f"kmeans-lab-{settings.dataset}-k{settings.k}.html",
+        mime="text/html",
+        on_click="ignore",
+        key="takeaway",
+        icon=":material/save:",
+        help="One HTML file for the audience: the sweep, every cluster centre, the mix-ups and a summary, "
+        "with charts that work offline.",
     )
 
 

@@ -12,8 +12,10 @@ from browser_support import (
     PAGES,
     SLOW_MS,
     ScriptRuns,
+    canvas_box,
     clear_canvas,
     draw_digit,
+    draw_strokes,
     exception_count,
     k_text,
     move_k,
@@ -101,9 +103,101 @@ def test_a_drawing_shows_its_steps_and_how_sure_the_answer_is(app_page, app_url)
 
     for caption in ("1 · Cropped to the ink", "2 · Scaled to 20 ×", "3 · Centred in 28 × 28"):
         assert app_page.get_by_text(caption).count() == 1, caption
+    assert app_page.get_by_text("3 · Centred in").first.evaluate(SIZE_ON_ONE_LINE_JS)
     # The default model's verdict on this 7 is clear, with its margin over the nearest other digit.
     assert app_page.get_by_text(re.compile(r"A clear answer: .* is \d+% farther")).count() == 1
     assert exception_count(app_page) == 0
+
+
+#: Whether the "28 × 28" at the end of a caption's text lies on one line.
+SIZE_ON_ONE_LINE_JS = """e => {
+    const node = [...e.querySelectorAll('*'), e].flatMap(x => [...x.childNodes])
+        .find(n => n.nodeType === 3 && n.textContent.includes('×'));
+    const range = document.createRange();
+    const text = node.textContent;
+    range.setStart(node, text.lastIndexOf('×') - 3);
+    range.setEnd(node, text.length);
+    return new Set([...range.getClientRects()].map(r => Math.round(r.top))).size === 1;
+}"""
+
+#: An image's pixels as grey levels (its red channel), row by row, and its corners' radius on screen.
+PIXELS_JS = """img => {
+    const c = document.createElement('canvas');
+    c.width = img.naturalWidth; c.height = img.naturalHeight;
+    const context = c.getContext('2d');
+    context.drawImage(img, 0, 0);
+    const data = context.getImageData(0, 0, c.width, c.height).data;
+    return {width: c.width, height: c.height, radius: parseFloat(getComputedStyle(img).borderTopLeftRadius),
+            grey: Array.from({length: c.width * c.height}, (_, i) => data[4 * i])};
+}"""
+
+
+def strip_picture(page, caption: str):
+    """The pixels of the picture above `caption` in Draw's strip of steps, as a 2-D array."""
+    import numpy as np
+
+    column = page.locator('[data-testid="stColumn"]').filter(has_text=caption).last
+    found = column.locator("img").first.evaluate(PIXELS_JS)
+    return np.array(found["grey"]).reshape(found["height"], found["width"]), found["radius"]
+
+
+def test_the_draw_page_details_a_presenter_sees(app_page, app_url):
+    import numpy as np
+
+    from core.model.preprocess import Deskew
+
+    app_page.set_viewport_size({"width": 1280, "height": 720})
+    open_page(app_page, app_url, "Draw")
+    draw_strokes(app_page, [[(0.3, 0.05), (0.95, 0.95)], [(0.05, 0.95), (0.6, 0.05)]])  # ink to the corners
+    predicted_digit(app_page)
+    # The canvas's toolbar (shown on hover) leaves the stroke width's slider free.
+    box = canvas_box(app_page)
+    app_page.mouse.move(box["x"] + box["width"] / 2, box["y"] + 20)
+    toolbar = app_page.get_by_role("button", name="Reset canvas & history").first.bounding_box()
+    slider = app_page.locator('[data-testid="stSlider"]').filter(has_text="Stroke width").first.bounding_box()
+    assert toolbar["y"] + toolbar["height"] <= slider["y"] or slider["y"] + slider["height"] <= toolbar["y"]
+    room = app_page.locator('[class*="st-key-draw_canvas_place"]').first.bounding_box()
+    assert toolbar["y"] >= room["y"]  # nor what is above the canvas
+    # Straightened as the model's own deskew transformer straightens the centred picture.
+    centred, _ = strip_picture(app_page, "3 · Centred in")
+    straight, _ = strip_picture(app_page, "4 · Straightened by the model")
+    scale = centred.shape[0] // 28
+    centred, straight = centred[::scale, ::scale], straight[::scale, ::scale]
+    expected = Deskew(image_shape=(28, 28)).fit_transform(centred.reshape(1, -1).astype(np.float32) / 255)
+    expected = np.rint(np.clip(expected.reshape(28, 28), 0, 1) * 255)
+    assert np.abs(expected - straight).max() <= 1
+    # No ink under the rounded corners of the crop's picture.
+    cropped, radius = strip_picture(app_page, "1 · Cropped to the ink")
+    corner = int(np.ceil(radius))
+    assert corner > 0 and cropped.max() > 200
+    for rows in (slice(0, corner), slice(-corner, None)):
+        for columns in (slice(0, corner), slice(-corner, None)):
+            assert cropped[rows, columns].max() < 40
+    # The Delete key clears the canvas, as the Clear button does.
+    app_page.locator('[data-testid="stMain"] h1').first.click()
+    app_page.keyboard.press("Delete")
+    prediction_metric(app_page).first.wait_for(state="detached", timeout=SLOW_MS)
+    assert app_page.get_by_text(BLANK_CANVAS_HINT).count() == 1
+    assert exception_count(app_page) == 0
+
+
+#: The boxes of the pictures in the page's key visual (Explore: the sample of thumbnails).
+THUMBNAILS_JS = """() => [...document.querySelectorAll('[class*="st-key-key_visual"] img')].map(img => {
+    const r = img.getBoundingClientRect();
+    return {top: Math.round(r.top), width: Math.round(r.width), height: Math.round(r.height)};
+})"""
+
+
+@pytest.mark.parametrize("width", [1280, 1440])
+def test_explore_thumbnails_fill_every_row_at_one_size(app_page, app_url, width):
+    from collections import Counter
+
+    app_page.set_viewport_size({"width": width, "height": 900})
+    open_page(app_page, app_url, "Explore")
+    thumbnails = app_page.evaluate(THUMBNAILS_JS)
+    assert len(thumbnails) == 30
+    assert set(Counter(t["top"] for t in thumbnails).values()) == {10}  # no orphan row
+    assert len({(t["width"], t["height"]) for t in thumbnails}) == 1
 
 
 # --- Evaluate, Map and Step by step ----------------------------------------------------------------
@@ -145,6 +239,7 @@ def test_evaluate_shows_a_cell_picked_on_the_heatmap_or_by_keyboard(app_page, ap
 
 
 def test_map_selection_shows_the_selected_images(app_page, app_url):
+    app_page.set_viewport_size({"width": 1280, "height": 720})
     open_page(app_page, app_url, "Map")
     hint = app_page.get_by_text(re.compile(r"Draw round some dots on the map"))
     hint.wait_for()
@@ -169,6 +264,9 @@ def test_map_selection_shows_the_selected_images(app_page, app_url):
     wait_until_idle(app_page)
     assert hint.count() == 0
     assert app_page.get_by_text(re.compile(r"^\d · cluster \d+$")).count() > 0
+    # Beside the map, on the first screen: no scrolling to see what was picked.
+    first = app_page.locator('[class*="st-key-map_selection"] img').first.bounding_box()
+    assert first["y"] + first["height"] <= 720 and first["x"] > area["x"] + area["width"], first
 
     # With the pan tool, a click on one dot shows that one image.
     chart = app_page.locator('[data-testid="stPlotlyChart"]').first
@@ -180,6 +278,20 @@ def test_map_selection_shows_the_selected_images(app_page, app_url):
     wait_until_idle(app_page)
     assert app_page.get_by_text(re.compile(r"^\d · cluster \d+$")).count() == 1
     assert exception_count(app_page) == 0
+
+
+#: From now until `window.counting` turns false: frames painted, and those without the inertia chart.
+COUNT_BLANK_CHART_FRAMES_JS = """() => {
+    window.counting = true;
+    window.chartFrames = [0, 0];
+    const tick = () => {
+        if (!window.counting) return;
+        window.chartFrames[0]++;
+        if (!document.querySelector('.stPlotlyChart .main-svg')) window.chartFrames[1]++;
+        requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+}"""
 
 
 def test_moving_the_step_slider_changes_the_step_shown(app_page, app_url):
@@ -195,15 +307,88 @@ def test_moving_the_step_slider_changes_the_step_shown(app_page, app_url):
     wait_until_idle(app_page)
     assert app_page.get_by_text(re.compile(r"since the start")).count() == 1
 
-    # Play runs through every step in place and ends on the last one.
+    # Play counts up in place: the slider waits on its step, the chart never leaves the screen (counted
+    # on every frame the browser paints), then the slider ends on the last step.
     last = int(
         re.search(r"Step 2 of (\d+)", app_page.get_by_text(re.compile(r"Step 2 of")).first.inner_text())[1]
     )
     app_page.get_by_role("button", name=re.compile("Play all steps")).click()
-    app_page.get_by_text(re.compile(rf"Step {last} of {last}")).first.wait_for()
+    app_page.get_by_text(re.compile(r"^Step [1-9]\d* of")).first.wait_for(timeout=SLOW_MS)
+    app_page.evaluate(COUNT_BLANK_CHART_FRAMES_JS)
+    seen = set()
+    while not app_page.get_by_text(re.compile(rf"Step {last} of {last}")).count():
+        text = app_page.get_by_text(re.compile(r"^Step \d+ of")).first.inner_text()
+        seen.add(int(re.search(r"Step (\d+)", text)[1]))
+        if last not in seen:
+            assert slider.input_value() == "2", seen
+        app_page.wait_for_timeout(60)
+    painted, blank = app_page.evaluate("() => { window.counting = false; return window.chartFrames; }")
+    assert painted > 10 and blank == 0, (painted, blank)
+    for _ in range(100):  # the page runs once more after the last frame, to move the slider
+        if slider.input_value() == str(last):
+            break
+        app_page.wait_for_timeout(100)
     wait_until_idle(app_page)
+    assert len(seen) >= 3, seen  # it counted up, one step at a time
     assert slider.input_value() == str(last)
     assert exception_count(app_page) == 0
+
+
+def test_the_step_grid_fits_beside_the_chart_up_to_36_and_scrolls_beyond(app_page, app_url):
+    app_page.set_viewport_size({"width": 1280, "height": 720})
+    open_page(app_page, app_url, "Step by step")
+    for k, scrolls in ((36, False), (64, True)):
+        type_k(app_page, k)
+        app_page.wait_for_timeout(300)
+        grid = app_page.locator('[class*="st-key-key_visual"]').first
+        box, chart = grid.bounding_box(), app_page.locator(".stPlotlyChart").first.bounding_box()
+        assert box["y"] + box["height"] <= 720 and box["x"] + box["width"] <= chart["x"], (k, box, chart)
+        overflow = grid.evaluate("g => g.scrollHeight > g.clientHeight + 1")
+        assert overflow == scrolls, k
+        if not scrolls:
+            pictures = grid.locator("img")
+            assert pictures.count() == k
+            assert pictures.nth(k - 1).bounding_box()["y"] + 20 < box["y"] + box["height"]
+    assert exception_count(app_page) == 0
+
+
+def test_the_takeaway_file_works_offline_with_its_charts_and_pictures(app_page, app_url, chromium, tmp_path):
+    open_page(app_page, app_url, "K sweep")
+    button = app_page.get_by_role("button", name=re.compile("Save this session as a web page"))
+    button.wait_for(timeout=SLOW_MS)
+    wait_until_idle(app_page)
+    with app_page.expect_download(timeout=SLOW_MS) as download:
+        button.click()
+    path = tmp_path / "takeaway.html"
+    download.value.save_as(path)
+
+    # A browser with the network cut off: any request that is not the file itself is refused.
+    context = chromium.new_context()
+    context.set_offline(True)
+    fetched = []
+
+    def refuse(route):
+        fetched.append(route.request.url)
+        route.abort()
+
+    context.route("http*://**/*", refuse)
+    try:
+        page = context.new_page()
+        page.goto(path.as_uri())
+        page.wait_for_function(
+            "document.querySelectorAll('.plot-container svg.main-svg').length >= 4", timeout=SLOW_MS
+        )
+        assert page.locator(".plot-container").count() == 4  # three sweep charts and the confusion matrix
+        assert page.locator(".plot-container .heatmaplayer").count() == 1
+        loaded = page.evaluate("() => [...document.images].map(i => i.complete && i.naturalWidth > 0)")
+        assert len(loaded) == DEFAULT_K and all(loaded)
+        # Interactive: hovering a sweep chart's point shows its label.
+        point = page.locator(".plot-container .scatterlayer .point").first.bounding_box()
+        page.mouse.move(point["x"] + point["width"] / 2, point["y"] + point["height"] / 2)
+        page.locator(".hoverlayer .hovertext").first.wait_for(timeout=5_000)
+        assert fetched == []
+    finally:
+        context.close()
 
 
 # --- The frame on a fresh server -----------------------------------------------------------------

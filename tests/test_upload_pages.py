@@ -175,7 +175,7 @@ def test_an_imported_model_classifies_drawings(digits_model_file, mnist):
     assert_clean(at)
     assert any("Using the imported model: K = 30, fitted on digits" in s for s in texts(at.success))
     assert [m.label for m in at.metric] == ["Predicted digit"]
-    assert any("8 × 8 pixels" in caption for caption in texts(at.caption))
+    assert any("8 × 8 pixels" in caption.replace("\u00a0", " ") for caption in texts(at.caption))
 
 
 def test_a_bad_model_file_says_why(digits_model_file):

@@ -63,6 +63,21 @@ def display_size(pixels: int) -> int:
     return round(pixels * PRESENTER_SCALE) if presenter_mode() else pixels
 
 
+def picture_grid(pictures: list, captions: list[str], *, columns: int, width: int) -> None:
+    """Pictures in rows of `columns` (`st.columns`), each `width` pixels wide whatever its caption.
+
+    Unlike one `st.image` with a list, whose pictures flow as the screen's width allows, every row but
+    the last is full at any width, and a long caption wraps under its picture instead of widening it.
+    """
+    for start in range(0, len(pictures), columns):
+        # The last row may be short: its extra columns stay empty.
+        row = st.columns(columns, gap="small")
+        for picture, caption, column in zip(
+            pictures[start : start + columns], captions[start:], row, strict=False
+        ):
+            column.image(picture, caption=caption, width=width, output_format="PNG")
+
+
 def chart_config(name: str) -> dict:
     """Plotly's options for every chart: the camera button saves a PNG (made in the browser)."""
     return {

@@ -30,6 +30,9 @@ LOGGER = logging.getLogger(__name__)
 APP_TITLE = "K-Means Digit Lab"
 #: The K box at the top of the page in presenter mode: K within reach with the sidebar closed.
 MAIN_K_KEY = "k_main"
+#: Keys that step K down and up in presenter mode (documented in the README's "Presenting").
+K_SHORTCUTS = {-1: "Shift+K", 1: "K"}
+MIN_K = 2
 
 
 @dataclass(frozen=True)
@@ -123,16 +126,38 @@ def page_header(title: str, settings: Settings) -> None:
             f"{settings.preprocessing_label} · random seed {settings.seed} · dataset: {dataset}"
         )
         return
-    title_column, k_column = st.columns([6, 1])
+    title_column, k_column, step_column = st.columns([12, 2, 1.4], vertical_alignment="bottom")
     title_column.title(title)
     title_column.caption(f"K = {settings.k} · dataset: {dataset}")
     main_k_box(k_column, settings.k)
+    k_step_buttons(step_column, settings.k)
 
 
 def main_k_box(column, k: int) -> None:
     """A number box for K in the main area, in step with the sidebar's K."""
     st.session_state[MAIN_K_KEY] = k
     k_box(column, MAIN_K_KEY, MAX_K)  # a K above the dataset's limit comes down to it in the sidebar
+
+
+def k_step_buttons(column, k: int) -> None:
+    """K - 1 and K + 1 buttons, also pressed by the keys in `K_SHORTCUTS`: K without the mouse."""
+    with column.container(horizontal=True, gap="small"):
+        for step, label in ((-1, "K − 1"), (1, "K + 1")):
+            st.button(
+                label,
+                key=f"k_step_{'down' if step < 0 else 'up'}",
+                on_click=step_k,
+                args=(k + step,),
+                shortcut=K_SHORTCUTS[step],
+                help=f"Or press {K_SHORTCUTS[step]} (outside a text box).",
+                type="tertiary",
+                disabled=not MIN_K <= k + step <= MAX_K,
+            )
+
+
+def step_k(k: int) -> None:
+    """Set the sidebar's K (the page's boxes follow it on the next run)."""
+    st.session_state["k"] = k
 
 
 def require_dataset(settings: Settings) -> datasets.Dataset:

@@ -19,6 +19,8 @@ COMPACT_TOP = """
 [data-testid="stMain"] h1 { font-size: 2.1rem; padding: 0 0 0.25rem 0; }
 [data-testid="stMain"] h3 { padding-top: 0.5rem; }
 [data-testid="stSidebar"] { min-width: 240px; max-width: 290px; }
+/* Draw: the canvas's toolbar shows above the canvas on hover; room for it, over nothing else. */
+[data-testid="stMain"] .st-key-draw_canvas_place { padding-top: 2.5rem; }
 @media (max-width: 1000px) {  /* a tablet: the page, not the settings, gets the width */
   [data-testid="stSidebar"] { min-width: 220px; max-width: 240px; }
 }
@@ -28,13 +30,20 @@ COMPACT_TOP = """
 #: captions, labels, badges and picture captions in rem or em below 1, each with its own class, so
 #: the rule names them and must win over those classes. The answer on Draw (a metric) grows too.
 PRESENTER_TEXT = f"""
-[data-testid="stMain"] :is(p, li, label, input, textarea, button, small, [data-testid="stFileUploader"] span,
-  [data-testid="stCaptionContainer"], [data-testid="stImageCaption"], [data-testid="stMetricLabel"],
-  [data-testid="stMetricDelta"], [data-testid="stWidgetLabel"], [data-baseweb="select"] div,
+[data-testid="stMain"] :is(p, li, label, input, textarea, button, small, kbd,
+  [data-testid="stFileUploader"] span, [data-testid="stCaptionContainer"], [data-testid="stImageCaption"],
+  [data-testid="stMetricLabel"], [data-testid="stMetricDelta"], [data-testid="stWidgetLabel"],
+  [data-baseweb="select"] div,
   [data-testid="stMarkdownContainer"] :is(p, li) span:not([data-testid="stIconMaterial"])) {{
   font-size: {PRESENTER_TEXT_PX}px !important;
 }}
 [data-testid="stMain"] [data-testid="stMetricValue"] {{ font-size: 3.5rem; }}
+/* The answer's value is prose inside: it must win over the 18 px rule above (hence html body). */
+html body [data-testid="stMain"] [data-testid="stMetric"] [data-testid="stMetricValue"] :is(p, div, span) {{
+  font-size: 3.5rem !important;
+}}
+/* The K - 1 and K + 1 buttons keep their keys in their help: a narrow column has no room for both. */
+[data-testid="stMain"] [class*="st-key-k_step_"] kbd {{ display: none; }}
 """
 
 

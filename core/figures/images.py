@@ -55,6 +55,11 @@ def display_scale(image_shape: Sequence[int], target: int = 84) -> int:
     return max(1, round(target / max(image_shape)))
 
 
+def png_data_uri(image) -> str:
+    """An image (uint8, grey or RGB(A)) as a ``"data:image/png;base64,..."`` URI, for a page or a chart."""
+    return "data:image/png;base64," + base64.b64encode(png_bytes(image)).decode("ascii")
+
+
 def ink_png_data_uri(image) -> str:
     """A grayscale image as a PNG data URI of black ink on a nearly opaque white tile.
 
@@ -72,4 +77,4 @@ def ink_png_data_uri(image) -> str:
     rgba = np.empty((*image.shape, 4), dtype=np.uint8)
     rgba[..., :3] = (255 - image)[..., None]
     rgba[..., 3] = TILE_OPACITY
-    return "data:image/png;base64," + base64.b64encode(png_bytes(rgba)).decode("ascii")
+    return png_data_uri(rgba)

@@ -13,6 +13,9 @@ from core.figures.images import ink_png_data_uri
 
 #: Most groups the map gives a legend entry each; beyond this, colours repeat without a legend.
 MAX_LEGEND_GROUPS = 20
+#: The legend's name for the centres: crosses, or once `add_thumbnails` draws them, pictures.
+CENTRES_NAME = "Cluster centres"
+CENTRE_PICTURES_NAME = "Cluster centres (the pictures)"
 
 
 def projection_map(
@@ -110,7 +113,7 @@ def _add_centres(fig: go.Figure, centers_2d: np.ndarray, center_text: list[str])
         y=centers_2d[:, 1],
         mode="markers",
         marker={"size": 12, "symbol": "x", "color": "#000000", "line": {"width": 1, "color": "#ffffff"}},
-        name="Cluster centres",
+        name=CENTRES_NAME,
         customdata=(-1 - np.arange(len(centers_2d))).tolist(),
         hovertext=center_text,
         hovertemplate="%{hovertext}<extra></extra>",
@@ -146,6 +149,7 @@ def add_thumbnails(fig: go.Figure, images, positions, *, size: float = 0.09) -> 
         Each image's width as a share of the data's extent.
 
     Returns the figure, for chaining. The pictures are embedded PNGs, so a downloaded PNG keeps them.
+    The centres' legend entry, if any, then names the pictures (`CENTRE_PICTURES_NAME`), not crosses.
     """
     images, positions = np.asarray(images), np.asarray(positions, dtype=np.float64)
     if images.dtype != np.uint8 or images.ndim != 3:
@@ -157,6 +161,7 @@ def add_thumbnails(fig: go.Figure, images, positions, *, size: float = 0.09) -> 
     xs = np.concatenate([np.asarray(trace.x, dtype=np.float64) for trace in fig.data if trace.x is not None])
     ys = np.concatenate([np.asarray(trace.y, dtype=np.float64) for trace in fig.data if trace.y is not None])
     width, height = size * np.ptp(xs), size * np.ptp(ys)
+    fig.update_traces(name=CENTRE_PICTURES_NAME, marker_symbol="square-open", selector={"name": CENTRES_NAME})
     for image, (x, y) in zip(images, positions, strict=True):
         fig.add_layout_image(
             source=ink_png_data_uri(image),
