@@ -16,7 +16,7 @@ from core.figures.images import display_scale, enlarge
 from core.figures.takeaway import takeaway_html
 from ui import caches
 from ui.charts import show_chart
-from ui.frame import Page, fitted_model, run_page
+from ui.frame import Page, run_page
 from ui.settings import presenter_mode
 
 DEFAULT_KS_TEXT = ", ".join(str(k) for k in DEFAULT_KS)
@@ -79,13 +79,37 @@ def render(page: Page) -> None:
 def takeaway_button(page: Page, rows: list[dict]) -> None:
     """One button that saves the session as a single HTML file: sweep, centres, mix-ups, summary.
 
-    The file is written when the button is pressed (Streamlit calls `data` then), from values the
-    page already has: the model for the sidebar's K and its test results are cached.
+    Nothing is computed until the button is pressed: a K move on this page only moves the charts'
+    marker. Streamlit then calls `data` outside the page's run, so the file is made with the
+    engine alone (the model comes from the disk cache for a named dataset).
     """
     settings, dataset = page.settings, page.dataset
-    model = fitted_model(settings, dataset)[0]
-    with st.spinner("Classifying the test images…"):
-        result = caches.test_evaluation(dataset, caches.model_key(model), caches.Unhashed(model))
+    st.download_button(
+        "Save this session as a web page",
+        data=functools.partial(takeaway_file, dataset, settings, rows, caches.disk_cache(dataset)),
+        file_name=f"kmeans-lab-{settings.dataset}-k{settings.k}.html",
+        mime="text/html",
+        on_click="ignore",
+        key="takeaway",
+        icon=":material/save:",
+        help="One HTML file for the audience: the sweep, every cluster centre, the mix-ups and a summary, "
+        "with charts that work offline.",
+    )
+
+
+def takeaway_file(dataset, settings, rows: list[dict], disk_cache) -> str:
+    """The take-away HTML for the sidebar's settings (called when the button is pressed)."""
+    from core.analysis.sweep import fit_model
+
+    model, _ = fit_model(
+        dataset,
+        settings.k,
+        algorithm=settings.algorithm,
+        random_state=settings.seed,
+        preprocessing=settings.preprocessing or "auto",
+        cache=disk_cache,
+    )
+    result = evaluation.evaluate(model, dataset.test_images, dataset.test_labels, dataset.class_names)
     ks = [row["k"] for row in rows]
     column = {key: [row[key] for row in rows] for key in rows[0] if key != "k"}
     names = dataset.class_names
@@ -101,27 +125,16 @@ def takeaway_button(page: Page, rows: list[dict]) -> None:
             "accuracy",
         ),
     ]
-    inputs = {
-        "title": f"K-means on {dataset.title}: what we saw",
-        "settings_line": f"K = {settings.k} · {settings.algorithm_label} · preprocessing: "
+    return takeaway_html(
+        title=f"K-means on {dataset.title}: what we saw",
+        settings_line=f"K = {settings.k} · {settings.algorithm_label} · preprocessing: "
         f"{settings.preprocessing_label} · random seed {settings.seed}",
-        "summary": evaluation.summary(result),
-        "sweep_figures": figures,
-        "sweep_rows": rows,
-        "sweep_columns": TAKEAWAY_COLUMNS,
-        "gallery": gallery,
-        "confusion": confusion_heatmap(result.confusion, names),
-    }
-    st.download_button(
-        "Save this session as a web page",
-        data=lambda: takeaway_html(**inputs),
-        file_name=f"kmeans-lab-{settings.dataset}-k{settings.k}.html",
-        mime="text/html",
-        on_click="ignore",
-        key="takeaway",
-        icon=":material/save:",
-        help="One HTML file for the audience: the sweep, every cluster centre, the mix-ups and a summary, "
-        "with charts that work offline.",
+        summary=evaluation.summary(result),
+        sweep_figures=figures,
+        sweep_rows=rows,
+        sweep_columns=TAKEAWAY_COLUMNS,
+        gallery=gallery,
+        confusion=confusion_heatmap(result.confusion, names),
     )
 
 
