@@ -5,12 +5,15 @@ code and stderr.
 """
 
 import contextlib
+import functools
+import http.server
 import io
 import json
 import os
 import re
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -146,6 +149,31 @@ def test_bad_input_exits_2_with_one_line(tmp_path, capsys, args, message):
     assert "Traceback" not in err
     assert len(err.strip().splitlines()) == 1, err
     assert re.search(message, err), err
+
+
+@pytest.fixture
+def reachable_mirror(tmp_path, monkeypatch):
+    """A mirror that answers on loopback (serving an empty folder), so a download gets past "unreachable"."""
+    (tmp_path / "mirror").mkdir()
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path / "mirror"))
+    with http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler) as server:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+        monkeypatch.setenv("KMEANS_LAB_MIRROR_URL", f"http://127.0.0.1:{server.server_port}/")
+        yield
+        server.shutdown()
+
+
+@pytest.mark.parametrize("data_dir", ["/proc", "/proc/kmeans-lab", "/proc/self/fd"])
+def test_a_data_dir_under_proc_exits_2_with_one_line(reachable_mirror, capsys, data_dir):
+    """/proc is a folder nothing can be written to: the download is refused in one line, never a traceback."""
+    code, out, err = run(["--dataset", "mnist", "--data-dir", data_dir, "--k", "10", "--no-cache"], capsys)
+    assert code == 2
+    assert out == ""
+    assert "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1, err
+    assert err.startswith(f"python -m core.cli: error: --data-dir {data_dir}: "), err
+    assert err.rstrip().endswith("give a folder the lab can write to with --data-dir."), err
 
 
 def test_the_real_command_exits_2_with_one_line_on_stderr():
