@@ -15,10 +15,11 @@ from test_pages import FakeCanvas, assert_clean, drawn, on_page, patched_canvas,
 from core.data.registry import load_dataset, load_mnist_sample
 from core.model.persistence import export_model
 from core.model.pipeline import fit_prepared, prepare
+from ui.model_files import MODEL_FILE_KEY
 from ui.settings import UPLOAD
+from ui.uploads import UPLOAD_KEY
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
-UPLOADER = "upload_files_0"
 
 
 @pytest.fixture(scope="module")
@@ -41,9 +42,15 @@ def fresh_app(k: int = 10) -> AppTest:
     return at.run()
 
 
-def uploaded(at: AppTest, filename: str, content: bytes, key: str = UPLOADER) -> AppTest:
-    at.file_uploader(key=key).set_value((filename, content, "application/octet-stream"))
+def uploaded(at: AppTest, filename: str, content: bytes, key: str = UPLOAD_KEY) -> AppTest:
+    """Add one file to a file box (the "+" button) and send it."""
+    at.chat_input(key=key).upload(filename, content)
     return at.run()
+
+
+def sent_box_holds_nothing(at: AppTest, key: str = UPLOAD_KEY) -> bool:
+    """Whether the file box is empty and the session holds no file from it (after the run that read it)."""
+    return at.chat_input(key=key).value is None and at.session_state[key] is None
 
 
 def picker_labels(at: AppTest) -> list[str]:
@@ -58,8 +65,11 @@ def test_an_npz_upload_becomes_the_sessions_dataset(small_npz):
     assert any(label.startswith("Your upload (300 images, 28x28)") for label in picker_labels(at))
     assert "240" in [metric.value for metric in at.metric]  # training images on Explore
     assert any("is loaded" in message for message in texts(at.success))
-    # The uploader empties, so Streamlit lets go of the file's bytes.
-    assert at.file_uploader(key="upload_files_1") is not None
+    captions = [caption.replace("\\", "") for caption in texts(at.caption)]  # as shown, escapes removed
+    assert f"Sent: my-digits.npz ({len(small_npz) / 1024:,.0f} KB)." in captions
+    at.run()  # the box empties after the run that read the files: Streamlit lets go of them
+    assert sent_box_holds_nothing(at)
+    assert at.selectbox(key="dataset").value == UPLOAD
 
 
 def test_another_session_never_sees_the_upload(small_npz):
@@ -121,20 +131,43 @@ def test_a_bad_upload_shows_its_message_and_keeps_the_dataset(filename, content,
 
 def test_a_refused_upload_lets_go_of_its_files_and_keeps_its_message(small_npz):
     at = uploaded(fresh_app(), "junk.npz", b"junk" * 1000)
-    at.run()  # one more run: the refused uploader is gone for good
+    at.run()  # one more run: the refused files are gone for good
 
     assert not at.exception
     assert any(error.startswith("junk.npz: not an .npz file") for error in texts(at.error))
-    assert not at.file_uploader(key="upload_files_1").value  # a fresh, empty uploader
-    assert UPLOADER not in at.session_state  # the refused files are no longer held by the session
-    with pytest.raises(KeyError):
-        at.file_uploader(key=UPLOADER)
+    assert any(caption.replace("\\", "").startswith("Sent: junk.npz") for caption in texts(at.caption))
+    assert sent_box_holds_nothing(at)
 
-    at = uploaded(at, "my-digits.npz", small_npz, key="upload_files_1")  # and the next upload works
+    at = uploaded(at, "my-digits.npz", small_npz)  # and the next upload works
 
     assert_clean(at)
     assert at.selectbox(key="dataset").value == UPLOAD
     assert not texts(at.error)
+
+
+def test_five_files_are_refused_and_named(small_npz):
+    box = fresh_app().chat_input(key=UPLOAD_KEY)
+    for i in range(5):
+        box.upload(f"part-{i}.npz", small_npz)
+    at = box.run()
+
+    assert not at.exception
+    assert any(error.startswith("5 files uploaded, more than the 4 allowed") for error in texts(at.error))
+    shown = [caption.replace("\\", "") for caption in texts(at.caption)]
+    assert any(
+        caption.startswith("Sent: part-0.npz") and caption.endswith("and 1 more.") for caption in shown
+    )
+    assert at.selectbox(key="dataset").value == "mnist-sample"
+
+
+def test_sending_text_without_files_says_to_add_files():
+    at = fresh_app()
+    at.chat_input(key=UPLOAD_KEY).set_value("my digits").run()
+
+    assert not at.exception
+    assert "No file was sent: add files with the + button, then send." in [
+        e.value.replace("\\", "") for e in at.error
+    ]
 
 
 def test_forgetting_the_upload_goes_back_to_the_sample(small_npz):
@@ -170,7 +203,7 @@ def test_an_imported_model_classifies_drawings(digits_model_file, mnist):
     canvas = FakeCanvas(drawn(mnist.test_images[1]))
     with patched_canvas(canvas):
         at = on_page(fresh_app(), "pages/draw.py")
-        at = uploaded(at, "digits-model.npz", digits_model_file, key="model_file_0")
+        at = uploaded(at, "digits-model.npz", digits_model_file, key=MODEL_FILE_KEY)
 
     assert_clean(at)
     assert any("Using the imported model: K = 30, fitted on digits" in s for s in texts(at.success))
@@ -182,7 +215,7 @@ def test_a_bad_model_file_says_why(digits_model_file):
     truncated = digits_model_file[: len(digits_model_file) // 2]
     with patched_canvas(FakeCanvas()):
         at = on_page(fresh_app(), "pages/draw.py")
-        at = uploaded(at, "model.npz", truncated, key="model_file_0")
+        at = uploaded(at, "model.npz", truncated, key=MODEL_FILE_KEY)
 
     assert not at.exception
     assert any(error.startswith("model.npz: not a model file") for error in texts(at.error))
@@ -192,19 +225,25 @@ def test_a_bad_model_file_says_why(digits_model_file):
 def test_a_refused_model_file_is_let_go_and_a_good_one_then_works(digits_model_file):
     with patched_canvas(FakeCanvas()):
         at = on_page(fresh_app(), "pages/draw.py")
-        at = uploaded(at, "model.npz", b"not a model", key="model_file_0")
+        at = uploaded(at, "model.npz", b"not a model", key=MODEL_FILE_KEY)
         at.run()
 
         assert not at.exception
         assert any(error.startswith("model.npz: not a model file") for error in texts(at.error))
-        assert not at.file_uploader(key="model_file_1").value
-        assert "model_file_0" not in at.session_state
+        assert sent_box_holds_nothing(at, MODEL_FILE_KEY)
 
-        at = uploaded(at, "digits-model.npz", digits_model_file, key="model_file_1")
+        at = uploaded(at, "digits-model.npz", digits_model_file, key=MODEL_FILE_KEY)
+        assert_clean(at)
+        assert any("Using the imported model: K = 30" in s for s in texts(at.success))
+
+        at.run()  # the file box empties; the checked model stays for the session
+        assert sent_box_holds_nothing(at, MODEL_FILE_KEY)
+        assert any("Using the imported model: K = 30" in s for s in texts(at.success))
+
+        at.button(key="model_file_forget").click().run()  # back to the sidebar's model
 
     assert_clean(at)
-    assert any("Using the imported model: K = 30" in s for s in texts(at.success))
-    assert at.file_uploader(key="model_file_1").value  # a good file stays, to be removed by the user
+    assert not any("Using the imported model" in s for s in texts(at.success))
 
 
 def test_shared_models_are_read_only():
@@ -257,12 +296,12 @@ def test_an_upload_over_the_sessions_budget_is_refused_and_says_why(monkeypatch,
 
 
 def test_a_session_that_has_sent_its_share_of_files_is_told_to_reload(monkeypatch, small_npz):
-    """Streamlit keeps what a session sends until it ends, so a session's total is bounded."""
+    """Each file sent is read and checked, so a session's total is bounded."""
     monkeypatch.setattr("ui.uploads.MAX_SESSION_SENT_MB", 0.09)  # two uploads of 300 digits (49 KB each)
     at = uploaded(fresh_app(), "my-digits.npz", small_npz)
     assert at.selectbox(key="dataset").value == UPLOAD
-    at = uploaded(at, "again.npz", small_npz, key="upload_files_1")
+    at = uploaded(at, "again.npz", small_npz)
 
     assert not at.exception
     assert any("the most one session may" in text for text in texts(at.info))
-    assert at.file_uploader(key="upload_files_2").disabled
+    assert at.chat_input(key=UPLOAD_KEY).proto.disabled

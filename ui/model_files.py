@@ -17,45 +17,60 @@ from core.model.persistence import MAX_MODEL_MB, ImportedModel, export_model, im
 from core.model.pipeline import FittedModel
 from ui.settings import Settings
 from ui.text import plain
-from ui.uploads import UNREADABLE, note_sent, uploads_closed
+from ui.uploads import UNREADABLE, note_sent, sent_files_caption, uploads_closed
 
 LOGGER = logging.getLogger(__name__)
+#: The model box's chat input; its value is the last submission, for one run only.
+MODEL_FILE_KEY = "model_file"
+NO_MODEL_FILE = "No file was sent: add a model .npz with the + button, then send."
 
 
 def imported_model_ui() -> ImportedModel | None:
-    """A "Use an imported model" box: upload a model .npz exported by the lab; returns it, or None."""
+    """A "Use an imported model" box: send a model .npz exported by the lab; returns it, or None.
+
+    The file box empties once sent (Streamlit then lets go of the file); the checked model stays in
+    the session until another is sent or the user stops using it.
+    """
     imported = st.session_state.get("imported_model")
-    st.session_state.setdefault("model_file_round", 0)
     with st.expander("Use an imported model", icon=":material/file_open:", expanded=imported is not None):
-        st.file_uploader(
-            "A model .npz downloaded from the Centroids page",
-            type="npz",
-            disabled=uploads_closed(),
-            key=f"model_file_{st.session_state['model_file_round']}",
-            on_change=read_model_file,
-            max_upload_size=MAX_MODEL_MB,
+        st.caption(
+            "A model .npz downloaded from the Centroids page: add it with **+**, then send.",
             help="Checked array by array before use; nothing in it is ever unpickled.",
         )
+        st.chat_input(
+            "Add a model file, then send",
+            key=MODEL_FILE_KEY,
+            accept_file=True,
+            file_type="npz",
+            max_upload_size=MAX_MODEL_MB,
+            disabled=uploads_closed(),
+            submit_mode="disable",
+            on_submit=read_model_file,
+        )
+        if sent := st.session_state.get("model_file_sent_caption"):
+            st.caption(sent)
         if error := st.session_state.get("model_file_error"):
             st.error(plain(error), icon=":material/warning:")
         if imported is not None:
             fitted_on = plain(imported.dataset_name or "unknown data")
             st.success(
-                f"Using the imported model: K = {imported.k}, fitted on {fitted_on}. "
-                "Remove the file above to go back to the sidebar's model.",
-                icon=":material/check:",
+                f"Using the imported model: K = {imported.k}, fitted on {fitted_on}.", icon=":material/check:"
             )
+            st.button("Use the sidebar's model again", key="model_file_forget", on_click=forget_model_file)
     return imported
 
 
 def read_model_file() -> None:
-    """The model uploader's callback: keep the checked model, or the error (and empty the uploader)."""
-    file = st.session_state.get(f"model_file_{st.session_state['model_file_round']}")
-    st.session_state.pop("model_file_error", None)
-    st.session_state.pop("imported_model", None)
-    if file is None:
+    """The model box's callback: keep the checked model, or the error."""
+    sent = st.session_state.get(MODEL_FILE_KEY)
+    files = list(sent.files) if sent else []
+    forget_model_file()
+    if not files:
+        st.session_state["model_file_error"] = NO_MODEL_FILE
         return
-    note_sent([file])
+    note_sent(files)
+    st.session_state["model_file_sent_caption"] = sent_files_caption(files)
+    file = files[0]  # the box takes one file
     try:
         st.session_state["imported_model"] = import_model(file.getvalue(), file.name)
     except KMeansLabError as exc:
@@ -63,8 +78,12 @@ def read_model_file() -> None:
     except Exception:  # never a traceback: the server log keeps it
         LOGGER.exception("a model file could not be read")
         st.session_state["model_file_error"] = f"This model file {UNREADABLE}"
-    if "model_file_error" in st.session_state:
-        st.session_state["model_file_round"] += 1  # a fresh, empty uploader: the session lets go of it
+
+
+def forget_model_file() -> None:
+    """Stop using the imported model (the sidebar's model is used again) and clear its messages."""
+    for key in ("imported_model", "model_file_error", "model_file_sent_caption"):
+        st.session_state.pop(key, None)
 
 
 def model_download(model: FittedModel, dataset: datasets.Dataset, settings: Settings) -> None:

@@ -1,11 +1,10 @@
-"""The session's own data: the "Use your own data" uploader, and the budget of files a session may send.
+"""The session's own data: the "Use your own data" box, and the budget of files a session may send.
 
-After each upload, good or refused, the uploader is replaced by an empty one (a new key), so the
-session's state drops the files after the run: only the checked arrays of a good upload stay, and a
-refusal keeps only its message. (Streamlit's upload store itself frees a file's bytes when the user
-removes it or the session ends; no documented API frees them sooner.) A refused model file goes the
-same way; an accepted one stays in its uploader, to be removed by the user. Nothing a file holds is
-ever shown as markdown.
+Files come through `st.chat_input(accept_file="multiple")`, not `st.file_uploader`: Streamlit lets
+go of a chat input's files once the run that reads them ends, while an uploader's stay in memory
+until the session ends (measured: 20 refused 50 MB files, +3 MB against +1,000 MB). The box then
+empties, so the app shows what was sent and what became of it. Only the checked arrays of a good
+upload stay; a refusal keeps only its message. Nothing a file holds is ever shown as markdown.
 """
 
 from __future__ import annotations
@@ -15,7 +14,7 @@ import logging
 import streamlit as st
 
 from core.data import registry as datasets
-from core.data.uploads import MAX_UPLOAD_MB, check_session_budget, dataset_from_upload
+from core.data.uploads import MAX_UPLOAD_FILES, MAX_UPLOAD_MB, check_session_budget, dataset_from_upload
 from core.errors import KMeansLabError
 from ui import caches
 from ui.settings import UPLOAD
@@ -23,10 +22,14 @@ from ui.text import plain
 
 LOGGER = logging.getLogger(__name__)
 UNREADABLE = "could not be read. Check that it is a file the lab makes or describes, then try again."
-#: Streamlit keeps every file a session sends until the session ends (a fresh uploader does not free
-#: them), so a session may send this much in all; then its uploaders close until it reloads.
+#: A submission without files (typed text is not read).
+NO_FILES = "No file was sent: add files with the + button, then send."
+#: A session may send this much in all (each file is read and checked, which costs CPU); then its
+#: file boxes close until it reloads.
 MAX_SESSION_SENT_MB = 1000
 SENT_KEY = "upload_sent_bytes"
+#: The dataset box's chat input; its value is the last submission, for one run only.
+UPLOAD_KEY = "upload_files"
 
 
 def sent_mb() -> float:
@@ -51,22 +54,39 @@ def uploads_closed() -> bool:
     return True
 
 
+def file_size_text(n_bytes: int) -> str:
+    """A file's size for people: "48 KB" below a megabyte, else "1.2 MB"."""
+    return f"{n_bytes / 2**10:,.0f} KB" if n_bytes < 2**20 else f"{n_bytes / 2**20:,.1f} MB"
+
+
+def sent_files_caption(files) -> str:
+    """ "Sent: a.npz (1.2 MB)": what the last submission held, as typed (the box empties on sending)."""
+    shown = [f"{plain(file.name)} ({file_size_text(file.size)})" for file in files[:MAX_UPLOAD_FILES]]
+    more = f" and {len(files) - MAX_UPLOAD_FILES:,} more" if len(files) > MAX_UPLOAD_FILES else ""
+    return f"Sent: {', '.join(shown)}{more}."
+
+
 def upload_ui() -> None:
-    """The sidebar's "Use your own data" box: an uploader, then what was loaded or what went wrong."""
-    st.session_state.setdefault("upload_round", 0)
+    """The sidebar's "Use your own data" box: a file box, what was sent, then what became of it."""
     upload = caches.uploaded_dataset()
     with st.expander("Use your own data", icon=":material/upload_file:", expanded=upload is not None):
-        st.file_uploader(
-            "One .npz, or the four IDX files",
-            accept_multiple_files=True,
-            disabled=uploads_closed(),
-            key=f"upload_files_{st.session_state['upload_round']}",
-            on_change=read_upload,
-            max_upload_size=MAX_UPLOAD_MB,
+        st.caption(
+            "One .npz, or the four IDX files: add them with **+**, then send.",
             help="An .npz holding `images` (n, height, width) uint8 and `labels` (n,), optionally "
             "`test_images` and `test_labels`; or train-images, train-labels, t10k-images and "
             "t10k-labels in IDX format (plain or .gz). It stays in this browser session only.",
         )
+        st.chat_input(
+            "Add files, then send",
+            key=UPLOAD_KEY,
+            accept_file="multiple",
+            max_upload_size=MAX_UPLOAD_MB,
+            disabled=uploads_closed(),
+            submit_mode="disable",
+            on_submit=read_upload,
+        )
+        if sent := st.session_state.get("upload_sent_caption"):
+            st.caption(sent)
         if error := st.session_state.get("upload_error"):
             st.error(plain(error), icon=":material/warning:")
         if upload is not None:
@@ -78,10 +98,13 @@ def upload_ui() -> None:
 
 
 def read_upload() -> None:
-    """The uploader's callback: check the files and make them the session's dataset, or keep the error."""
-    files = st.session_state.get(f"upload_files_{st.session_state['upload_round']}") or []
+    """The file box's callback: check the files and make them the session's dataset, or keep the error."""
+    sent = st.session_state.get(UPLOAD_KEY)
+    files = list(sent.files) if sent else []
     st.session_state.pop("upload_error", None)
+    st.session_state.pop("upload_sent_caption", None)
     if not files:
+        st.session_state["upload_error"] = NO_FILES
         return
     note_sent(files)
     try:
@@ -96,13 +119,13 @@ def read_upload() -> None:
         forget_upload()
         st.session_state["upload_dataset"] = dataset
         st.session_state["dataset"] = UPLOAD
-    st.session_state["upload_round"] += 1  # a fresh, empty uploader for the next upload
+    st.session_state["upload_sent_caption"] = sent_files_caption(files)
 
 
 def forget_upload() -> None:
     """Drop the session's upload and everything computed from it; go back to the default dataset."""
-    st.session_state.pop("upload_dataset", None)
-    st.session_state.pop("upload_error", None)
+    for key in ("upload_dataset", "upload_error", "upload_sent_caption"):
+        st.session_state.pop(key, None)
     caches.forget_session_results()  # its fits, sweeps, pictures and preprocessed images
     if st.session_state.get("dataset") == UPLOAD:
         st.session_state["dataset"] = datasets.DEFAULT_DATASET
