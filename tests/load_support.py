@@ -206,7 +206,7 @@ def upload_box(page):
 
 
 async def drop_files(page, files: list[tuple[str, bytes]], folder: Path | None = None):
-    """Put `files` in the sidebar's "Use your own data" uploader at once; returns the box's locator.
+    """Add `files` to the sidebar's "Use your own data" box at once and send them; returns the box's locator.
 
     With a `folder`, the files are written there first and sent from disk (for more than 50 MB);
     it must outlive the upload.
@@ -214,7 +214,7 @@ async def drop_files(page, files: list[tuple[str, bytes]], folder: Path | None =
     box = upload_box(page)
     if await box.locator("details[open]").count() == 0:  # closed: its content is inert until opened
         await box.locator("summary").first.click()
-    uploader = box.locator('[data-testid="stFileUploaderDropzoneInput"]').first
+    uploader = box.locator('[data-testid="stChatInput"] input[type="file"]').first
     if folder is None:
         await uploader.set_input_files(
             files=[
@@ -226,6 +226,8 @@ async def drop_files(page, files: list[tuple[str, bytes]], folder: Path | None =
         for path, (_, data) in zip(paths, files, strict=True):
             path.write_bytes(data)
         await uploader.set_input_files(paths)
+    # The send button is enabled once every file is up; click waits for that.
+    await box.locator('[data-testid="stChatInputSubmitButton"]').first.click()
     return box
 
 

@@ -467,7 +467,10 @@ def test_a_shared_model_file_puts_no_link_or_image_on_the_page(app_page, app_url
     path.write_bytes(hostile_model_file())
 
     app_page.get_by_text("Use an imported model").click()
-    app_page.locator('[data-testid="stFileUploaderDropzoneInput"]').last.set_input_files(str(path))
+    expander = app_page.locator('[data-testid="stExpander"]').filter(has_text="Use an imported model")
+    model_box = expander.locator('[data-testid="stChatInput"]')
+    model_box.locator('input[type="file"]').set_input_files(str(path))
+    model_box.locator('[data-testid="stChatInputSubmitButton"]').click()  # enabled once the file is up
     app_page.get_by_text(re.compile("Using the imported model")).wait_for(timeout=SLOW_MS)
     wait_until_idle(app_page)
     draw_digit(app_page, "1")
