@@ -1,4 +1,4 @@
-"""Model files: the "Use an imported model" uploader (Draw) and the model download (Centroids).
+"""Model files: the "Use an imported model" box (Draw) and the model download (Centroids).
 
 Separate from `ui.uploads` because reading and writing a model needs the engine's model modules
 (scikit-learn), which the other pages, Explore first, need not wait for.
@@ -33,12 +33,12 @@ def imported_model_ui() -> ImportedModel | None:
     """
     imported = st.session_state.get("imported_model")
     with st.expander("Use an imported model", icon=":material/file_open:", expanded=imported is not None):
-        st.caption(
+        st.markdown(  # the file box's label: st.chat_input has none
             "A model .npz downloaded from the Centroids page: add it with **+**, then send.",
             help="Checked array by array before use; nothing in it is ever unpickled.",
         )
         st.chat_input(
-            "Add a model file, then send",
+            "Add a model file",
             key=MODEL_FILE_KEY,
             accept_file=True,
             file_type="npz",

@@ -70,14 +70,14 @@ def upload_ui() -> None:
     """The sidebar's "Use your own data" box: a file box, what was sent, then what became of it."""
     upload = caches.uploaded_dataset()
     with st.expander("Use your own data", icon=":material/upload_file:", expanded=upload is not None):
-        st.caption(
+        st.markdown(  # the file box's label: st.chat_input has none
             "One .npz, or the four IDX files: add them with **+**, then send.",
             help="An .npz holding `images` (n, height, width) uint8 and `labels` (n,), optionally "
             "`test_images` and `test_labels`; or train-images, train-labels, t10k-images and "
             "t10k-labels in IDX format (plain or .gz). It stays in this browser session only.",
         )
         st.chat_input(
-            "Add files, then send",
+            "Add files",
             key=UPLOAD_KEY,
             accept_file="multiple",
             max_upload_size=MAX_UPLOAD_MB,
