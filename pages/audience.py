@@ -225,7 +225,7 @@ def delete_control(code: str, key: str, latest, names) -> None:
     """Pick one of the latest drawings and delete it (someone will draw something rude)."""
     by_id = {d.id: d for d in latest}
     with st.container(horizontal=True, vertical_alignment="bottom", gap="small"):
-        chosen = st.selectbox(
+        st.selectbox(
             "Delete a drawing",
             list(by_id),
             format_func=lambda i: f"#{i} · {live.mark(by_id[i], names)}",
@@ -233,13 +233,26 @@ def delete_control(code: str, key: str, latest, names) -> None:
             help="The newest drawing comes first.",
             width=360,
         )
-        if st.button("Delete", key="audience_delete", icon=":material/delete:") and chosen is not None:
-            try:
-                room_store().delete_drawing(code, key, int(chosen))
-            except AudienceError as exc:
-                st.error(plain(str(exc)), icon=":material/warning:")
-                return
-            st.rerun(scope="fragment")
+        st.button(
+            "Delete",
+            key="audience_delete",
+            icon=":material/delete:",
+            on_click=delete_drawing,
+            args=(code, key),
+        )
+    if problem := st.session_state.pop("audience_delete_error", None):
+        st.error(plain(problem), icon=":material/warning:")
+
+
+def delete_drawing(code: str, key: str) -> None:
+    """The callback of "Delete": the chosen drawing goes from the room."""
+    chosen = st.session_state.get("audience_delete_pick")
+    if chosen is None:
+        return
+    try:
+        room_store().delete_drawing(code, key, int(chosen))
+    except AudienceError as exc:
+        st.session_state["audience_delete_error"] = str(exc)
 
 
 run_page(

@@ -90,7 +90,14 @@ def room_from_address() -> str | None:
 
 
 def room_settings_or_message(code: str) -> dict | None:
-    """The room's model settings; or a plain message (wrong or closed code, database down) and None."""
+    """The room's model settings; or a plain message (wrong or closed code, database down) and None.
+
+    Once found they are kept in the session, so the canvas stays on the page (with the drawing on it)
+    while the database is out of reach; a room closed since then is told at Send.
+    """
+    known = st.session_state.setdefault("join_rooms", {})
+    if code in known:
+        return known[code]
     throttle: GuessThrottle = st.session_state["join_throttle"]
     wait = throttle.wait_seconds(time.monotonic())
     if wait > 0:  # many wrong codes from this phone: codes cannot be tried one after another
@@ -109,6 +116,7 @@ def room_settings_or_message(code: str) -> dict | None:
         database_down(exc)
         return None
     throttle.record_right()
+    known[code] = settings
     return settings
 
 
@@ -193,9 +201,14 @@ def send(code: str, room: RoomModel, png: bytes | None) -> None:
     except DatabaseUnavailable as exc:
         database_down(exc)
         return
-    except (LimitReached, RoomNotFound) as exc:
+    except LimitReached as exc:
         state["join_pending"] = None
         st.warning(plain(str(exc)), icon=":material/block:")
+        return
+    except RoomNotFound as exc:  # closed while the drawing was made
+        state["join_pending"] = None
+        state["join_rooms"].pop(code, None)
+        st.error(plain(str(exc)), icon=":material/meeting_room:")
         return
     if first_try:
         quota.record(time.monotonic())

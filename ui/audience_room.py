@@ -39,6 +39,8 @@ PRESENTER_KEY_SETTING = "KMEANS_LAB_PRESENTER_KEY"
 #: from the room: e.g. ``http://192.168.1.20:8501``. The join page's path is added to it.
 PUBLIC_URL_SETTING = "KMEANS_LAB_PUBLIC_URL"
 JOIN_PATH = "join"
+#: What the store keeps of a drawing, as the model saw it.
+DRAWING_SHAPE = (28, 28)
 #: The model participants get when the presenter's settings cannot be shared (an upload, or not digits).
 DEFAULT_ROOM_SETTINGS = {
     "dataset": datasets.DEFAULT_DATASET,
@@ -80,13 +82,13 @@ def new_send_id() -> str:
 def room_model_settings(settings: Settings) -> tuple[dict, bool]:
     """The model settings a new room keeps, and whether they are the presenter's own.
 
-    A named dataset of handwritten digits 0-9 shares the presenter's settings; anything else (an
+    A named dataset of 28 x 28 handwritten digits 0-9 shares the presenter's settings; anything else (an
     upload, clothes) gives participants the default model, which reads digits.
     """
     if settings.dataset == UPLOAD or settings.preprocessing is None:
         return dict(DEFAULT_ROOM_SETTINGS), False
     dataset = caches.load_dataset(settings.dataset)
-    if dataset.class_names != DIGIT_NAMES:
+    if dataset.class_names != DIGIT_NAMES or dataset.image_shape != DRAWING_SHAPE:
         return dict(DEFAULT_ROOM_SETTINGS), False
     return {
         "dataset": settings.dataset,
