@@ -30,10 +30,9 @@ NEW_KEY = "audience_new_key"
 MESSAGE_KEY = "audience_message"
 #: Seconds between two looks at the store.
 REFRESH_SECONDS = 2
-QR_WIDTH = 240
+QR_WIDTH = 210
 PAGE_STYLE = """
 .st-key-audience_url code { font-size: 20px; white-space: pre-wrap; word-break: break-all; }
-.st-key-audience_wall [data-testid="stImageCaption"] { white-space: nowrap; }
 """
 
 
@@ -114,7 +113,7 @@ def room_header(code: str, key: str, room: RoomModel) -> None:
     """The QR code, the room code and address, the live counts; then the live wall and charts."""
     url = join_url(code)
     with st.container(key="key_visual"):
-        qr_column, info_column, count_column = st.columns([1.3, 2, 2], gap="medium")
+        qr_column, info_column, count_column = st.columns([1.2, 2, 1.6], gap="medium")
         qr_column.image(qr_png(url), width=QR_WIDTH, output_format="PNG")
         with info_column:
             st.metric("Room code", code)
@@ -122,8 +121,8 @@ def room_header(code: str, key: str, room: RoomModel) -> None:
                 st.code(url, language=None, wrap_lines=True)
             if only_this_computer(url):
                 st.caption(
-                    f"Phones cannot open this address: set {PUBLIC_URL_SETTING} to this computer's address "
-                    "on the room's network (e.g. http://192.168.1.20:8501) and restart the app."
+                    f"Phones cannot open this address: set {PUBLIC_URL_SETTING} to this computer's "
+                    "network address and restart the app (see the README)."
                 )
         with count_column:
             live_counts(code, key, room)
@@ -133,8 +132,8 @@ def room_header(code: str, key: str, room: RoomModel) -> None:
             "browser manage the room (set KMEANS_LAB_ROOM_CODE and KMEANS_LAB_PRESENTER_KEY).",
             icon=":material/key:",
         )
-    room_buttons(code, key)
     live_room(code, key, room)
+    room_buttons(code, key)
 
 
 def room_buttons(code: str, key: str) -> None:

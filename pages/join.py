@@ -129,17 +129,8 @@ def database_down(exc: AudienceError) -> None:
 def drawing_form(code: str, room: RoomModel) -> None:
     """The canvas, "I drew" with the ten digits, and Send."""
     state = st.session_state
-    result = drawable_canvas.st_canvas(
-        stroke_width=STROKE_WIDTH,
-        stroke_color=STROKE_COLOR,
-        background_color=BACKGROUND_COLOR,
-        drawing_mode="freedraw",
-        height=CANVAS_SIZE,
-        width=CANVAS_SIZE,
-        return_image_data=True,
-        update_streamlit=True,
-        key=f"join_canvas_{state['join_round']}",
-    )
+    with st.container(horizontal_alignment="center", key="join_canvas_place"):
+        result = canvas(state["join_round"])
     st.button("Clear", key="join_clear", icon=":material/ink_eraser:", type="tertiary", on_click=clear_canvas)
     st.subheader("I drew")
     with st.container(horizontal=True, gap="small", key="join_digits"):
@@ -159,6 +150,21 @@ def drawing_form(code: str, room: RoomModel) -> None:
     pending = state["join_pending"]
     if pressed or pending is not None:
         send(code, room, result.image_bytes if pressed else None)
+
+
+def canvas(round_: int):
+    """The drawing canvas; a new round (Clear, Draw another) is a new, empty canvas."""
+    return drawable_canvas.st_canvas(
+        stroke_width=STROKE_WIDTH,
+        stroke_color=STROKE_COLOR,
+        background_color=BACKGROUND_COLOR,
+        drawing_mode="freedraw",
+        height=CANVAS_SIZE,
+        width=CANVAS_SIZE,
+        return_image_data=True,
+        update_streamlit=True,
+        key=f"join_canvas_{round_}",
+    )
 
 
 def pick_digit(digit: int) -> None:

@@ -188,7 +188,7 @@ def test_the_presenter_sees_drawings_and_deletes_one(mnist):
     at.run()
     assert_clean(at)
     assert metric(at, "Drawings received") == "4"
-    assert metric(at, "Read right in this room") == "100%"
+    assert metric(at, "Read right in the room") == "100%"
     qr, wall = at.image
     assert len(wall.captions) == 4 and wall.captions[0].endswith("meant 7 · read 7 ✓")
     assert len(at.get("plotly_chart")) == 2, "the room's confusions and the map"
