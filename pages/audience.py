@@ -120,20 +120,28 @@ def room_header(code: str, key: str, room: RoomModel) -> None:
             with st.container(key="audience_url"):
                 st.code(url, language=None, wrap_lines=True)
             if only_this_computer(url):
-                st.caption(
-                    f"Phones cannot open this address: set {PUBLIC_URL_SETTING} to this computer's "
-                    "network address and restart the app (see the README)."
-                )
+                st.caption(f"Phones cannot open this address: set {PUBLIC_URL_SETTING} (see the README).")
+            if new_key := st.session_state.get(NEW_KEY):
+                presenter_key_note(new_key)
         with count_column:
             live_counts(code, key, room)
-    if new_key := st.session_state.pop(NEW_KEY, None):
-        st.success(
-            f"Presenter key: {plain(new_key)} — shown only this once. With this room's code it lets another "
-            "browser manage the room (set KMEANS_LAB_ROOM_CODE and KMEANS_LAB_PRESENTER_KEY).",
-            icon=":material/key:",
-        )
     live_room(code, key, room)
     room_buttons(code, key)
+
+
+def presenter_key_note(key: str) -> None:
+    """The room's presenter key, until the presenter hides it; it is never shown again."""
+    st.success(
+        f"Presenter key, shown only until you hide it: {plain(key)}. With the room code it lets another "
+        "browser manage this room (KMEANS_LAB_ROOM_CODE, KMEANS_LAB_PRESENTER_KEY).",
+        icon=":material/key:",
+    )
+    st.button(
+        "I have noted the key: hide it",
+        key="audience_hide_key",
+        on_click=st.session_state.pop,
+        args=(NEW_KEY,),
+    )
 
 
 def room_buttons(code: str, key: str) -> None:

@@ -68,6 +68,9 @@ def open_room(page, url: str) -> tuple[str, str]:
     page.get_by_role("button", name="Open a room").click()
     page.locator('[data-testid="stMetric"]').filter(has_text="Room code").wait_for(timeout=SLOW_MS)
     wait_until_idle(page)
+    page.get_by_role("button", name="I have noted the key: hide it").click()
+    page.get_by_text("Presenter key").wait_for(state="detached")
+    wait_until_idle(page)
     code = metric_value(page, "Room code")
     join = page.locator(".st-key-audience_url code").first.inner_text().strip()
     return code, join
@@ -143,7 +146,7 @@ def test_three_phones_draw_and_the_presenter_sees_them_live(chromium, app_server
     wall = presenter.locator(".st-key-audience_wall [data-testid='stImageCaption']")
     expect(wall).to_have_count(3, timeout=5_000)  # the wall refreshes on its own too
     assert any("meant 7" in text for text in wall.all_inner_texts())
-    presenter.get_by_role("button", name="Delete").click()
+    presenter.get_by_role("button", name="Delete", exact=True).click()
     wait_for_count(presenter, 2, 10.0)
     assert exception_count(presenter) == 0
     fill_the_room(workdir, code)

@@ -94,7 +94,9 @@ def test_opening_a_room_shows_its_code_qr_address_and_the_key_once():
     assert len(key_notes) == 1
     assert open_store().count_drawings(code) == 0  # a real room in the database
     at.run()
-    assert not [s for s in texts(at.success) if "Presenter key" in s], "the key is shown only once"
+    assert len([s for s in texts(at.success) if "Presenter key" in s]) == 1, "until it is hidden"
+    at.button(key="audience_hide_key").click().run()
+    assert not [s for s in texts(at.success) if "Presenter key" in s], "never again"
     assert metric(at, "Room code") == code
 
 

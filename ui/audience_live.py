@@ -64,6 +64,7 @@ def drawing_wall(drawings: Sequence[Drawing], names: Sequence[str]) -> None:
     st.image(
         [framed(d.pixels, d.meant == d.read_as) for d in shown],
         caption=[f"#{d.id} · {mark(d, names)}" for d in shown],
+        width=28 * WALL_SCALE + 2 * FRAME,
         output_format="PNG",
     )
 
