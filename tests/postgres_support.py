@@ -122,6 +122,28 @@ def drop_database(database_url: str) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def create_schema(server_url: str) -> str:
+    """A new empty schema in the server's database, as a URL whose connections use only it.
+
+    Much faster than a new database (milliseconds, not seconds), so each test can have its own.
+    """
+    import psycopg
+
+    name = f"lab_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(_libpq(server_url), autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{name}"')
+    return f"{server_url}?options=-csearch_path%3D{name}"
+
+
+def drop_schema(schema_url: str) -> None:
+    """Drop a schema made by `create_schema`, with every table in it."""
+    import psycopg
+
+    server_url, name = schema_url.split("?options=-csearch_path%3D")
+    with psycopg.connect(_libpq(server_url), autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
+
+
 def _libpq(url: str) -> str:
     # psycopg reads postgresql:// itself; a SQLAlchemy driver suffix would confuse it.
     return url.replace("postgresql+psycopg://", "postgresql://", 1)

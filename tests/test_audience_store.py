@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from audience_worker import shared_send
-from postgres_support import create_database, drop_database
+from postgres_support import create_database, create_schema, drop_database, drop_schema
 from sqlalchemy import func, insert, inspect, select
 
 from core.audience.codes import ROOM_CODE_ALPHABET, new_send_id
@@ -48,13 +48,13 @@ class Clock:
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request, tmp_path):
-    """An empty database of each kind: a SQLite file, or a new database on the PostgreSQL server."""
+    """An empty database of each kind: a SQLite file, or a new schema on the PostgreSQL server."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'audience.sqlite3'}"
         return
-    url = create_database(request.getfixturevalue("postgres_url"))
+    url = create_schema(request.getfixturevalue("postgres_url"))
     yield url
-    drop_database(url)
+    drop_schema(url)
 
 
 @pytest.fixture
