@@ -7,6 +7,7 @@ folder only. `stop()` and `start()` may be called again, as a test of a database
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -61,21 +62,21 @@ class PostgresServer:
         """Start the server (waiting until it accepts connections); returns self."""
         options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c max_connections=200"
         if not self.durable:
-            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-o", options, "-w", "-t", "60", "start")
+            options += " -c fsync=off -c full_page_writes=off"  # a crash of the machine loses it: fine
+        self._run(
+            "pg_ctl", "-D", str(self.data), "-l", str(self.log), "-o", options, "-w", "-t", "60", "start"
+        )
         return self
 
     def stop(self) -> None:
-        """Stop the server at once (open connections are cut)."""
-        self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
+        """Stop the server as an administrator would: open connections are cut, committed data kept."""
+        self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "-t", "60", "stop")
 
     def remove(self) -> None:
         """Stop the server if it runs, and delete its folder."""
         if (self.data / "postmaster.pid").exists():
-            try:
+            with contextlib.suppress(PostgresUnavailable):
                 self.stop()
-            except PostgresUnavailable:
-                pass
         shutil.rmtree(self.folder, ignore_errors=True)
 
     def _run(self, program: str, *args: str) -> None:
@@ -119,6 +120,28 @@ def drop_database(database_url: str) -> None:
     server_url, name = database_url.rsplit("/", 1)
     with psycopg.connect(_libpq(server_url + "/postgres"), autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def create_schema(server_url: str) -> str:
+    """A new empty schema in the server's database, as a URL whose connections use only it.
+
+    Much faster than a new database (milliseconds, not seconds), so each test can have its own.
+    """
+    import psycopg
+
+    name = f"lab_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(_libpq(server_url), autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{name}"')
+    return f"{server_url}?options=-csearch_path%3D{name}"
+
+
+def drop_schema(schema_url: str) -> None:
+    """Drop a schema made by `create_schema`, with every table in it."""
+    import psycopg
+
+    server_url, name = schema_url.split("?options=-csearch_path%3D")
+    with psycopg.connect(_libpq(server_url), autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
 
 
 def _libpq(url: str) -> str:
