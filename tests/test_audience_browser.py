@@ -99,6 +99,7 @@ def take_part(chromium, join: str, digit: str, screenshot: Path | None = None) -
         phone.locator('[data-testid="stMetric"]').filter(has_text="The model read").wait_for()
         wait_until_idle(phone)
         assert phone.get_by_role("button", name="Draw another").count() == 1
+        assert phone.locator('[data-testid="stSidebar"]').count() == 0, "no sidebar on the phone"
         assert exception_count(phone) == 0
     except Exception:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
