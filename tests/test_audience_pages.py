@@ -36,7 +36,12 @@ DEAD_DATABASE = "postgresql://lab:lab@127.0.0.1:9/rooms"
 @pytest.fixture(autouse=True)
 def sqlite_rooms(monkeypatch):
     """Rooms in the test's own SQLite file (conftest gives each test a fresh cache folder)."""
-    for name in ("KMEANS_LAB_DATABASE_URL", "KMEANS_LAB_ROOM_CODE", "KMEANS_LAB_PRESENTER_KEY"):
+    for name in (
+        "KMEANS_LAB_DATABASE_URL",
+        "KMEANS_LAB_ROOM_CODE",
+        "KMEANS_LAB_PRESENTER_KEY",
+        "KMEANS_LAB_PUBLIC_URL",
+    ):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -248,3 +253,21 @@ def test_a_dataset_that_is_not_28x28_digits_gives_the_phones_the_default_model()
     assert any("the phones will use the default model" in text for text in texts(at.markdown))
     at = opened(at)
     assert open_store().room_settings(metric(at, "Room code"))["dataset"] == "mnist-sample"
+
+
+def test_the_public_address_goes_into_the_join_link(monkeypatch):
+    monkeypatch.setenv("KMEANS_LAB_PUBLIC_URL", "http://192.168.1.20:8501/")
+    at = opened(presenter())
+    code = metric(at, "Room code")
+    assert at.code[0].value == f"http://192.168.1.20:8501/join?room={code}"
+    assert not any("Phones cannot open" in text for text in texts(at.caption))
+
+
+def test_a_room_whose_model_this_server_lacks_gets_a_plain_message():
+    room = open_store().open_room(
+        {**DEFAULT_MODEL, "dataset": "mnist"}
+    )  # the full MNIST: not downloaded here
+    with patched_canvas(FakeCanvas(None)):
+        at = phone(room.code)
+    assert not at.exception
+    assert any("does not have the room's dataset" in text for text in texts(at.error))
