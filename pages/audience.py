@@ -56,7 +56,8 @@ def render(page: Page) -> None:
         open_room_ui(page.settings)
         return
     except DatabaseUnavailable as exc:
-        st.error(f"{plain(str(exc))} Reload the page once it is back.", icon=":material/cloud_off:")
+        st.error(plain(str(exc)), icon=":material/cloud_off:")
+        st.button("Try again", key="audience_retry", type="primary", icon=":material/refresh:")
         return
     room_header(code, key, room_model(settings))
 
@@ -131,16 +132,14 @@ def room_header(code: str, key: str, room: RoomModel) -> None:
 
 def presenter_key_note(key: str) -> None:
     """The room's presenter key, until the presenter hides it; it is never shown again."""
-    st.success(
-        f"Presenter key, shown only until you hide it: {plain(key)}. With the room code it lets another "
-        "browser manage this room (KMEANS_LAB_ROOM_CODE, KMEANS_LAB_PRESENTER_KEY).",
-        icon=":material/key:",
-    )
+    st.success(f"Presenter key: {plain(key)}", icon=":material/key:")
     st.button(
         "I have noted the key: hide it",
         key="audience_hide_key",
         on_click=st.session_state.pop,
         args=(NEW_KEY,),
+        help="It is never shown again. With the room code it lets another browser manage this room "
+        "(set KMEANS_LAB_ROOM_CODE and KMEANS_LAB_PRESENTER_KEY, then Open a room).",
     )
 
 

@@ -107,7 +107,7 @@ def confusion_chart(drawings: Sequence[Drawing], room: RoomModel) -> None:
     fig = confusion_heatmap(
         room_confusion(drawings, len(names)),
         names,
-        title="The room's digits: meant (rows) and read (columns)",
+        title="The room: meant (rows), read (columns)",
     )
     fig.update_yaxes(title_text="The digit meant")
     fig.update_xaxes(title_text="What the model read")
@@ -148,7 +148,7 @@ def map_chart(drawings: Sequence[Drawing], room: RoomModel) -> None:
         centers_2d,
         [f"Centre of cluster {c}, which reads as {reads[c]}" for c in range(len(reads))],
         point_text=[f"A training {names[t]}" for t in labels],
-        title="The room's drawings (stars) among the training images",
+        title="The room's drawings (stars) on the map",
         legend_title="Digit",
     )
     if drawings:
@@ -156,6 +156,8 @@ def map_chart(drawings: Sequence[Drawing], room: RoomModel) -> None:
         placed = model.features(np.stack([d.pixels for d in drawings])) @ matrix + origin
         add_stars(fig, placed, [mark(d, names) for d in drawings])
     fig.update_layout(dragmode="pan")
+    fig.update_xaxes(title_text="PCA direction 1")  # short: the chart is half the page wide
+    fig.update_yaxes(title_text="PCA direction 2")
     show_chart(fig, key="audience_map", height=430)
 
 
