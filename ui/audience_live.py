@@ -97,8 +97,9 @@ def accuracy_metrics(drawings: Sequence[Drawing], room: RoomModel) -> None:
     room_share = room_accuracy(drawings)
     st.metric("Read right in the room", "–" if room_share is None else f"{room_share:.0%}")
     st.markdown(
-        f"On the test set: **{model_test_accuracy(room):.0%}**",
-        help=f"The share of the {room.dataset.title} test images the same model reads right.",
+        f"On the test set: **{model_test_accuracy(room):.0%}** · K = {room.model.n_clusters}",
+        help=f"The share of the {room.dataset.title} test images the room's model reads right. The room "
+        "keeps the model it was opened with, whatever K the sidebar shows now.",
     )
 
 
