@@ -156,5 +156,7 @@ def test_three_phones_draw_and_the_presenter_sees_them_live(chromium, app_server
     presenter.locator('[data-testid="stMain"]').evaluate("main => main.scrollTo(0, 0)")
     presenter.screenshot(path=DOCS / "audience.png")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    presenter.screenshot(path=ARTIFACTS / "presenter-full-page.png", full_page=True)
+    presenter.locator('[data-testid="stMain"]').evaluate("main => main.scrollTo(0, main.scrollHeight)")
+    presenter.wait_for_timeout(500)
+    presenter.screenshot(path=ARTIFACTS / "presenter-charts.png")
     assert exception_count(presenter) == 0
