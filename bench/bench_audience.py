@@ -14,10 +14,11 @@ Send (every third participant taps Send twice, as impatient people do), waits fo
 then taps "Draw another". All participants run at once in one Chromium.
 
 Printed: the drawings the phones saw confirmed beside the rows in the database (all rows, distinct
-send ids): equal means each drawing was stored exactly once; the time from the Send tap to the
-presenter's count including that drawing (p50, p95, max), where a drawing's place in the count is the
-number of rows stored by the time its phone showed the answer (so the figure errs on the long side);
-and each server's resident memory at start, at its peak, at the end.
+send ids): equal means each drawing was stored exactly once. Times (p50, p95, max): Send tap to the
+answer on the phone; a row's commit to the presenter's count reaching it (exact); and Send tap to the
+presenter's count including that drawing, where a drawing's place in the count is the number of rows
+stored by the time its phone showed the answer (so that figure errs on the long side). Each server's
+resident memory at start, at its peak, at the end, and the machine's load average before and after.
 """
 
 from __future__ import annotations
@@ -259,6 +260,25 @@ def send_to_screen(reports: list[dict], timeline: list, stored: list[float]) -> 
     return seconds
 
 
+def stored_to_screen(timeline: list, stored: list[float]) -> list[float]:
+    """Seconds from each row's commit to the presenter's count first reaching its place (exact)."""
+    seconds = []
+    for place, at in enumerate(stored, start=1):
+        seen = next((t for t, count in timeline if count >= place), None)
+        if seen is not None:
+            seconds.append(max(0.0, seen - at))
+    return seconds
+
+
+def spread(values: list[float]) -> str:
+    if not values:
+        return "no data"
+    return (
+        f"p50 {percentile(values, 50):.2f} s, p95 {percentile(values, 95):.2f} s, "
+        f"max {max(values):.2f} s ({len(values)})"
+    )
+
+
 def report_figures(args, code, reports, timeline, stored, rows_by_room, memory) -> None:
     confirmed = sum(len(r["sends"]) for r in reports)
     rows, sends = rows_by_room.get(code, (0, 0))
@@ -271,13 +291,10 @@ def report_figures(args, code, reports, timeline, stored, rows_by_room, memory) 
     print(f"errors {len(errors)}; 'please wait' refusals {waits}; 'database cannot be reached' seen {down}")
     for line in errors[:10]:
         print("   ", line)
-    latency = send_to_screen(reports, timeline, stored)
-    if latency:
-        print(
-            f"Send -> on the presenter's page: p50 {percentile(latency, 50):.2f} s, "
-            f"p95 {percentile(latency, 95):.2f} s, max {max(latency):.2f} s ({len(latency)} drawings; "
-            f"the page refreshes every 2 s)"
-        )
+    on_phone = [shown - tapped for r in reports for tapped, shown in r["sends"]]
+    print(f"Send -> the answer on the phone:            {spread(on_phone)}")
+    print(f"stored -> on the presenter's page (exact):  {spread(stored_to_screen(timeline, stored))}")
+    print(f"Send -> on the presenter's page:            {spread(send_to_screen(reports, timeline, stored))}")
     print(f"presenter's count reached {timeline[-1][1] if timeline else 0}")
     for name, (start, peak, end) in memory.items():
         print(f"server {name} RSS: start {start:.0f} MB, peak {peak:.0f} MB, end {end:.0f} MB")
@@ -318,7 +335,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"needs PostgreSQL's binaries (apt-get install -y postgresql): {error}")
         return 1
     try:
+        print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
         code, reports, timeline, memory = measure(args, url)
+        print(f"load average after:  {os.getloadavg()[0]:.1f}")
         report_figures(args, code, reports, timeline, stored_times(url, code), drawings_per_room(url), memory)
     finally:
         database.remove()

@@ -165,9 +165,9 @@ def test_two_processes_sending_the_same_drawings_store_each_once(store, db_url):
     assert [d.meant for d in store.all_drawings(room.code, room.presenter_key)] == [i % 10 for i in range(n)]
 
 
-def test_two_processes_creating_the_tables_at_once_both_open_a_room(db_url):
+def test_three_processes_creating_the_tables_at_once_all_open_a_room(db_url):
     start_at = str(time.time() + 3)
-    codes = run_workers(["open", db_url, start_at], ["open", db_url, start_at])
+    codes = run_workers(*[["open", db_url, start_at]] * 3)
     store = RoomStore(make_engine(database_url(db_url)))
     assert all(store.room_settings(code) == {"k": 10} for code in codes)
     with store.engine.connect() as conn:
