@@ -82,6 +82,7 @@ def open_room_ui(settings: Settings) -> None:
         st.caption(
             f"This server has a fixed room, {plain(fixed[0])}: the button opens it again with its drawings."
         )
+    manage_earlier_room()
     st.button(
         "Open a room",
         key="audience_open",
@@ -90,6 +91,27 @@ def open_room_ui(settings: Settings) -> None:
         on_click=open_room,
         args=(settings,),
     )
+
+
+def manage_earlier_room() -> None:
+    """A room opened before (this page reloaded, or another browser): its code and presenter key."""
+    with st.expander("Manage a room opened earlier", icon=":material/key:"):
+        st.text_input("Room code", key="audience_earlier_code", max_chars=32)
+        st.text_input("Presenter key", key="audience_earlier_key", type="password", max_chars=128)
+        st.button("Manage this room", key="audience_earlier_go", on_click=take_over_room)
+
+
+def take_over_room() -> None:
+    """The callback of "Manage this room": the code and key must open the room."""
+    state = st.session_state
+    code = state.get("audience_earlier_code", "").strip().upper()
+    key = state.get("audience_earlier_key", "").strip()
+    try:
+        room_store().all_drawings(code, key)  # RoomNotFound or NotAllowed unless both are right
+    except KMeansLabError as exc:
+        state[MESSAGE_KEY] = str(exc)
+        return
+    state[ROOM_KEY] = {"code": code, "key": key}
 
 
 def open_room(settings: Settings) -> None:
@@ -138,8 +160,8 @@ def presenter_key_note(key: str) -> None:
         key="audience_hide_key",
         on_click=st.session_state.pop,
         args=(NEW_KEY,),
-        help="It is never shown again. With the room code it lets another browser manage this room "
-        "(set KMEANS_LAB_ROOM_CODE and KMEANS_LAB_PRESENTER_KEY, then Open a room).",
+        help="It is never shown again. With the room code it lets you manage this room after a reload, "
+        "or from another browser: Manage a room opened earlier, on this page.",
     )
 
 

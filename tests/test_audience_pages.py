@@ -271,3 +271,17 @@ def test_a_room_whose_model_this_server_lacks_gets_a_plain_message():
         at = phone(room.code)
     assert not at.exception
     assert any("does not have the room's dataset" in text for text in texts(at.error))
+
+
+def test_a_reloaded_presenter_manages_the_room_again_with_its_key():
+    room = open_store().open_room(DEFAULT_MODEL)
+    at = presenter()  # a new session: it knows no room
+    at.text_input(key="audience_earlier_code").input(room.code.lower())
+    at.text_input(key="audience_earlier_key").input("not-the-key-at-all-0000")
+    at.button(key="audience_earlier_go").click().run()
+    assert any("presenter key does not open this room" in text for text in texts(at.info))
+    at.text_input(key="audience_earlier_key").input(room.presenter_key)
+    at.button(key="audience_earlier_go").click().run()
+    assert_clean(at)
+    assert metric(at, "Room code") == room.code
+    assert has_button(at, "audience_close")
