@@ -2,14 +2,15 @@
 
 Read at call time, not import time, so a test or a long-running server sees a changed variable.
 
-======================  =================================================  ==========================
-variable                what it sets                                       default
-======================  =================================================  ==========================
-KMEANS_LAB_CACHE_DIR    fitted models and their scores (`cache_dir`)       ``<user cache>/results``
-KMEANS_LAB_DATA_DIR     downloaded datasets (`data_dir`)                   ``<user cache>/datasets``
-KMEANS_LAB_MIRROR_URL   a server holding the same IDX files (`mirror_url`) the address tfds registers
-KMEANS_LAB_CACHE_MB     the most the result cache may hold (`cache_max_mb`) 1024 (MB)
-======================  =================================================  ==========================
+=======================  =================================================  ==========================
+variable                 what it sets                                       default
+=======================  =================================================  ==========================
+KMEANS_LAB_CACHE_DIR     fitted models and their scores (`cache_dir`)       ``<user cache>/results``
+KMEANS_LAB_DATA_DIR      downloaded datasets (`data_dir`)                   ``<user cache>/datasets``
+KMEANS_LAB_MIRROR_URL    a server holding the same IDX files (`mirror_url`) the address tfds registers
+KMEANS_LAB_CACHE_MB      the most the result cache may hold (`cache_max_mb`) 1024 (MB)
+KMEANS_LAB_DATABASE_URL  PostgreSQL for audience rooms (`database_url`)     SQLite file in `cache_dir`
+=======================  =================================================  ==========================
 
 ``<user cache>`` is platformdirs' ``user_cache_dir("kmeans-digit-lab")``: ``~/.cache/kmeans-digit-lab``
 on Linux (``$XDG_CACHE_HOME`` respected), ``~/Library/Caches/kmeans-digit-lab`` on macOS.
@@ -27,6 +28,7 @@ CACHE_DIR_ENV = "KMEANS_LAB_CACHE_DIR"
 DATA_DIR_ENV = "KMEANS_LAB_DATA_DIR"
 MIRROR_URL_ENV = "KMEANS_LAB_MIRROR_URL"
 CACHE_MB_ENV = "KMEANS_LAB_CACHE_MB"
+DATABASE_URL_ENV = "KMEANS_LAB_DATABASE_URL"
 #: About 3,000 fitted models of 330 KB: every K, seed and preprocessing a busy server meets in a while.
 DEFAULT_CACHE_MB = 1024
 
@@ -49,6 +51,11 @@ def data_dir() -> Path:
 def mirror_url() -> str | None:
     """``$KMEANS_LAB_MIRROR_URL`` if set: a base URL serving the same IDX files as the official hosts."""
     return os.environ.get(MIRROR_URL_ENV) or None
+
+
+def database_url() -> str | None:
+    """``$KMEANS_LAB_DATABASE_URL`` if set: the PostgreSQL database that several servers share rooms in."""
+    return os.environ.get(DATABASE_URL_ENV) or None
 
 
 def cache_max_mb() -> int:

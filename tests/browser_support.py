@@ -41,6 +41,7 @@ PAGES = {
     "Evaluate": "evaluate",
     "Map": "map",
     "Step by step": "steps",
+    "Audience": "audience",
 }
 K_LABEL = "Number of clusters (K)"
 PREDICTION_LABEL = "Predicted digit"

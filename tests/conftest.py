@@ -100,3 +100,25 @@ def _save_screenshots(page, url, pages, folder):
             page.screenshot(path=folder / f"{name}.png", full_page=True, timeout=30_000)
         except Exception as exc:  # never let a failed screenshot hide the test's own failure
             (folder / f"{name}.txt").write_text(f"no screenshot: {exc}\n")
+
+
+# --- PostgreSQL: a real server for the audience store's tests ---------------------------------------
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """A PostgreSQL server's URL: ``$KMEANS_LAB_TEST_POSTGRES_URL``, else a throw-away server started
+    from Debian's binaries for this session. None to be had: a skip, except on CI, where it fails."""
+    from postgres_support import TEST_URL_ENV, PostgresUnavailable, start_postgres
+
+    if url := os.environ.get(TEST_URL_ENV):
+        yield url
+        return
+    try:
+        server = start_postgres()
+    except PostgresUnavailable as error:
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL tests need a server: {error}")
+        pytest.skip(f"PostgreSQL tests need a server: {error}")
+    yield server.url
+    server.remove()

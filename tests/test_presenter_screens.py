@@ -99,6 +99,10 @@ def go_to(page, title: str) -> None:
 
 
 def key_visual_boxes(page, title: str) -> list[dict]:
+    if title == "Audience" and page.get_by_role("button", name="Open a room").count():
+        page.get_by_role("button", name="Open a room").click()  # the key visual: the room's QR code
+        page.locator('[data-testid="stMetric"]').filter(has_text="Room code").wait_for(timeout=SLOW_MS)
+        wait_until_idle(page)
     if title != "Draw":
         return page.evaluate(KEY_VISUAL_JS)
     draw_digit(page, "1")

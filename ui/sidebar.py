@@ -37,6 +37,7 @@ PAGES = (
     ("pages/evaluate.py", "Evaluate", ":material/fact_check:"),
     ("pages/map.py", "Map", ":material/scatter_plot:"),
     ("pages/steps.py", "Step by step", ":material/timeline:"),
+    ("pages/audience.py", "Audience", ":material/groups:"),
 )
 K_LABEL = "Number of clusters (K)"
 #: The number box beside the K slider, for typing an exact K.

@@ -1,0 +1,206 @@
+"""The presenter's live view of a room: the wall of drawings, the room's accuracy and confusions, the map.
+
+Everything here is drawn from the store on each refresh of the Audience page's fragment; the
+pictures are 28 x 28, exactly as the model saw them, framed green (read right) or red (read wrong).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+
+from core.analysis import projection
+from core.audience.store import Drawing
+from core.data.dataset import DIGIT_NAMES, Dataset
+from core.data.uploads import MIN_TRAIN_IMAGES, TEST_SHARE, check_session_budget
+from core.figures.evaluation_charts import confusion_heatmap
+from core.figures.maps import projection_map
+from ui import caches
+from ui.audience_room import RoomModel
+from ui.charts import show_chart
+from ui.settings import UPLOAD
+from ui.uploads import forget_upload
+
+#: The wall's pictures: 28 x 28 shown 3 times bigger, inside a 3-pixel frame.
+WALL_SCALE = 3
+FRAME = 3
+RIGHT_RGB = (22, 163, 74)
+WRONG_RGB = (220, 38, 38)
+WALL_SIZE = 24
+MAP_SAMPLE = 2000
+#: The fewest drawings that make a dataset: a fifth are kept for testing, and K-means needs 10 to train on.
+MIN_DATASET_DRAWINGS = next(n for n in range(1, 100) if n - max(1, round(n * TEST_SHARE)) >= MIN_TRAIN_IMAGES)
+
+
+def framed(pixels: np.ndarray, right: bool) -> np.ndarray:
+    """The drawing enlarged `WALL_SCALE` times, white ink on black, in a green (right) or red frame."""
+    big = np.kron(pixels, np.ones((WALL_SCALE, WALL_SCALE), dtype=np.uint8))
+    rgb = np.repeat(big[:, :, None], 3, axis=2)
+    colour = np.array(RIGHT_RGB if right else WRONG_RGB, dtype=np.uint8)
+    out = np.empty((rgb.shape[0] + 2 * FRAME, rgb.shape[1] + 2 * FRAME, 3), dtype=np.uint8)
+    out[:] = colour
+    out[FRAME:-FRAME, FRAME:-FRAME] = rgb
+    return out
+
+
+def mark(drawing: Drawing, names: Sequence[str]) -> str:
+    """A picture's caption, e.g. "meant 7 · read 7 ✓" or "meant 4 · read 9 ✗"."""
+    tick = "✓" if drawing.meant == drawing.read_as else "✗"
+    return f"meant {names[drawing.meant]} · read {names[drawing.read_as]} {tick}"
+
+
+def drawing_wall(drawings: Sequence[Drawing], names: Sequence[str]) -> None:
+    """The latest drawings, newest first, each captioned with what was meant and what was read."""
+    if not drawings:
+        st.info(
+            "No drawings yet: they appear here as soon as the first phones send theirs.",
+            icon=":material/draw:",
+        )
+        return
+    shown = drawings[:WALL_SIZE]
+    st.image(
+        [framed(d.pixels, d.meant == d.read_as) for d in shown],
+        caption=[f"#{d.id} · {mark(d, names)}" for d in shown],
+        width=28 * WALL_SCALE + 2 * FRAME,
+        output_format="PNG",
+    )
+
+
+def room_confusion(drawings: Sequence[Drawing], n_classes: int) -> np.ndarray:
+    """Counts of (digit meant, digit read) over the room's drawings, shape (n_classes, n_classes)."""
+    confusion = np.zeros((n_classes, n_classes), dtype=np.int64)
+    if drawings:
+        meant = np.array([d.meant for d in drawings])
+        read = np.array([d.read_as for d in drawings])
+        np.add.at(confusion, (meant, read), 1)
+    return confusion
+
+
+def room_accuracy(drawings: Sequence[Drawing]) -> float | None:
+    """Share of the room's drawings the model read as what was meant; None before the first."""
+    if not drawings:
+        return None
+    return sum(d.meant == d.read_as for d in drawings) / len(drawings)
+
+
+def model_test_accuracy(room: RoomModel) -> float:
+    """The room's model's accuracy on its dataset's test images (computed once, then cached)."""
+    model = room.model
+    return caches.test_evaluation(room.dataset, caches.model_key(model), caches.Unhashed(model)).accuracy
+
+
+def accuracy_metrics(drawings: Sequence[Drawing], room: RoomModel) -> None:
+    """The share of the room's drawings read right, and below it the model's share on the test set."""
+    room_share = room_accuracy(drawings)
+    st.metric("Read right in the room", "–" if room_share is None else f"{room_share:.0%}")
+    st.markdown(
+        f"On the test set: **{model_test_accuracy(room):.0%}** · K = {room.model.n_clusters}",
+        help=f"The share of the {room.dataset.title} test images the room's model reads right. The room "
+        "keeps the model it was opened with, whatever K the sidebar shows now.",
+    )
+
+
+def confusion_chart(drawings: Sequence[Drawing], room: RoomModel) -> None:
+    names = room.dataset.class_names
+    fig = confusion_heatmap(
+        room_confusion(drawings, len(names)),
+        names,
+        title="The room: meant (rows), read (columns)",
+    )
+    fig.update_yaxes(title_text="The digit meant")
+    fig.update_xaxes(title_text="What the model read")
+    show_chart(fig, key="audience_confusion", height=430)
+
+
+def projection_axes(room: RoomModel, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The Map's PCA view as an affine map (origin, matrix): ``features @ matrix + origin`` is 2-D.
+
+    The Map fits its PCA on a sample of training images; placing the origin and each unit vector in
+    that same projection gives the map itself, so the room's drawings land where the Map would put them.
+    """
+
+    def build():
+        features = room.model.features(room.dataset.train_images[rows])
+        basis = np.vstack([np.zeros(features.shape[1]), np.eye(features.shape[1])])
+        _, placed = projection.project_2d(features, basis, method="pca")
+        return placed[0], placed[1:] - placed[0]
+
+    return caches.dataset_memo(
+        room.dataset, ("audience_axes", caches.model_key(room.model), MAP_SAMPLE), build
+    )
+
+
+def map_chart(drawings: Sequence[Drawing], room: RoomModel) -> None:
+    """The Map's 2-D view of the training images and centres, with the room's drawings as stars."""
+    dataset, model = room.dataset, room.model
+    rows, points_2d, centers_2d = caches.map_points(
+        dataset, caches.model_key(model), MAP_SAMPLE, "pca", caches.Unhashed(model)
+    )
+    labels = dataset.train_labels[rows]
+    names = dataset.class_names
+    reads = [names[label] for label in model.cluster_labels_]
+    fig = projection_map(
+        points_2d,
+        labels,
+        list(names),
+        centers_2d,
+        [f"Centre of cluster {c}, which reads as {reads[c]}" for c in range(len(reads))],
+        point_text=[f"A training {names[t]}" for t in labels],
+        title="The room's drawings (stars) on the map",
+        legend_title="Digit",
+    )
+    if drawings:
+        origin, matrix = projection_axes(room, rows)
+        placed = model.features(np.stack([d.pixels for d in drawings])) @ matrix + origin
+        add_stars(fig, placed, [mark(d, names) for d in drawings])
+    fig.update_layout(dragmode="pan")
+    fig.update_xaxes(title_text="PCA direction 1")  # short: the chart is half the page wide
+    fig.update_yaxes(title_text="PCA direction 2")
+    show_chart(fig, key="audience_map", height=430)
+
+
+def add_stars(fig: go.Figure, placed: np.ndarray, text: list[str]) -> None:
+    fig.add_scatter(
+        x=placed[:, 0],
+        y=placed[:, 1],
+        mode="markers",
+        marker={"symbol": "star", "size": 16, "color": "#facc15", "line": {"width": 1.5, "color": "#111827"}},
+        name="The room's drawings",
+        hovertext=text,
+        hovertemplate="%{hovertext}<extra></extra>",
+    )
+
+
+# --- the room's drawings as a dataset ----------------------------------------------------------
+
+
+def drawings_dataset(code: str, drawings: Sequence[Drawing]) -> Dataset:
+    """The room's drawings as a dataset of digits, the newest fifth kept for testing (like an upload)."""
+    n = len(drawings)
+    n_test = max(1, round(n * TEST_SHARE))
+    images = np.stack([d.pixels for d in drawings]).astype(np.uint8)
+    labels = np.array([d.meant for d in drawings], dtype=np.int64)
+    return Dataset(
+        name=UPLOAD,
+        title=f"Room {code}'s drawings ({n:,})",
+        train_images=images[:-n_test],
+        train_labels=labels[:-n_test],
+        test_images=images[-n_test:],
+        test_labels=labels[-n_test:],
+        class_names=DIGIT_NAMES,
+        source=f"drawn on phones in room {code}, in this session",
+        credit="Drawn by the room; it stays in this browser session.",
+        kind="handwriting",
+    )
+
+
+def use_as_dataset(code: str, drawings: Sequence[Drawing]) -> None:
+    """Make the drawings this session's dataset, as an upload is (a callback: before the sidebar is drawn)."""
+    dataset = drawings_dataset(code, drawings)
+    check_session_budget(dataset)
+    forget_upload()
+    st.session_state["upload_dataset"] = dataset
+    st.session_state["dataset"] = UPLOAD
