@@ -131,6 +131,10 @@ def _line(what: str, reference_ms: float | None, waits, target: float | None) ->
 
 def fashion_rows(browser, url: str, reference_ms: float | None, repeats: int) -> list[str]:
     """The Fashion-MNIST rows of the comparison table (see the module docstring), in one new session."""
+    from core.data.registry import list_datasets
+
+    if not any(info.name == "fashion-mnist" and info.available for info in list_datasets()):
+        return ["Fashion-MNIST rows: not installed here (apt-get install -y dataset-fashion-mnist)"]
     context = browser.new_context(viewport={"width": 1280, "height": 720})
     context.add_init_script(RECORDER_JS)
     page = context.new_page()
