@@ -144,7 +144,7 @@ def load_dataset(name: str) -> datasets.Dataset:
 @st.cache_resource(max_entries=4, show_spinner=False)
 def _load_named_dataset(name: str) -> datasets.Dataset:
     """A named dataset, shared by every session (its arrays are read-only, so sharing is safe)."""
-    return datasets.load_dataset(name)
+    return run_with_progress(lambda: datasets.load_dataset(name), "Loading the dataset…", 1.0)
 
 
 def dataset_infos() -> dict[str, datasets.DatasetInfo]:
