@@ -91,12 +91,12 @@ def run_page(
         noun = item_noun(dataset_kind(st.session_state["dataset"]))
         words = {"noun": noun, "a_noun": f"an {noun}" if noun[0] in "aeiou" else f"a {noun}"}
         title = title.format(**words)
+        page_style(presenting)
         if not presenting:
             # First on screen: the browser draws the heading before the sidebar's many widgets, and a
             # new server shows it before loading a dataset or fitting a model.
             st.title(title)
         settings = sidebar()
-        page_style(presenting)
         page_header(title, settings)
         description = description.format(k=settings.k, **words)
         if not presenting:
