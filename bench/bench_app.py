@@ -39,6 +39,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from app_fashion import fashion_rows
 from bench_paths import PROJECT
 from browser_support import (  # noqa: E402
     PAGES,
@@ -263,6 +264,7 @@ def compare_with_reference(stack, browser, tmp: Path, repeats: int) -> tuple[lis
         waits = time_typed_k(page, ks)
         lines.append(ratio_row(f"new K typed ({title})", reference_k, waits, 2.0))
     context.close()
+    lines += fashion_rows(browser, url, reference_k, repeats)  # bench/app_fashion.py
     return lines, url
 
 

@@ -29,6 +29,7 @@ from core.data.drawing import ink_box_fraction
 from core.errors import KMeansLabError
 from core.figures.images import png_bytes
 from core.model.settings import Preprocessing, default_preprocessing
+from ui.progress import clustering_seconds, run_with_progress
 from ui.settings import UPLOAD
 
 if TYPE_CHECKING:
@@ -143,7 +144,7 @@ def load_dataset(name: str) -> datasets.Dataset:
 @st.cache_resource(max_entries=4, show_spinner=False)
 def _load_named_dataset(name: str) -> datasets.Dataset:
     """A named dataset, shared by every session (its arrays are read-only, so sharing is safe)."""
-    return datasets.load_dataset(name)
+    return run_with_progress(lambda: datasets.load_dataset(name), "Loading the dataset…", 1.0)
 
 
 def dataset_infos() -> dict[str, datasets.DatasetInfo]:
@@ -184,14 +185,19 @@ def fit(
     """The classifier for these settings and its scores; a named dataset's fit also goes to disk."""
     from core.analysis.sweep import fit_model
 
-    model, row = fit_model(
-        dataset,
-        k,
-        algorithm=algorithm,
-        random_state=seed,
-        preprocessing=preprocessing,
-        cache=disk_cache(dataset),
-        prepared=prepared_images(dataset),
+    cache, prepared = disk_cache(dataset), prepared_images(dataset)  # Streamlit calls stay in this thread
+    model, row = run_with_progress(
+        lambda: fit_model(
+            dataset,
+            k,
+            algorithm=algorithm,
+            random_state=seed,
+            preprocessing=preprocessing,
+            cache=cache,
+            prepared=prepared,
+        ),
+        f"Clustering {dataset.n_train:,} images into K = {k} groups…",
+        clustering_seconds(dataset.n_train, k),
     )
     return model.freeze(), row  # read-only: no page can change what other sessions see
 

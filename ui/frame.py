@@ -18,7 +18,7 @@ from core.errors import KMeansLabError
 from core.model.settings import default_preprocessing
 from ui import caches
 from ui.presenter import page_style
-from ui.settings import MAX_K, Settings, presenter_mode
+from ui.settings import MAX_K, UPLOAD, Settings, init_settings, presenter_mode
 from ui.sidebar import k_box, sidebar
 from ui.text import plain
 
@@ -28,6 +28,9 @@ if TYPE_CHECKING:  # the model modules load when a page first needs a model (see
 
 LOGGER = logging.getLogger(__name__)
 APP_TITLE = "K-Means Digit Lab"
+#: The browser tab's icon. A Material icon, not an emoji: an emoji makes Streamlit load its emoji
+#: catalogue (about 80 ms) before the first page shows.
+PAGE_ICON = ":material/123:"
 #: The K box at the top of the page in presenter mode: K within reach with the sidebar closed.
 MAIN_K_KEY = "k_main"
 #: Keys that step K down and up in presenter mode (documented in the README's "Presenting").
@@ -54,15 +57,15 @@ class Page:
         return item_noun(self.dataset.kind)
 
 
-def dataset_kind(settings: Settings) -> str | None:
-    """The chosen dataset's kind ("handwriting" or "other"), before the page asks for the dataset.
+def dataset_kind(name: str) -> str | None:
+    """The kind ("handwriting" or "other") of the dataset called `name`, without loading it.
 
-    A dataset not downloaded yet has its registry's kind; an unknown one has None.
+    A named dataset has its registry's kind, the session's upload its own; an unknown one has None.
     """
-    info = caches.dataset_infos().get(settings.dataset)
-    if info is not None and info.available:
-        return caches.load_dataset(settings.dataset).kind
-    entry = datasets.REGISTRY.get(settings.dataset)
+    if name == UPLOAD:
+        upload = caches.uploaded_dataset()
+        return upload.kind if upload is not None else None
+    entry = datasets.REGISTRY.get(name)
     return entry.kind if entry else None
 
 
@@ -81,15 +84,21 @@ def run_page(
     description comes after the page. A problem the user can fix becomes an
     `st.error` that says what to do; anything else is logged on the server and told in one sentence.
     """
-    st.set_page_config(page_title=f"{title.split(':')[0]} · {APP_TITLE}", page_icon="🔢", layout="wide")
+    st.set_page_config(page_title=f"{title.split(':')[0]} · {APP_TITLE}", page_icon=PAGE_ICON, layout="wide")
     try:
-        settings = sidebar()
-        page_style(presenter_mode())
-        noun = item_noun(dataset_kind(settings))
-        words = {"noun": noun, "a_noun": f"an {noun}" if noun[0] in "aeiou" else f"a {noun}"}
-        page_header(title.format(**words), settings)
-        description = description.format(k=settings.k, **words)
+        init_settings()
         presenting = presenter_mode()
+        noun = item_noun(dataset_kind(st.session_state["dataset"]))
+        words = {"noun": noun, "a_noun": f"an {noun}" if noun[0] in "aeiou" else f"a {noun}"}
+        title = title.format(**words)
+        page_style(presenting)
+        if not presenting:
+            # First on screen: the browser draws the heading before the sidebar's many widgets, and a
+            # new server shows it before loading a dataset or fitting a model.
+            st.title(title)
+        settings = sidebar()
+        page_header(title, settings)
+        description = description.format(k=settings.k, **words)
         if not presenting:
             st.markdown(description)
         dataset = require_dataset(settings)
@@ -112,15 +121,14 @@ def run_page(
 
 
 def page_header(title: str, settings: Settings) -> None:
-    """The page's title and the current settings (showing "K = ...").
+    """The current settings under the title (showing "K = ..."); in presenter mode, the title too.
 
     In presenter mode the technical settings are left out, and a K box sits beside the title, so
     K can be changed with the sidebar closed (on a tablet or a projector the sidebar is closed).
     """
     info = caches.dataset_infos().get(settings.dataset)
     dataset = info.title if info else settings.dataset
-    if not presenter_mode():
-        st.title(title)
+    if not presenter_mode():  # the title is on the page already (`run_page`)
         st.caption(
             f"K = {settings.k} · {settings.algorithm_label} · preprocessing: "
             f"{settings.preprocessing_label} · random seed {settings.seed} · dataset: {dataset}"
@@ -196,5 +204,5 @@ def fitted_model(settings: Settings, dataset: datasets.Dataset) -> tuple[FittedM
             "choose a smaller K in the sidebar."
         )
     preprocessing = settings.preprocessing or default_preprocessing(dataset)
-    with st.spinner(f"Clustering {dataset.n_train:,} images into K = {settings.k} groups…"):
-        return caches.fit(dataset, settings.k, settings.algorithm, settings.seed, preprocessing)
+    # A fit that takes more than a moment shows a progress bar (`ui.caches.fit`).
+    return caches.fit(dataset, settings.k, settings.algorithm, settings.seed, preprocessing)
