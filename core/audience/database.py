@@ -58,9 +58,11 @@ def make_engine(url: str) -> Engine:
     return create_engine(
         url,
         pool_pre_ping=True,  # a server restarted since the last request: reconnect, don't fail
-        pool_size=5,
-        max_overflow=5,
-        pool_timeout=CONNECT_TIMEOUT_S * 2,
+        # Every session's script runs in its own thread: a busy server (30 phones and a presenter on a
+        # loaded machine) must queue for a connection, not report the database as unreachable.
+        pool_size=10,
+        max_overflow=10,
+        pool_timeout=30,
         connect_args={"connect_timeout": CONNECT_TIMEOUT_S, "application_name": "kmeans-digit-lab"},
     )
 
