@@ -44,6 +44,7 @@ import tempfile
 import threading
 import time
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 
 import bench_paths  # noqa: F401 (puts the project and its tests on the import path)
@@ -51,6 +52,7 @@ import psutil  # noqa: E402
 from browser_support import CHROMIUM, CHROMIUM_ARGS, streamlit_server  # noqa: E402
 from load_support import (  # noqa: E402
     UPLOAD_TITLE,
+    Pace,
     hostile_uploads,
     percentile,
     repeat_uploads,
@@ -91,10 +93,55 @@ class PeakSampler:
         self._thread.join()
 
 
+def server_metrics(url: str) -> str:
+    """The text of Streamlit's /_stcore/metrics endpoint (OpenMetrics)."""
+    with urllib.request.urlopen(f"{url}/_stcore/metrics", timeout=30) as response:
+        return response.read().decode()
+
+
+class CacheWrites:
+    """Counts writes to the on-disk result cache while in the `with` block, looking every 20 ms.
+
+    A write is a new ``KEY.npz`` or one replaced (a save renames a new file over the old one, so the
+    inode changes); one fit is one write, so the count is the fits done, whichever session asked.
+    """
+
+    def __init__(self, folder: Path):
+        self.folder, self.writes, self._stop = folder, 0, threading.Event()
+        self._seen = self._inodes()
+        self._thread = threading.Thread(target=self._watch, name="cache-writes", daemon=True)
+
+    def _inodes(self) -> dict[str, int]:
+        inodes = {}
+        with contextlib.suppress(OSError):
+            for entry in os.scandir(self.folder):
+                if entry.name.endswith(".npz"):
+                    with contextlib.suppress(OSError):  # pruned meanwhile
+                        inodes[entry.name] = entry.inode()
+        return inodes
+
+    def _look(self) -> None:
+        now = self._inodes()
+        self.writes += sum(self._seen.get(name) != inode for name, inode in now.items())
+        self._seen = now
+
+    def _watch(self) -> None:
+        while not self._stop.wait(0.02):
+            self._look()
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+        self._look()
+
+
 def upload_store_mb(url: str) -> float:
     """The bytes Streamlit's upload store holds, in MB, from its /_stcore/metrics endpoint."""
-    with urllib.request.urlopen(f"{url}/_stcore/metrics", timeout=30) as response:
-        text = response.read().decode()
+    text = server_metrics(url)
     held = re.findall(r'cache_memory_bytes\{cache_type="UploadedFileManager"[^}]*\} (\d+)', text)
     return sum(int(n) for n in held) / 2**20
 
@@ -175,6 +222,114 @@ def report_users(reports, n_users: int) -> None:
     )
 
 
+def cache_lookups(url: str) -> dict[tuple[str, str], int]:
+    """Streamlit's cache lookups per (cache, "hit" or "miss"), from its /_stcore/metrics endpoint.
+
+    A miss of ``ui.caches.fit[shared]`` is a fit (or a read of the disk cache) shared by every session.
+    """
+    counts = {}
+    for labels, value in re.findall(r"cache_lookups_total\{([^}]*)\} (\d+)", server_metrics(url)):
+        named = dict(re.findall(r'(\w+)="([^"]*)"', labels))
+        counts[named["cache"].removeprefix("ui.caches."), named["result"]] = int(value)
+    return counts
+
+
+def lookups_between(before: dict, after: dict) -> str:
+    """The caches looked up between two `cache_lookups`: "fit[shared] 2 misses, 58 hits; ..."."""
+    names = sorted({name for name, _ in after})
+    changes = {
+        name: [after.get((name, r), 0) - before.get((name, r), 0) for r in ("miss", "hit")] for name in names
+    }
+    return "; ".join(
+        f"{name} {misses} misses, {hits} hits" for name, (misses, hits) in changes.items() if misses or hits
+    )
+
+
+def cpu_seconds(server: psutil.Process) -> tuple[float, float]:
+    """CPU seconds so far: (the server, this process's finished children: the browsers and their driver)."""
+    times = server.cpu_times()
+    mine = os.times()
+    return times.user + times.system, mine.children_user + mine.children_system
+
+
+@dataclass
+class ScaleRow:
+    sessions: int
+    times: list[float]
+    errors: int
+    rss_before: float
+    rss_peak: float
+    cpu: tuple[float, float]
+    wall: float
+    fits: int
+
+
+@dataclass(frozen=True)
+class Server:
+    """The app's server process and its on-disk result cache."""
+
+    process: psutil.Process
+    cache: Path
+
+
+def run_sessions(url: str, server: Server, n: int, rounds: int, pace: Pace) -> ScaleRow:
+    """`n` sessions at once (page loads not timed); their interaction times, errors, memory and CPU."""
+    before, cpu_before = rss_mb(server.process), cpu_seconds(server.process)
+    start = time.perf_counter()
+    with PeakSampler(server.process) as sampler, CacheWrites(server.cache) as fits:
+        reports, _ = run_users(url, n, rounds, None, pace=pace)
+    wall = time.perf_counter() - start
+    cpu = [b - a for a, b in zip(cpu_before, cpu_seconds(server.process), strict=True)]
+    for report in reports:
+        if report.error or report.exceptions:
+            print(f"    {report.name}: exceptions={report.exceptions} error={report.error or 'none'}")
+    times = [t for report in reports for t in report.rerun_seconds]
+    errors = sum(bool(r.error) or r.exceptions > 0 for r in reports)
+    return ScaleRow(n, times, errors, before, sampler.peak, (cpu[0], cpu[1]), wall, fits.writes)
+
+
+def scale_part(url: str, server: Server, counts: list[int], rounds: int, think: float) -> None:
+    pace = Pace(start_together=True, think_seconds=think)
+    print(
+        f"== Scaling: one session, then {', '.join(map(str, counts))} at once on the Draw page; each opens "
+        f"the page, waits for all, then {rounds} times: pause 0-{2 * think:g} s, move K, pause, draw a 1 =="
+    )
+    lookups = cache_lookups(url)
+    row = run_sessions(url, server, max(counts), rounds, pace)
+    print(
+        f"  first, {row.sessions} sessions at once on cold caches: {row.errors} with errors; "
+        f"{row.fits} fits (writes to the disk cache); Streamlit's cache lookups (a session that waits for "
+        f"another's fit counts a miss): {lookups_between(lookups, cache_lookups(url))}"
+    )
+    anchor = [t for _ in range(3) for t in run_sessions(url, server, 1, rounds, pace).times]
+    one = percentile(anchor, 95)
+    print(f"  one session alone, 3 runs: p50 {percentile(anchor, 50):.2f} s, p95 {one:.2f} s")
+    print(
+        "  sessions  errors  p50 s  p95 s  p95 / one  RSS before -> peak MB  MB/session  "
+        "CPU s server / browsers  wall s"
+    )
+    for n in counts:
+        lookups = cache_lookups(url)
+        row = run_sessions(url, server, n, rounds, pace)
+        p95 = percentile(row.times, 95)
+        print(
+            f"  {n:>8}  {row.errors:>6}  {percentile(row.times, 50):5.2f}  {p95:5.2f}  {p95 / one:8.2f}x  "
+            f"{row.rss_before:9.0f} -> {row.rss_peak:5.0f}  {(row.rss_peak - row.rss_before) / n:10.1f}  "
+            f"{row.cpu[0]:12.0f} / {row.cpu[1]:<8.0f} {row.wall:6.0f}"
+        )
+        shared = lookups_between(lookups, cache_lookups(url)) or "none"
+        print(f"            {row.fits} fits; cache lookups: {shared}")
+
+
+def warm_and_users_part(url: str, server: psutil.Process, args) -> None:
+    if args.warm:  # the fits of the K values the users visit are shared, and stay: not a session's cost
+        print(f"== first, {args.users} users alone (cold caches) ==")
+        report_users(run_users(url, args.users, args.rounds, small_npz())[0], args.users)
+        print(f"RSS {rss_mb(server):.0f} MB after a first run of the users alone (fills the shared caches)")
+    print(f"RSS {after_sessions_expire(url, server, args.session_ttl):.0f} MB once their sessions expired")
+    users_part(url, server, args)
+
+
 def uploads_part(url: str, server: psutil.Process, n_uploads: int) -> None:
     print(f"== {n_uploads} uploads of ~{UPLOAD_BASE_IMAGES:,} images (1.5 MB each) in one session ==")
     uploads = [(small_npz(UPLOAD_BASE_IMAGES + i, seed=i), UPLOAD_BASE_IMAGES + i) for i in range(n_uploads)]
@@ -214,6 +369,14 @@ def main(argv=None) -> int:
         help="glibc's MALLOC_MMAP_THRESHOLD_ for the server, in bytes (0: glibc's dynamic default)",
     )
     parser.add_argument("--session-ttl", type=int, default=120, help="server.disconnectedSessionTTL, seconds")
+    parser.add_argument(
+        "--scale",
+        type=lambda text: [int(n) for n in text.split(",")],
+        default=[],
+        help="session counts for the scaling part, e.g. 10,20,30 (default: no scaling part)",
+    )
+    parser.add_argument("--scale-rounds", type=int, default=4, help="rounds of (move K, draw) per session")
+    parser.add_argument("--think", type=float, default=1.0, help="mean pause before each action, seconds")
     args = parser.parse_args(argv)
     os.environ["STREAMLIT_SERVER_DISCONNECTED_SESSION_TTL"] = str(args.session_ttl)  # the server inherits it
     if args.mmap_threshold:
@@ -223,16 +386,11 @@ def main(argv=None) -> int:
         print(f"server at {url}, pid {process.pid}, RSS {rss_mb(server):.0f} MB at start")
         visit_once(url)  # the first visit imports the libraries and loads the sample: not a session's cost
         print(f"RSS {rss_mb(server):.0f} MB after one visit")
-        if args.warm:  # the fits of the K values the users visit are shared, and stay: not a session's cost
-            print(f"== first, {args.users} users alone (cold caches) ==")
-            report_users(run_users(url, args.users, args.rounds, small_npz())[0], args.users)
-            print(
-                f"RSS {rss_mb(server):.0f} MB after a first run of the users alone (fills the shared caches)"
-            )
-        print(
-            f"RSS {after_sessions_expire(url, server, args.session_ttl):.0f} MB once their sessions expired"
-        )
-        users_part(url, server, args)
+        if args.scale:
+            lab = Server(server, Path(tmp) / "results")
+            scale_part(url, lab, args.scale, args.scale_rounds, args.think)
+        if args.users:
+            warm_and_users_part(url, server, args)
         if args.uploads:
             uploads_part(url, server, args.uploads)
     return 0

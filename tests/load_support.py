@@ -18,6 +18,7 @@ import tempfile
 import threading
 import time
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -244,19 +245,48 @@ async def exception_count(page) -> int:
     return await page.locator('[data-testid="stException"]').count()
 
 
-async def user_session(browser, base_url: str, name: str, *, rounds: int, upload_content: bytes | None):
-    """One user: open Draw, (maybe upload), then `rounds` times move K and draw; report what happened."""
+@dataclass(frozen=True)
+class Pace:
+    """How a user paces themselves: whether every user waits until all have the page open, and a
+    pause of 0 to 2 x `think_seconds` (random, mean `think_seconds`) before each action."""
+
+    start_together: bool = False
+    think_seconds: float = 0.0
+
+
+async def user_session(
+    browser,
+    base_url: str,
+    name: str,
+    *,
+    rounds: int,
+    upload_content: bytes | None,
+    pace: Pace = Pace(),
+    everyone_ready: asyncio.Barrier | None = None,
+):
+    """One user: open Draw, (maybe upload), then `rounds` times move K and draw; report what happened.
+
+    With `everyone_ready`, the user waits there after opening the page (the page loads are not
+    timed: a room opens the page, then everyone starts moving K).
+    """
     report = UserReport(name)
     context = await browser.new_context(viewport={"width": 1400, "height": 1000})
     context.set_default_timeout(SLOW_MS)
     page = await context.new_page()
+    pauses = np.random.default_rng(zlib.crc32(name.encode())).uniform(0, 2 * pace.think_seconds, 2 * rounds)
     try:
-        await open_draw_page(page, base_url)
-        if upload_content is not None:
-            await upload(page, f"{name}.npz", upload_content, UPLOAD_IMAGES)
-            report.uploaded = True
+        try:
+            await open_draw_page(page, base_url)
+            if upload_content is not None:
+                await upload(page, f"{name}.npz", upload_content, UPLOAD_IMAGES)
+                report.uploaded = True
+        finally:  # a user that failed to open the page must not keep the others waiting
+            if everyone_ready is not None:
+                await everyone_ready.wait()
         for i in range(rounds):
+            await asyncio.sleep(pauses[2 * i])
             report.rerun_seconds.append(await move_k(page, +1 if i % 2 == 0 else -1))
+            await asyncio.sleep(pauses[2 * i + 1])
             prediction, seconds = await draw(page, "1")
             report.predictions.append(prediction)
             report.rerun_seconds.append(seconds)
@@ -325,7 +355,7 @@ async def hostile_session(browser, base_url: str, uploads: list[HostileUpload], 
     return report
 
 
-async def _run_users(base_url, n_users, rounds, upload_content, hostile):
+async def _run_users(base_url, n_users, rounds, upload_content, hostile, pace):
     from playwright.async_api import async_playwright
 
     async with async_playwright() as playwright:
@@ -337,6 +367,7 @@ async def _run_users(base_url, n_users, rounds, upload_content, hostile):
             attacker = (
                 asyncio.create_task(hostile_session(browser, base_url, hostile, stop)) if hostile else None
             )
+            ready = asyncio.Barrier(n_users) if pace.start_together else None
             users = await asyncio.gather(
                 *(
                     user_session(
@@ -345,6 +376,8 @@ async def _run_users(base_url, n_users, rounds, upload_content, hostile):
                         f"user{i}",
                         rounds=rounds,
                         upload_content=upload_content if i == 0 else None,
+                        pace=pace,
+                        everyone_ready=ready,
                     )
                     for i in range(n_users)
                 )
@@ -359,20 +392,22 @@ def run_users(
     base_url: str,
     n_users: int,
     rounds: int,
-    upload_content: bytes,
+    upload_content: bytes | None,
     hostile: list[HostileUpload] | None = None,
+    pace: Pace = Pace(),
 ) -> tuple[list[UserReport], HostileReport | None]:
     """Run `n_users` concurrent users (user0 uploads `upload_content`), and a hostile user if `hostile`
     is given, who drops those files over and over (see `hostile_session`) until the users are done.
 
     Returns one report per user, and the hostile user's report (None without one). Runs in its own
     thread, so it works beside a sync Playwright already running in this one. All browser contexts
-    are closed when it returns.
+    are closed when it returns. `pace` sets whether the users start together and pause between actions;
+    `upload_content=None`: nobody uploads.
     """
     result: list = []
 
     def target():
-        result.append(asyncio.run(_run_users(base_url, n_users, rounds, upload_content, hostile)))
+        result.append(asyncio.run(_run_users(base_url, n_users, rounds, upload_content, hostile, pace)))
 
     thread = threading.Thread(target=target, name="load-users")
     thread.start()
