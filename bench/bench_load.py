@@ -52,6 +52,7 @@ import psutil  # noqa: E402
 from browser_support import CHROMIUM, CHROMIUM_ARGS, streamlit_server  # noqa: E402
 from load_support import (  # noqa: E402
     UPLOAD_TITLE,
+    CacheWrites,
     Pace,
     hostile_uploads,
     percentile,
@@ -97,46 +98,6 @@ def server_metrics(url: str) -> str:
     """The text of Streamlit's /_stcore/metrics endpoint (OpenMetrics)."""
     with urllib.request.urlopen(f"{url}/_stcore/metrics", timeout=30) as response:
         return response.read().decode()
-
-
-class CacheWrites:
-    """Counts writes to the on-disk result cache while in the `with` block, looking every 20 ms.
-
-    A write is a new ``KEY.npz`` or one replaced (a save renames a new file over the old one, so the
-    inode changes); one fit is one write, so the count is the fits done, whichever session asked.
-    """
-
-    def __init__(self, folder: Path):
-        self.folder, self.writes, self._stop = folder, 0, threading.Event()
-        self._seen = self._inodes()
-        self._thread = threading.Thread(target=self._watch, name="cache-writes", daemon=True)
-
-    def _inodes(self) -> dict[str, int]:
-        inodes = {}
-        with contextlib.suppress(OSError):
-            for entry in os.scandir(self.folder):
-                if entry.name.endswith(".npz"):
-                    with contextlib.suppress(OSError):  # pruned meanwhile
-                        inodes[entry.name] = entry.inode()
-        return inodes
-
-    def _look(self) -> None:
-        now = self._inodes()
-        self.writes += sum(self._seen.get(name) != inode for name, inode in now.items())
-        self._seen = now
-
-    def _watch(self) -> None:
-        while not self._stop.wait(0.02):
-            self._look()
-
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._stop.set()
-        self._thread.join()
-        self._look()
 
 
 def upload_store_mb(url: str) -> float:
@@ -275,6 +236,7 @@ class Server:
 def run_sessions(url: str, server: Server, n: int, rounds: int, pace: Pace) -> ScaleRow:
     """`n` sessions at once (page loads not timed); their interaction times, errors, memory and CPU."""
     before, cpu_before = rss_mb(server.process), cpu_seconds(server.process)
+    server.cache.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
     with PeakSampler(server.process) as sampler, CacheWrites(server.cache) as fits:
         reports, _ = run_users(url, n, rounds, None, pace=pace)
@@ -288,11 +250,11 @@ def run_sessions(url: str, server: Server, n: int, rounds: int, pace: Pace) -> S
     return ScaleRow(n, times, errors, before, sampler.peak, (cpu[0], cpu[1]), wall, fits.writes)
 
 
-def scale_part(url: str, server: Server, counts: list[int], rounds: int, think: float) -> None:
-    pace = Pace(start_together=True, think_seconds=think)
+def scale_part(url: str, server: Server, counts: list[int], rounds: int, pace: Pace) -> None:
     print(
-        f"== Scaling: one session, then {', '.join(map(str, counts))} at once on the Draw page; each opens "
-        f"the page, waits for all, then {rounds} times: pause 0-{2 * think:g} s, move K, pause, draw a 1 =="
+        f"== Scaling: one session, then {', '.join(map(str, counts))} at once on the Draw page; they open "
+        f"the page {pace.arrival_seconds:g} s apart (within {pace.open_seconds:g} s each), wait for all, "
+        f"then {rounds} times: pause 0-{2 * pace.think_seconds:g} s, move K, pause, draw a 1 =="
     )
     lookups = cache_lookups(url)
     row = run_sessions(url, server, max(counts), rounds, pace)
@@ -306,7 +268,7 @@ def scale_part(url: str, server: Server, counts: list[int], rounds: int, think: 
     print(f"  one session alone, 3 runs: p50 {percentile(anchor, 50):.2f} s, p95 {one:.2f} s")
     print(
         "  sessions  errors  p50 s  p95 s  p95 / one  RSS before -> peak MB  MB/session  "
-        "CPU s server / browsers  wall s"
+        "CPU s server / browsers  server CPU ms / interaction  wall s"
     )
     for n in counts:
         lookups = cache_lookups(url)
@@ -315,7 +277,8 @@ def scale_part(url: str, server: Server, counts: list[int], rounds: int, think: 
         print(
             f"  {n:>8}  {row.errors:>6}  {percentile(row.times, 50):5.2f}  {p95:5.2f}  {p95 / one:8.2f}x  "
             f"{row.rss_before:9.0f} -> {row.rss_peak:5.0f}  {(row.rss_peak - row.rss_before) / n:10.1f}  "
-            f"{row.cpu[0]:12.0f} / {row.cpu[1]:<8.0f} {row.wall:6.0f}"
+            f"{row.cpu[0]:12.0f} / {row.cpu[1]:<8.0f} {1000 * row.cpu[0] / max(len(row.times), 1):27.0f}  "
+            f"{row.wall:6.0f}"
         )
         shared = lookups_between(lookups, cache_lookups(url)) or "none"
         print(f"            {row.fits} fits; cache lookups: {shared}")
@@ -377,6 +340,12 @@ def main(argv=None) -> int:
     )
     parser.add_argument("--scale-rounds", type=int, default=4, help="rounds of (move K, draw) per session")
     parser.add_argument("--think", type=float, default=1.0, help="mean pause before each action, seconds")
+    parser.add_argument(
+        "--arrival", type=float, default=1.0, help="seconds between sessions opening the page"
+    )
+    parser.add_argument(
+        "--open-timeout", type=float, default=180, help="seconds a session may take to open it"
+    )
     args = parser.parse_args(argv)
     os.environ["STREAMLIT_SERVER_DISCONNECTED_SESSION_TTL"] = str(args.session_ttl)  # the server inherits it
     if args.mmap_threshold:
@@ -388,7 +357,8 @@ def main(argv=None) -> int:
         print(f"RSS {rss_mb(server):.0f} MB after one visit")
         if args.scale:
             lab = Server(server, Path(tmp) / "results")
-            scale_part(url, lab, args.scale, args.scale_rounds, args.think)
+            pace = Pace(True, args.think, args.arrival, args.open_timeout)
+            scale_part(url, lab, args.scale, args.scale_rounds, pace)
         if args.users:
             warm_and_users_part(url, server, args)
         if args.uploads:

@@ -142,10 +142,10 @@ async def wait_idle(page, timeout: float = SLOW_MS) -> None:
     await page.wait_for_function(IDLE_JS, timeout=timeout)
 
 
-async def open_draw_page(page, base_url: str) -> None:
-    await page.goto(f"{base_url}/draw", wait_until="domcontentloaded", timeout=SLOW_MS)
-    await page.locator("canvas.upper-canvas").first.wait_for(state="visible", timeout=SLOW_MS)
-    await wait_idle(page)
+async def open_draw_page(page, base_url: str, timeout: float = SLOW_MS) -> None:
+    await page.goto(f"{base_url}/draw", wait_until="domcontentloaded", timeout=timeout)
+    await page.locator("canvas.upper-canvas").first.wait_for(state="visible", timeout=timeout)
+    await wait_idle(page, timeout)
 
 
 async def shown_k(page) -> int:
@@ -245,13 +245,49 @@ async def exception_count(page) -> int:
     return await page.locator('[data-testid="stException"]').count()
 
 
+class CacheWrites:
+    """Counts the entries saved in the on-disk result cache while in the `with` block (inotify).
+
+    `ResultCache.save` writes a temporary file and renames it to ``KEY.npz``: one rename is one
+    entry saved, so one fit, whichever session asked for it. The folder must exist.
+    """
+
+    def __init__(self, folder: Path):
+        from watchdog.events import FileMovedEvent, FileSystemEventHandler
+        from watchdog.observers import Observer
+
+        counter = self
+
+        class Saves(FileSystemEventHandler):
+            def on_moved(self, event):
+                if isinstance(event, FileMovedEvent) and str(event.dest_path).endswith(".npz"):
+                    counter.writes += 1
+
+        self.writes = 0
+        self._observer = Observer()
+        self._observer.schedule(Saves(), str(folder))
+
+    def __enter__(self):
+        self._observer.start()
+        return self
+
+    def __exit__(self, *exc):
+        time.sleep(0.5)  # the last events reach the observer's thread
+        self._observer.stop()
+        self._observer.join()
+
+
 @dataclass(frozen=True)
 class Pace:
-    """How a user paces themselves: whether every user waits until all have the page open, and a
-    pause of 0 to 2 x `think_seconds` (random, mean `think_seconds`) before each action."""
+    """How users pace themselves. User i opens the page `arrival_seconds` x i after the first (a
+    room fills over a while), within `open_seconds`; with `start_together`, every user waits until
+    all have the page open; then a pause of 0 to 2 x `think_seconds` (random, mean `think_seconds`)
+    before each action."""
 
     start_together: bool = False
     think_seconds: float = 0.0
+    arrival_seconds: float = 0.0
+    open_seconds: float = SLOW_MS / 1000
 
 
 async def user_session(
@@ -263,6 +299,7 @@ async def user_session(
     upload_content: bytes | None,
     pace: Pace = Pace(),
     everyone_ready: asyncio.Barrier | None = None,
+    arrives_after: float = 0.0,
 ):
     """One user: open Draw, (maybe upload), then `rounds` times move K and draw; report what happened.
 
@@ -276,7 +313,8 @@ async def user_session(
     pauses = np.random.default_rng(zlib.crc32(name.encode())).uniform(0, 2 * pace.think_seconds, 2 * rounds)
     try:
         try:
-            await open_draw_page(page, base_url)
+            await asyncio.sleep(arrives_after)
+            await open_draw_page(page, base_url, pace.open_seconds * 1000)
             if upload_content is not None:
                 await upload(page, f"{name}.npz", upload_content, UPLOAD_IMAGES)
                 report.uploaded = True
@@ -378,6 +416,7 @@ async def _run_users(base_url, n_users, rounds, upload_content, hostile, pace):
                         upload_content=upload_content if i == 0 else None,
                         pace=pace,
                         everyone_ready=ready,
+                        arrives_after=pace.arrival_seconds * i,
                     )
                     for i in range(n_users)
                 )
