@@ -2,8 +2,20 @@
 
     python bench/bench_load.py                  # 8 users, 3 rounds each, a hostile user; then 50 uploads
     python bench/bench_load.py --users 4 --rounds 2 --uploads 20 --no-hostile
+    python bench/bench_load.py --scale 10,20,30 --users 0 --uploads 0   # the scaling part alone
 
 Starts `streamlit run app.py` on a free loopback port with empty caches in a temporary folder.
+
+- Scaling (with --scale): sessions on the Draw page, opening it --arrival s apart, each waiting
+  until all have it open (page loads are not timed); then --scale-rounds times: a pause of 0 to
+  2 x --think s, move K by one, a pause, draw a "1" (and clear it). First the largest count on cold
+  caches, then one session alone three times (the anchor), then each count. Printed per count: the
+  p50 and p95 of the interaction times (as in the users part), the p95 over the anchor's, errors,
+  the server's RSS before and at its peak, the peak's growth per session, the CPU seconds of the
+  server and of the browsers (which share this machine, unlike a real audience's), the server's
+  CPU per interaction (page loads included), and the fits: saves to the on-disk result cache
+  (inotify; one per fit, whichever session asked) and Streamlit's cache lookups per cache from
+  /_stcore/metrics (a session that waits for another's fit of the same model counts one miss).
 
 - Users: one browser, one context (one Streamlit session) per user, all at once. Each opens the
   Draw page, then per round moves K by one and draws a "1" (and clears it). The first user
@@ -184,25 +196,34 @@ def report_users(reports, n_users: int) -> None:
 
 
 def cache_lookups(url: str) -> dict[tuple[str, str], int]:
-    """Streamlit's cache lookups per (cache, "hit" or "miss"), from its /_stcore/metrics endpoint.
+    """Streamlit's cache counts per (cache, "computed", "miss" or "hit"), from /_stcore/metrics.
 
-    A miss of ``ui.caches.fit[shared]`` is a fit (or a read of the disk cache) shared by every session.
+    "computed" counts the runs of the cached function: for ``ui.caches.fit[shared]``, the fits (or
+    reads of the disk cache) shared by every session. A session that waits for another's computation
+    of the same value counts a miss, not a computation.
     """
-    counts = {}
-    for labels, value in re.findall(r"cache_lookups_total\{([^}]*)\} (\d+)", server_metrics(url)):
+    text, counts = server_metrics(url), {}
+    for labels, value in re.findall(r"cache_lookups_total\{([^}]*)\} (\d+)", text):
         named = dict(re.findall(r'(\w+)="([^"]*)"', labels))
         counts[named["cache"].removeprefix("ui.caches."), named["result"]] = int(value)
+    for labels, value in re.findall(r"cache_compute_duration_seconds_count\{([^}]*)\} (\d+)", text):
+        named = dict(re.findall(r'(\w+)="([^"]*)"', labels))
+        name = named["cache"].removeprefix("ui.caches.")
+        counts[name, "computed"] = counts.get((name, "computed"), 0) + int(value)
     return counts
 
 
 def lookups_between(before: dict, after: dict) -> str:
-    """The caches looked up between two `cache_lookups`: "fit[shared] 2 misses, 58 hits; ..."."""
-    names = sorted({name for name, _ in after})
+    """What the caches did between two `cache_lookups`: "fit[shared] 2 computed, 5 misses, 58 hits; ..."."""
+    kinds = ("computed", "miss", "hit")
     changes = {
-        name: [after.get((name, r), 0) - before.get((name, r), 0) for r in ("miss", "hit")] for name in names
+        name: [after.get((name, kind), 0) - before.get((name, kind), 0) for kind in kinds]
+        for name in sorted({name for name, _ in after})
     }
     return "; ".join(
-        f"{name} {misses} misses, {hits} hits" for name, (misses, hits) in changes.items() if misses or hits
+        f"{name} {computed} computed, {misses} misses, {hits} hits"
+        for name, (computed, misses, hits) in changes.items()
+        if misses or hits
     )
 
 
@@ -260,8 +281,8 @@ def scale_part(url: str, server: Server, counts: list[int], rounds: int, pace: P
     row = run_sessions(url, server, max(counts), rounds, pace)
     print(
         f"  first, {row.sessions} sessions at once on cold caches: {row.errors} with errors; "
-        f"{row.fits} fits (writes to the disk cache); Streamlit's cache lookups (a session that waits for "
-        f"another's fit counts a miss): {lookups_between(lookups, cache_lookups(url))}"
+        f"{row.fits} fits (saves to the disk cache); Streamlit's caches: "
+        f"{lookups_between(lookups, cache_lookups(url))}"
     )
     anchor = [t for _ in range(3) for t in run_sessions(url, server, 1, rounds, pace).times]
     one = percentile(anchor, 95)
@@ -281,7 +302,7 @@ def scale_part(url: str, server: Server, counts: list[int], rounds: int, pace: P
             f"{row.wall:6.0f}"
         )
         shared = lookups_between(lookups, cache_lookups(url)) or "none"
-        print(f"            {row.fits} fits; cache lookups: {shared}")
+        print(f"            {row.fits} fits; Streamlit's caches: {shared}")
 
 
 def warm_and_users_part(url: str, server: psutil.Process, args) -> None:
