@@ -52,8 +52,9 @@ class UserReport:
     error: str = ""
 
 
-#: Browser contexts per Chromium in `run_users`. Contexts of one Chromium share its connections to
-#: the server: 20 contexts opening the Draw page at once in one Chromium took 170-200 s, in four 41-47 s.
+#: Browser contexts per Chromium in `run_users`. Contexts of one Chromium hold each other up (its shared
+#: processes and network service): 20 contexts opening the Draw page at once took 170-200 s in one
+#: Chromium, 41-47 s in four, on the busy 2-core machine.
 CONTEXTS_PER_BROWSER = 5
 
 #: Images in the upload of `run_users`.
