@@ -2,8 +2,20 @@
 
     python bench/bench_load.py                  # 8 users, 3 rounds each, a hostile user; then 50 uploads
     python bench/bench_load.py --users 4 --rounds 2 --uploads 20 --no-hostile
+    python bench/bench_load.py --scale 10,20,30 --users 0 --uploads 0   # the scaling part alone
 
 Starts `streamlit run app.py` on a free loopback port with empty caches in a temporary folder.
+
+- Scaling (with --scale): sessions on the Draw page, opening it --arrival s apart, each waiting
+  until all have it open (page loads are not timed); then --scale-rounds times: a pause of 0 to
+  2 x --think s, move K by one, a pause, draw a "1" (and clear it). First the largest count on cold
+  caches, then one session alone three times (the anchor), then each count. Printed per count: the
+  p50 and p95 of the interaction times (as in the users part), the p95 over the anchor's, errors,
+  the server's RSS before and at its peak, the peak's growth per session, the CPU seconds of the
+  server and of the browsers (which share this machine, unlike a real audience's), the server's
+  CPU per interaction (page loads included), and the fits: saves to the on-disk result cache
+  (inotify; one per fit, whichever session asked) and Streamlit's cache lookups per cache from
+  /_stcore/metrics (a session that waits for another's fit of the same model counts one miss).
 
 - Users: one browser, one context (one Streamlit session) per user, all at once. Each opens the
   Draw page, then per round moves K by one and draws a "1" (and clears it). The first user
@@ -44,6 +56,7 @@ import tempfile
 import threading
 import time
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 
 import bench_paths  # noqa: F401 (puts the project and its tests on the import path)
@@ -51,6 +64,8 @@ import psutil  # noqa: E402
 from browser_support import CHROMIUM, CHROMIUM_ARGS, streamlit_server  # noqa: E402
 from load_support import (  # noqa: E402
     UPLOAD_TITLE,
+    CacheWrites,
+    Pace,
     hostile_uploads,
     percentile,
     repeat_uploads,
@@ -91,10 +106,15 @@ class PeakSampler:
         self._thread.join()
 
 
+def server_metrics(url: str) -> str:
+    """The text of Streamlit's /_stcore/metrics endpoint (OpenMetrics)."""
+    with urllib.request.urlopen(f"{url}/_stcore/metrics", timeout=30) as response:
+        return response.read().decode()
+
+
 def upload_store_mb(url: str) -> float:
     """The bytes Streamlit's upload store holds, in MB, from its /_stcore/metrics endpoint."""
-    with urllib.request.urlopen(f"{url}/_stcore/metrics", timeout=30) as response:
-        text = response.read().decode()
+    text = server_metrics(url)
     held = re.findall(r'cache_memory_bytes\{cache_type="UploadedFileManager"[^}]*\} (\d+)', text)
     return sum(int(n) for n in held) / 2**20
 
@@ -175,6 +195,125 @@ def report_users(reports, n_users: int) -> None:
     )
 
 
+def cache_lookups(url: str) -> dict[tuple[str, str], int]:
+    """Streamlit's cache counts per (cache, "computed", "miss" or "hit"), from /_stcore/metrics.
+
+    "computed" counts the runs of the cached function: for ``ui.caches.fit[shared]``, the fits (or
+    reads of the disk cache) shared by every session. A session that waits for another's computation
+    of the same value counts a miss, not a computation.
+    """
+    text, counts = server_metrics(url), {}
+    for labels, value in re.findall(r"cache_lookups_total\{([^}]*)\} (\d+)", text):
+        named = dict(re.findall(r'(\w+)="([^"]*)"', labels))
+        counts[named["cache"].removeprefix("ui.caches."), named["result"]] = int(value)
+    for labels, value in re.findall(r"cache_compute_duration_seconds_count\{([^}]*)\} (\d+)", text):
+        named = dict(re.findall(r'(\w+)="([^"]*)"', labels))
+        name = named["cache"].removeprefix("ui.caches.")
+        counts[name, "computed"] = counts.get((name, "computed"), 0) + int(value)
+    return counts
+
+
+def lookups_between(before: dict, after: dict) -> str:
+    """What the caches did between two `cache_lookups`: "fit[shared] 2 computed, 5 misses, 58 hits; ..."."""
+    kinds = ("computed", "miss", "hit")
+    changes = {
+        name: [after.get((name, kind), 0) - before.get((name, kind), 0) for kind in kinds]
+        for name in sorted({name for name, _ in after})
+    }
+    return "; ".join(
+        f"{name} {computed} computed, {misses} misses, {hits} hits"
+        for name, (computed, misses, hits) in changes.items()
+        if misses or hits
+    )
+
+
+def cpu_seconds(server: psutil.Process) -> tuple[float, float]:
+    """CPU seconds so far: (the server, this process's finished children: the browsers and their driver)."""
+    times = server.cpu_times()
+    mine = os.times()
+    return times.user + times.system, mine.children_user + mine.children_system
+
+
+@dataclass
+class ScaleRow:
+    sessions: int
+    times: list[float]
+    errors: int
+    rss_before: float
+    rss_peak: float
+    cpu: tuple[float, float]
+    wall: float
+    fits: int
+
+
+@dataclass(frozen=True)
+class Server:
+    """The app's server process and its on-disk result cache."""
+
+    process: psutil.Process
+    cache: Path
+
+
+def run_sessions(url: str, server: Server, n: int, rounds: int, pace: Pace) -> ScaleRow:
+    """`n` sessions at once (page loads not timed); their interaction times, errors, memory and CPU."""
+    before, cpu_before = rss_mb(server.process), cpu_seconds(server.process)
+    server.cache.mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    with PeakSampler(server.process) as sampler, CacheWrites(server.cache) as fits:
+        reports, _ = run_users(url, n, rounds, None, pace=pace)
+    wall = time.perf_counter() - start
+    cpu = [b - a for a, b in zip(cpu_before, cpu_seconds(server.process), strict=True)]
+    for report in reports:
+        if report.error or report.exceptions:
+            print(f"    {report.name}: exceptions={report.exceptions} error={report.error or 'none'}")
+    times = [t for report in reports for t in report.rerun_seconds]
+    errors = sum(bool(r.error) or r.exceptions > 0 for r in reports)
+    return ScaleRow(n, times, errors, before, sampler.peak, (cpu[0], cpu[1]), wall, fits.writes)
+
+
+def scale_part(url: str, server: Server, counts: list[int], rounds: int, pace: Pace) -> None:
+    print(
+        f"== Scaling: one session, then {', '.join(map(str, counts))} at once on the Draw page; they open "
+        f"the page {pace.arrival_seconds:g} s apart (within {pace.open_seconds:g} s each), wait for all, "
+        f"then {rounds} times: pause 0-{2 * pace.think_seconds:g} s, move K, pause, draw a 1 =="
+    )
+    lookups = cache_lookups(url)
+    row = run_sessions(url, server, max(counts), rounds, pace)
+    print(
+        f"  first, {row.sessions} sessions at once on cold caches: {row.errors} with errors; "
+        f"{row.fits} fits (saves to the disk cache); Streamlit's caches: "
+        f"{lookups_between(lookups, cache_lookups(url))}"
+    )
+    anchor = [t for _ in range(3) for t in run_sessions(url, server, 1, rounds, pace).times]
+    one = percentile(anchor, 95)
+    print(f"  one session alone, 3 runs: p50 {percentile(anchor, 50):.2f} s, p95 {one:.2f} s")
+    print(
+        "  sessions  errors  p50 s  p95 s  p95 / one  RSS before -> peak MB  MB/session  "
+        "CPU s server / browsers  server CPU ms / interaction  wall s"
+    )
+    for n in counts:
+        lookups = cache_lookups(url)
+        row = run_sessions(url, server, n, rounds, pace)
+        p95 = percentile(row.times, 95)
+        print(
+            f"  {n:>8}  {row.errors:>6}  {percentile(row.times, 50):5.2f}  {p95:5.2f}  {p95 / one:8.2f}x  "
+            f"{row.rss_before:9.0f} -> {row.rss_peak:5.0f}  {(row.rss_peak - row.rss_before) / n:10.1f}  "
+            f"{row.cpu[0]:12.0f} / {row.cpu[1]:<8.0f} {1000 * row.cpu[0] / max(len(row.times), 1):27.0f}  "
+            f"{row.wall:6.0f}"
+        )
+        shared = lookups_between(lookups, cache_lookups(url)) or "none"
+        print(f"            {row.fits} fits; Streamlit's caches: {shared}")
+
+
+def warm_and_users_part(url: str, server: psutil.Process, args) -> None:
+    if args.warm:  # the fits of the K values the users visit are shared, and stay: not a session's cost
+        print(f"== first, {args.users} users alone (cold caches) ==")
+        report_users(run_users(url, args.users, args.rounds, small_npz())[0], args.users)
+        print(f"RSS {rss_mb(server):.0f} MB after a first run of the users alone (fills the shared caches)")
+    print(f"RSS {after_sessions_expire(url, server, args.session_ttl):.0f} MB once their sessions expired")
+    users_part(url, server, args)
+
+
 def uploads_part(url: str, server: psutil.Process, n_uploads: int) -> None:
     print(f"== {n_uploads} uploads of ~{UPLOAD_BASE_IMAGES:,} images (1.5 MB each) in one session ==")
     uploads = [(small_npz(UPLOAD_BASE_IMAGES + i, seed=i), UPLOAD_BASE_IMAGES + i) for i in range(n_uploads)]
@@ -214,6 +353,20 @@ def main(argv=None) -> int:
         help="glibc's MALLOC_MMAP_THRESHOLD_ for the server, in bytes (0: glibc's dynamic default)",
     )
     parser.add_argument("--session-ttl", type=int, default=120, help="server.disconnectedSessionTTL, seconds")
+    parser.add_argument(
+        "--scale",
+        type=lambda text: [int(n) for n in text.split(",")],
+        default=[],
+        help="session counts for the scaling part, e.g. 10,20,30 (default: no scaling part)",
+    )
+    parser.add_argument("--scale-rounds", type=int, default=4, help="rounds of (move K, draw) per session")
+    parser.add_argument("--think", type=float, default=1.0, help="mean pause before each action, seconds")
+    parser.add_argument(
+        "--arrival", type=float, default=1.0, help="seconds between sessions opening the page"
+    )
+    parser.add_argument(
+        "--open-timeout", type=float, default=180, help="seconds a session may take to open it"
+    )
     args = parser.parse_args(argv)
     os.environ["STREAMLIT_SERVER_DISCONNECTED_SESSION_TTL"] = str(args.session_ttl)  # the server inherits it
     if args.mmap_threshold:
@@ -223,16 +376,12 @@ def main(argv=None) -> int:
         print(f"server at {url}, pid {process.pid}, RSS {rss_mb(server):.0f} MB at start")
         visit_once(url)  # the first visit imports the libraries and loads the sample: not a session's cost
         print(f"RSS {rss_mb(server):.0f} MB after one visit")
-        if args.warm:  # the fits of the K values the users visit are shared, and stay: not a session's cost
-            print(f"== first, {args.users} users alone (cold caches) ==")
-            report_users(run_users(url, args.users, args.rounds, small_npz())[0], args.users)
-            print(
-                f"RSS {rss_mb(server):.0f} MB after a first run of the users alone (fills the shared caches)"
-            )
-        print(
-            f"RSS {after_sessions_expire(url, server, args.session_ttl):.0f} MB once their sessions expired"
-        )
-        users_part(url, server, args)
+        if args.scale:
+            lab = Server(server, Path(tmp) / "results")
+            pace = Pace(True, args.think, args.arrival, args.open_timeout)
+            scale_part(url, lab, args.scale, args.scale_rounds, pace)
+        if args.users:
+            warm_and_users_part(url, server, args)
         if args.uploads:
             uploads_part(url, server, args.uploads)
     return 0

@@ -18,6 +18,7 @@ import tempfile
 import threading
 import time
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -50,6 +51,11 @@ class UserReport:
     uploaded: bool = False
     error: str = ""
 
+
+#: Browser contexts per Chromium in `run_users`. Contexts of one Chromium hold each other up (its shared
+#: processes and network service): 20 contexts opening the Draw page at once took 170-200 s in one
+#: Chromium, 41-47 s in four, on the busy 2-core machine.
+CONTEXTS_PER_BROWSER = 5
 
 #: Images in the upload of `run_users`.
 UPLOAD_IMAGES = 100
@@ -141,10 +147,10 @@ async def wait_idle(page, timeout: float = SLOW_MS) -> None:
     await page.wait_for_function(IDLE_JS, timeout=timeout)
 
 
-async def open_draw_page(page, base_url: str) -> None:
-    await page.goto(f"{base_url}/draw", wait_until="domcontentloaded", timeout=SLOW_MS)
-    await page.locator("canvas.upper-canvas").first.wait_for(state="visible", timeout=SLOW_MS)
-    await wait_idle(page)
+async def open_draw_page(page, base_url: str, timeout: float = SLOW_MS) -> None:
+    await page.goto(f"{base_url}/draw", wait_until="domcontentloaded", timeout=timeout)
+    await page.locator("canvas.upper-canvas").first.wait_for(state="visible", timeout=timeout)
+    await wait_idle(page, timeout)
 
 
 async def shown_k(page) -> int:
@@ -246,19 +252,86 @@ async def exception_count(page) -> int:
     return await page.locator('[data-testid="stException"]').count()
 
 
-async def user_session(browser, base_url: str, name: str, *, rounds: int, upload_content: bytes | None):
-    """One user: open Draw, (maybe upload), then `rounds` times move K and draw; report what happened."""
+class CacheWrites:
+    """Counts the entries saved in the on-disk result cache while in the `with` block (inotify).
+
+    `ResultCache.save` writes a temporary file and renames it to ``KEY.npz``: one rename is one
+    entry saved, so one fit, whichever session asked for it. The folder must exist.
+    """
+
+    def __init__(self, folder: Path):
+        from watchdog.events import FileMovedEvent, FileSystemEventHandler
+        from watchdog.observers import Observer
+
+        counter = self
+
+        class Saves(FileSystemEventHandler):
+            def on_moved(self, event):
+                if isinstance(event, FileMovedEvent) and str(event.dest_path).endswith(".npz"):
+                    counter.writes += 1
+
+        self.writes = 0
+        self._observer = Observer()
+        self._observer.schedule(Saves(), str(folder))
+
+    def __enter__(self):
+        self._observer.start()
+        return self
+
+    def __exit__(self, *exc):
+        time.sleep(0.5)  # the last events reach the observer's thread
+        self._observer.stop()
+        self._observer.join()
+
+
+@dataclass(frozen=True)
+class Pace:
+    """How users pace themselves. User i opens the page `arrival_seconds` x i after the first (a
+    room fills over a while), within `open_seconds`; with `start_together`, every user waits until
+    all have the page open; then a pause of 0 to 2 x `think_seconds` (random, mean `think_seconds`)
+    before each action."""
+
+    start_together: bool = False
+    think_seconds: float = 0.0
+    arrival_seconds: float = 0.0
+    open_seconds: float = SLOW_MS / 1000
+
+
+async def user_session(
+    browser,
+    base_url: str,
+    name: str,
+    *,
+    rounds: int,
+    upload_content: bytes | None,
+    pace: Pace = Pace(),
+    everyone_ready: asyncio.Barrier | None = None,
+    arrives_after: float = 0.0,
+):
+    """One user: open Draw, (maybe upload), then `rounds` times move K and draw; report what happened.
+
+    With `everyone_ready`, the user waits there after opening the page (the page loads are not
+    timed: a room opens the page, then everyone starts moving K).
+    """
     report = UserReport(name)
     context = await browser.new_context(viewport={"width": 1400, "height": 1000})
     context.set_default_timeout(SLOW_MS)
     page = await context.new_page()
+    pauses = np.random.default_rng(zlib.crc32(name.encode())).uniform(0, 2 * pace.think_seconds, 2 * rounds)
     try:
-        await open_draw_page(page, base_url)
-        if upload_content is not None:
-            await upload(page, f"{name}.npz", upload_content, UPLOAD_IMAGES)
-            report.uploaded = True
+        try:
+            await asyncio.sleep(arrives_after)
+            await open_draw_page(page, base_url, pace.open_seconds * 1000)
+            if upload_content is not None:
+                await upload(page, f"{name}.npz", upload_content, UPLOAD_IMAGES)
+                report.uploaded = True
+        finally:  # a user that failed to open the page must not keep the others waiting
+            if everyone_ready is not None:
+                await everyone_ready.wait()
         for i in range(rounds):
+            await asyncio.sleep(pauses[2 * i])
             report.rerun_seconds.append(await move_k(page, +1 if i % 2 == 0 else -1))
+            await asyncio.sleep(pauses[2 * i + 1])
             prediction, seconds = await draw(page, "1")
             report.predictions.append(prediction)
             report.rerun_seconds.append(seconds)
@@ -327,26 +400,32 @@ async def hostile_session(browser, base_url: str, uploads: list[HostileUpload], 
     return report
 
 
-async def _run_users(base_url, n_users, rounds, upload_content, hostile):
+async def _run_users(base_url, n_users, rounds, upload_content, hostile, pace):
     from playwright.async_api import async_playwright
 
     async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
-        )
+        browsers = [
+            await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+            for _ in range(math.ceil((n_users + 1) / CONTEXTS_PER_BROWSER))
+        ]
+        browser = browsers[0]
         try:
             stop = asyncio.Event()
             attacker = (
                 asyncio.create_task(hostile_session(browser, base_url, hostile, stop)) if hostile else None
             )
+            ready = asyncio.Barrier(n_users) if pace.start_together else None
             users = await asyncio.gather(
                 *(
                     user_session(
-                        browser,
+                        browsers[(i + 1) % len(browsers)],
                         base_url,
                         f"user{i}",
                         rounds=rounds,
                         upload_content=upload_content if i == 0 else None,
+                        pace=pace,
+                        everyone_ready=ready,
+                        arrives_after=pace.arrival_seconds * i,
                     )
                     for i in range(n_users)
                 )
@@ -354,27 +433,30 @@ async def _run_users(base_url, n_users, rounds, upload_content, hostile):
             stop.set()
             return users, (await attacker if attacker else None)
         finally:
-            await browser.close()
+            for each in browsers:
+                await each.close()
 
 
 def run_users(
     base_url: str,
     n_users: int,
     rounds: int,
-    upload_content: bytes,
+    upload_content: bytes | None,
     hostile: list[HostileUpload] | None = None,
+    pace: Pace = Pace(),
 ) -> tuple[list[UserReport], HostileReport | None]:
     """Run `n_users` concurrent users (user0 uploads `upload_content`), and a hostile user if `hostile`
     is given, who drops those files over and over (see `hostile_session`) until the users are done.
 
     Returns one report per user, and the hostile user's report (None without one). Runs in its own
     thread, so it works beside a sync Playwright already running in this one. All browser contexts
-    are closed when it returns.
+    are closed when it returns. `pace` sets whether the users start together and pause between actions;
+    `upload_content=None`: nobody uploads.
     """
     result: list = []
 
     def target():
-        result.append(asyncio.run(_run_users(base_url, n_users, rounds, upload_content, hostile)))
+        result.append(asyncio.run(_run_users(base_url, n_users, rounds, upload_content, hostile, pace)))
 
     thread = threading.Thread(target=target, name="load-users")
     thread.start()

@@ -6,7 +6,15 @@ session drops junk and files whose headers lie, then a good upload it forgets, u
 """
 
 import pytest
-from load_support import UPLOAD_IMAGES, UPLOAD_TITLE, percentile, repeat_uploads, run_users, small_npz
+from load_support import (
+    UPLOAD_IMAGES,
+    UPLOAD_TITLE,
+    CacheWrites,
+    percentile,
+    repeat_uploads,
+    run_users,
+    small_npz,
+)
 from load_support import hostile_uploads as hostile_files
 
 HOSTILE = hostile_files(junk_mb=1)
@@ -15,8 +23,12 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def load_run(chromium, app_url):  # `chromium` only to skip where Debian's Chromium is missing
-    return run_users(app_url, n_users=3, rounds=2, upload_content=small_npz(), hostile=HOSTILE)
+def load_run(chromium, app_server):  # `chromium` only to skip where Debian's Chromium is missing
+    url, workdir = app_server
+    (workdir / "results").mkdir(parents=True, exist_ok=True)
+    with CacheWrites(workdir / "results") as fits:
+        reports, attacker = run_users(url, n_users=3, rounds=2, upload_content=small_npz(), hostile=HOSTILE)
+    return reports, attacker, fits.writes
 
 
 @pytest.fixture(scope="module")
@@ -47,6 +59,12 @@ def test_the_upload_shows_only_for_its_user(reports):
     for report in others:
         assert report.picker_options, report.name
         assert not any(UPLOAD_TITLE in option for option in report.picker_options), report.name
+
+
+def test_sessions_share_each_fit(load_run):
+    # Users 1 and 2 visit the sample at two K values (the page's K, then one more); user0 is on its
+    # upload, whose fits never go to disk. Shared fits: at most one save per K, whoever asked first.
+    assert load_run[2] <= 2
 
 
 def test_reruns_finish(reports):
