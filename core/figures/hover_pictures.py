@@ -73,7 +73,7 @@ def with_pictures(texts: Sequence[str], pictures: Sequence[str]) -> list[str]:
     """Each text with its picture (from `hover_pictures`) underneath; an empty picture adds nothing."""
     if len(pictures) != len(texts):
         raise ValueError(f"{len(texts)} hover texts need as many pictures, got {len(pictures)}.")
-    return [f"{text}<br>{picture}" if picture else text for text, picture in zip(texts, pictures, strict=True)]
+    return [f"{text}<br>{pic}" if pic else text for text, pic in zip(texts, pictures, strict=True)]
 
 
 def _trimmed_picture(image) -> str:

@@ -54,23 +54,17 @@ def projection_map(
         The images of the points and of the centres: hovering a dot then shows its picture drawn
         in characters (`core.figures.hover_pictures`) under its text, in a monospace hover label.
     point_pictures : sequence of str, optional
-        Instead of `point_images`: each point's picture already drawn (`hover_pictures`), or ""
-        for a point shown without one. A map keeps these between models, and can picture only
-        some of its points so that every K change sends less.
+        Instead of `point_images`: each point's picture made beforehand (`hover_pictures`), or ""
+        for none. A map keeps them between models, and pictures only some points to send less.
 
     Each point's ``customdata`` is its row in `points_2d`, whatever trace it is drawn in, so a
     selection can be read back; centres carry ``-1 - cluster``.
     """
     points_2d, centers_2d = np.asarray(points_2d, dtype=np.float64), np.asarray(centers_2d, dtype=np.float64)
     groups = np.asarray(groups, dtype=np.int64)
-    n = len(points_2d)
-    if len(groups) != n or len(point_text) != n:
-        raise ValueError(
-            f"{n} points need as many groups and texts, got {len(groups)} and {len(point_text)}."
-        )
-    if len(center_names) != len(centers_2d):
-        raise ValueError(f"{len(centers_2d)} centres need as many names, got {len(center_names)}.")
-    if point_pictures is not None:
+    _check_lengths(points_2d, groups, point_text, centers_2d, center_names)
+    pictured = point_pictures is not None
+    if pictured:
         text = np.asarray(with_pictures(point_text, point_pictures), dtype=object)
     else:
         text = np.asarray(texts_with_pictures(point_text, point_images), dtype=object)
@@ -80,9 +74,19 @@ def projection_map(
     _add_points(fig, points_2d, groups, group_names if with_legend else None, text)
     _add_centres(fig, centers_2d, center_text)
     _lay_out_map(fig, title, legend_title if with_legend else "", axis_name)
-    if point_images is not None or center_images is not None or point_pictures is not None:
+    if pictured or point_images is not None or center_images is not None:
         fig.update_layout(hoverlabel={"font": {"family": MONOSPACE_FONTS}, "align": "left"})
     return fig
+
+
+def _check_lengths(points_2d, groups, point_text, centers_2d, center_names) -> None:
+    n = len(points_2d)
+    if len(groups) != n or len(point_text) != n:
+        raise ValueError(
+            f"{n} points need as many groups and texts, got {len(groups)} and {len(point_text)}."
+        )
+    if len(center_names) != len(centers_2d):
+        raise ValueError(f"{len(centers_2d)} centres need as many names, got {len(center_names)}.")
 
 
 def _add_points(fig: go.Figure, points_2d, groups, group_names: Sequence[str] | None, text) -> None:
@@ -115,7 +119,7 @@ def group_colour_numbers(groups) -> dict:
     """Marker settings that colour each point by its group with `GROUP_COLOURS` (repeating), as
     numbers on a stepped colour scale: ``color`` is ``group % len(GROUP_COLOURS)``."""
     n = len(GROUP_COLOURS)
-    steps = [[position, colour] for i, colour in enumerate(GROUP_COLOURS) for position in (i / n, (i + 1) / n)]
+    steps = [[edge, colour] for i, colour in enumerate(GROUP_COLOURS) for edge in (i / n, (i + 1) / n)]
     return {
         "color": np.asarray(groups, dtype=np.int64) % n,
         "colorscale": steps,
