@@ -338,9 +338,9 @@ def map_sample(
     return rows, placed, pictures
 
 
-@per_dataset(max_entries=8)
+@per_dataset(max_entries=8, resource=True)
 def kmeans_steps(dataset: datasets.Dataset, k: int, seed: int, sample_size: int, max_iter: int):
-    """K-means on a sample of the training images (pixels scaled to 0-1), every step recorded."""
+    """K-means on a sample of the training images (pixels 0-1), every step recorded. Shared: read-only."""
     from core.model.stepwise import lloyd_steps
 
     rows = projection.sample_indices(dataset.n_train, sample_size, seed=seed)
