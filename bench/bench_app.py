@@ -222,12 +222,12 @@ def ratio_row(what: str, reference_ms: float | None, lab_ms: list[float], target
     """One line of the comparison: the reference's median, the lab's median and slowest, the ratios."""
     lab = median(lab_ms)
     if reference_ms is None or lab is None:
-        return f"{what:<34} {'n/a':>9}"
+        return f"{what:<40} {'n/a':>9}"
     ratio, worst = lab / reference_ms, max(lab_ms) / reference_ms
     verdict = "" if target is None else ("ok" if ratio <= target else "OVER")
     goal = "" if target is None else f"<= {target:g}x"
     return (
-        f"{what:<34} {reference_ms / 1000:>8.2f}s {lab / 1000:>8.2f}s {max(lab_ms) / 1000:>8.2f}s "
+        f"{what:<40} {reference_ms / 1000:>8.2f}s {lab / 1000:>8.2f}s {max(lab_ms) / 1000:>8.2f}s "
         f"{ratio:>7.2f}x {worst:>7.2f}x {goal:>7} {verdict}"
     )
 
@@ -339,7 +339,7 @@ def main(argv=None) -> int:
 
     print(f"\nThe lab against the reference app, same run ({args.repeats} repeats; medians)")
     header = (
-        f"{'what':<34} {'reference':>9} {'lab':>9} {'slowest':>9} {'ratio':>8} {'slowest':>8} {'target':>7}"
+        f"{'what':<40} {'reference':>9} {'lab':>9} {'slowest':>9} {'ratio':>8} {'slowest':>8} {'target':>7}"
     )
     print(header)
     print("-" * (len(header) + 6))
