@@ -10,7 +10,9 @@ on free loopback ports with empty caches in a temporary folder, and driven with 
 - Cold start: from launching the server to the first heading on screen, for both apps.
 - K typed: a new K typed into the K box and Enter pressed, to the page idle again (every K a value
   not seen before, so the lab fits a new model); medians on the reference app and on each page of
-  the lab, with their ratio to the reference.
+  the lab, with their ratio to the reference. Also the Map with "Centres as pictures" ticked, and
+  Step by step's first visit: K set to a value its steps have not been run for (at most 64) on
+  Explore, then the sidebar's link clicked, to the Step by step page idle.
 
 Then, for the lab alone: A script in the page notes, with `performance.now()`, each key press,
 mouse-up, change of the app's script state ("running" / "notRunning") and the moment the
@@ -221,12 +223,12 @@ def ratio_row(what: str, reference_ms: float | None, lab_ms: list[float], target
     """One line of the comparison: the reference's median, the lab's median and slowest, the ratios."""
     lab = median(lab_ms)
     if reference_ms is None or lab is None:
-        return f"{what:<34} {'n/a':>9}"
+        return f"{what:<40} {'n/a':>9}"
     ratio, worst = lab / reference_ms, max(lab_ms) / reference_ms
     verdict = "" if target is None else ("ok" if ratio <= target else "OVER")
     goal = "" if target is None else f"<= {target:g}x"
     return (
-        f"{what:<34} {reference_ms / 1000:>8.2f}s {lab / 1000:>8.2f}s {max(lab_ms) / 1000:>8.2f}s "
+        f"{what:<40} {reference_ms / 1000:>8.2f}s {lab / 1000:>8.2f}s {max(lab_ms) / 1000:>8.2f}s "
         f"{ratio:>7.2f}x {worst:>7.2f}x {goal:>7} {verdict}"
     )
 
@@ -263,9 +265,44 @@ def compare_with_reference(stack, browser, tmp: Path, repeats: int) -> tuple[lis
         next_k += repeats
         waits = time_typed_k(page, ks)
         lines.append(ratio_row(f"new K typed ({title})", reference_k, waits, 2.0))
+    print("typed K on the Map with its centres as pictures...", file=sys.stderr)
+    open_page(page, url, "Map", timeout=SWEEP_MS)
+    page.get_by_text("Centres as pictures").first.click()
+    page.get_by_text("Cluster centres (the pictures)").first.wait_for(timeout=SWEEP_MS)
+    wait_until_idle(page, SWEEP_MS)
+    waits = time_typed_k(page, list(range(next_k, next_k + repeats)))
+    lines.append(ratio_row("new K typed (Map, centres as pictures)", reference_k, waits, 4.0))
+    print("Step by step's first visits...", file=sys.stderr)
+    waits = time_first_visits(page, url, list(range(40, 40 + repeats)))
+    lines.append(ratio_row("first visit (Step by step, new K)", reference_k, waits, 4.0))
     context.close()
     lines += fashion_rows(browser, url, reference_k, repeats)  # bench/app_fashion.py
     return lines, url
+
+
+def time_first_visits(page, url: str, ks: list[int]) -> list[float]:
+    """Per K: set it on Explore, then click the sidebar's Step by step link; ms from the click to idle.
+
+    Each K is at most 64 (the page's cap) and new to the page, so its steps are run on the visit.
+    """
+    waits = []
+    for k in ks:
+        open_page(page, url, "Explore", timeout=SWEEP_MS)
+        time_typed_k(page, [k])
+        drain(page)
+        link = page.locator('[data-testid="stSidebar"] [data-testid="stPageLink"]').filter(
+            has_text="Step by step"
+        )
+        link.first.click()
+        page.get_by_text(re.compile(r"Step \d+ of \d+")).first.wait_for(timeout=SWEEP_MS)
+        wait_until_idle(page, SWEEP_MS)
+        events = drain(page)
+        clicked, idle = first(events, "mouseup"), last(events, "state:notRunning")
+        if None in (clicked, idle):
+            print(f"  (the visit at K = {k} left no complete record: {events})", file=sys.stderr)
+            continue
+        waits.append(idle - clicked)
+    return waits
 
 
 def main(argv=None) -> int:
@@ -304,7 +341,7 @@ def main(argv=None) -> int:
 
     print(f"\nThe lab against the reference app, same run ({args.repeats} repeats; medians)")
     header = (
-        f"{'what':<34} {'reference':>9} {'lab':>9} {'slowest':>9} {'ratio':>8} {'slowest':>8} {'target':>7}"
+        f"{'what':<40} {'reference':>9} {'lab':>9} {'slowest':>9} {'ratio':>8} {'slowest':>8} {'target':>7}"
     )
     print(header)
     print("-" * (len(header) + 6))

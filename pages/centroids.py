@@ -7,6 +7,7 @@ from core.analysis.metrics import METRIC_EXPLANATIONS
 from core.analysis.pictures import centroid_images
 from core.analysis.projection import sample_indices
 from core.figures.images import display_scale, enlarge
+from ui import caches
 from ui.charts import display_size
 from ui.frame import Page, run_page
 from ui.model_files import model_download
@@ -53,10 +54,12 @@ def centre_grid(dataset, model, images, captions, *, grouped: bool) -> None:
     scale = display_scale(images.shape[1:], target=display_size(84))
     # A fixed width: otherwise a long caption stretches its picture.
     width = images.shape[2] * scale
+    # Encoded once per model: moving K back to a model seen before sends the same pictures at once.
+    pictures = caches.png_images(
+        dataset, ("centroids", caches.model_key(model), scale), lambda: [enlarge(i, scale) for i in images]
+    )
     if not grouped:
-        st.image(
-            [enlarge(image, scale) for image in images], caption=captions, width=width, output_format="PNG"
-        )
+        st.image(pictures, caption=captions, width=width, output_format="PNG")
         return
     groups = np.unique(model.cluster_labels_)
     columns = st.columns(2, gap="large")
@@ -67,7 +70,7 @@ def centre_grid(dataset, model, images, captions, *, grouped: bool) -> None:
         with columns[g % 2]:
             st.markdown(f"**{dataset.class_names[label]}** — {len(members)} {noun}")
             st.image(
-                [enlarge(images[i], scale) for i in members],
+                [pictures[i] for i in members],
                 caption=[captions[i] for i in members],
                 width=width,
                 output_format="PNG",

@@ -25,14 +25,16 @@ def render(page: Page) -> None:
     # The table first, whole on a 1280x720 screen; the summary in words just below it.
     visual = st.container(key="key_visual")
     with visual, st.spinner("Classifying the test images…"):
-        result = caches.test_evaluation(dataset, caches.model_key(model), caches.Unhashed(model))
+        model_key = caches.model_key(model)
+        result = caches.test_evaluation(dataset, model_key, caches.Unhashed(model))
     init_cell(result)
     with visual:
         left, right = st.columns([3, 2], gap="large")
     st.info(evaluation.summary(result), icon=":material/lightbulb:")
     with left:
         show_chart(
-            confusion_heatmap(result.confusion, dataset.class_names),
+            lambda: confusion_heatmap(result.confusion, dataset.class_names),
+            memo=(dataset, model_key),  # a K visited before comes back without building its charts
             key="eval_confusion",
             height=CHART_HEIGHT,
             on_select=_pick_clicked_cell,
@@ -44,7 +46,8 @@ def render(page: Page) -> None:
         )
     with right:
         show_chart(
-            class_accuracy_bar(result.class_accuracy, dataset.class_names),
+            lambda: class_accuracy_bar(result.class_accuracy, dataset.class_names),
+            memo=(dataset, model_key),
             key="eval_accuracy",
             height=CHART_HEIGHT,
         )

@@ -22,6 +22,9 @@ MAP_HEIGHT = 500
 MAX_SHOWN = 40
 #: The selected pictures' box beside the map, under its controls.
 SELECTION_HEIGHT = 260
+#: How many dots show their picture when hovered. Each picture is about 0.8 kB of the figure, and
+#: the figure goes to the browser again on every K change: all 4,000 would be 3 MB each time.
+HOVER_PICTURES = 300
 
 
 def render(page: Page) -> None:
@@ -32,10 +35,11 @@ def render(page: Page) -> None:
     colour, method, size, pictures = map_controls(controls)
     with map_column, st.container(key="key_visual"):
         with st.spinner(f"Placing {size:,} images on the map…"):
-            rows, points_2d, centers_2d = caches.map_points(
-                dataset, caches.model_key(model), size, method, caches.Unhashed(model)
+            rows, placed, hover = caches.map_sample(
+                dataset, model.preprocessing, size, method, HOVER_PICTURES, caches.Unhashed(model)
             )
-        fig = map_figure(model, dataset, rows, points_2d, centers_2d, colour, method)
+        centers_2d = placed.place(model.cluster_centers_model_space_)
+        fig = map_figure(model, dataset, rows, placed.points_2d, centers_2d, colour, method, hover)
         if pictures:
             with st.spinner(f"Drawing {len(centers_2d)} centres as pictures…"):
                 add_thumbnails(fig, centroid_images(model), centers_2d)
@@ -45,6 +49,10 @@ def render(page: Page) -> None:
             height=MAP_HEIGHT,
             on_select="rerun",
             selection_mode=("points", "box", "lasso"),
+        )
+        st.caption(
+            f"Hover a dot to read what it is; {min(HOVER_PICTURES, len(rows)):,} of the {len(rows):,} dots "
+            "also show their picture. Every centre does."
         )
     # The selection beside the map, under its controls: on the same screen as the dots picked.
     with controls:
@@ -84,7 +92,7 @@ def map_controls(column) -> tuple[str, str, int, bool]:
     return colour, method, size, pictures
 
 
-def map_figure(model, dataset, rows, points_2d, centers_2d, colour, method):
+def map_figure(model, dataset, rows, points_2d, centers_2d, colour, method, pictures):
     clusters = model.labels_[rows]
     labels = dataset.train_labels[rows]
     reads = [dataset.class_names[label] for label in model.cluster_labels_]
@@ -110,7 +118,7 @@ def map_figure(model, dataset, rows, points_2d, centers_2d, colour, method):
         title=f"{len(rows):,} training images and {len(reads)} cluster centres, by {legend.lower()}",
         legend_title=legend,
         axis_name=method.upper(),
-        point_images=dataset.train_images[rows],
+        point_pictures=pictures,
         center_images=centroid_images(model),
     )
 

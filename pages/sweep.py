@@ -3,6 +3,7 @@
 import functools
 
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
 from core.analysis import evaluation
@@ -10,7 +11,13 @@ from core.analysis.k_values import parse_ks
 from core.analysis.metrics import METRIC_EXPLANATIONS
 from core.analysis.pictures import centroid_images
 from core.analysis.sweep import DEFAULT_KS
-from core.figures.charts import SWEEP_PLAIN_LABELS, accuracy_chart, homogeneity_chart, inertia_chart
+from core.figures.charts import (
+    SWEEP_PLAIN_LABELS,
+    accuracy_chart,
+    homogeneity_chart,
+    inertia_chart,
+    mark_k,
+)
 from core.figures.evaluation_charts import confusion_heatmap
 from core.figures.images import display_scale, enlarge
 from core.figures.takeaway import takeaway_html
@@ -174,27 +181,40 @@ def numbers_table(table: pd.DataFrame) -> None:
 
 
 def charts(table: pd.DataFrame, dataset, sweep: tuple, current_k: int) -> None:
-    """The three charts; each is made once per sweep (`sweep` says which) and marked K."""
+    """The three charts, marked K. Each is made once per sweep (`sweep` says which) without the mark;
+    a K move only copies it and adds the mark: no fit, no new chart."""
     ks = table["k"].tolist()
     panels = [
-        (lambda: inertia_chart(ks, table["inertia"], current_k), ["inertia"]),
-        (lambda: homogeneity_chart(ks, table["homogeneity"], current_k), ["homogeneity"]),
+        (lambda: inertia_chart(ks, table["inertia"]), ["inertia"], ["inertia"]),
+        (lambda: homogeneity_chart(ks, table["homogeneity"]), ["homogeneity"], ["homogeneity"]),
         (
-            lambda: accuracy_chart(ks, table["train_accuracy"], table["test_accuracy"], current_k),
+            lambda: accuracy_chart(ks, table["train_accuracy"], table["test_accuracy"]),
             ["accuracy", "train_accuracy"],
+            ["train_accuracy", "test_accuracy"],
         ),
     ]
     plain = presenter_mode()
     columns = st.columns(len(panels))
-    for i, (column, (build, explained)) in enumerate(zip(columns, panels, strict=True)):
+    for i, (column, (build, explained, scores)) in enumerate(zip(columns, panels, strict=True)):
+        if plain:
+            build = functools.partial(_in_plain_words, build, explained[0])
+        unmarked = caches.dataset_memo(dataset, ("sweep_unmarked", i, *sweep, plain), build)
+        values = [value for score in scores for value in table[score]]
         with column:
             show_chart(
-                functools.partial(_in_plain_words, build, explained[0]) if plain else build,
+                functools.partial(_marked, unmarked, current_k, values),
                 key=f"sweep_chart_{i}",
                 memo=(dataset, (*sweep, current_k, plain)),
             )
             for metric in explained:
                 st.caption(METRIC_EXPLANATIONS[metric])
+
+
+def _marked(unmarked: go.Figure, k: int, values: list[float]) -> go.Figure:
+    """A copy of the chart with K marked (the original is shared between reruns: left as it is)."""
+    fig = go.Figure(unmarked)
+    mark_k(fig, k, values)
+    return fig
 
 
 def _in_plain_words(build, metric: str):

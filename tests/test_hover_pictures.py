@@ -3,7 +3,13 @@
 import numpy as np
 import pytest
 
-from core.figures.hover_pictures import INK_SHADES, image_as_hover_text, texts_with_pictures
+from core.figures.hover_pictures import (
+    INK_SHADES,
+    hover_pictures,
+    image_as_hover_text,
+    texts_with_pictures,
+    with_pictures,
+)
 
 BLANK, FULL = INK_SHADES[0], INK_SHADES[-1]
 
@@ -89,3 +95,15 @@ def test_texts_with_pictures_puts_each_picture_under_its_text_without_trailing_b
     assert texts_with_pictures(["a", "b"], None) == ["a", "b"]
     with pytest.raises(ValueError, match="2 hover texts need as many images, got 1"):
         texts_with_pictures(["a", "b"], images[:1])
+
+
+def test_pictures_made_once_go_under_new_texts_and_an_empty_one_adds_nothing():
+    images = np.zeros((2, 28, 28), dtype=np.uint8)
+    images[:, :, 3] = 255
+    pictures = hover_pictures(images)
+    assert with_pictures(["A 1, in cluster 4", "A 1, in cluster 5"], pictures) == texts_with_pictures(
+        ["A 1, in cluster 4", "A 1, in cluster 5"], images
+    )
+    assert with_pictures(["a", "b"], [pictures[0], ""]) == [f"a<br>{pictures[0]}", "b"]
+    with pytest.raises(ValueError, match="2 hover texts need as many pictures, got 1"):
+        with_pictures(["a", "b"], pictures[:1])

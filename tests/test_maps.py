@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from core.figures.colours import GROUP_COLOURS
 from core.figures.hover_pictures import INK_SHADES
 from core.figures.images import TILE_OPACITY
 from core.figures.maps import add_thumbnails, projection_map
@@ -140,3 +141,17 @@ def test_points_carry_their_rows_as_plain_lists():
     first, second, centres = json.loads(map_figure(3, [0, 2, 0, 2]).to_json())["data"]
     assert first["customdata"] == [0, 2] and second["customdata"] == [1, 3]
     assert centres["customdata"] == [-1, -2]
+
+
+def test_many_groups_get_their_colours_from_a_stepped_scale():
+    # Numbers on the scale stand for GROUP_COLOURS[group % len(GROUP_COLOURS)], as colour names did.
+    n = len(GROUP_COLOURS)
+    groups = [0, 1, n - 1, n, n + 5]
+    (points, _) = map_figure(n + 6, groups).data
+    scale = [(position, colour) for position, colour in points.marker.colorscale]
+    for group, number in zip(groups, points.marker.color, strict=True):
+        share = (number - points.marker.cmin) / (points.marker.cmax - points.marker.cmin)
+        steps = zip(scale, scale[1:], strict=False)
+        colour = next(c for (start, c), (end, _) in steps if start <= share < end)
+        assert colour == GROUP_COLOURS[group % n]
+    assert not points.marker.showscale

@@ -84,3 +84,15 @@ def test_sample_indices_are_sorted_distinct_and_repeatable():
     assert len(projection.sample_indices(5, 10)) == 5
     with pytest.raises(ValueError, match="size=0 should be at least 1"):
         projection.sample_indices(5, 0)
+
+
+def test_a_fitted_projection_places_new_centres_where_project_2d_would():
+    rng = np.random.default_rng(1)
+    points, first, second = rng.normal(size=(40, 5)), rng.normal(size=(3, 5)), rng.normal(size=(7, 5))
+    fitted = projection.fit_projection(points)
+    for centers in (first, second):  # one projection, the centres of two models
+        points_2d, centers_2d = projection.project_2d(points, centers)
+        assert np.array_equal(fitted.points_2d, points_2d)
+        assert fitted.place(centers) == pytest.approx(centers_2d)
+    with pytest.raises(ValueError, match="with the 5 features the projection was fitted on"):
+        fitted.place(np.zeros((2, 4)))

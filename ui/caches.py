@@ -27,6 +27,7 @@ from core.analysis.pictures import class_means as compute_class_means
 from core.data import registry as datasets
 from core.data.drawing import ink_box_fraction
 from core.errors import KMeansLabError
+from core.figures.hover_pictures import hover_pictures
 from core.figures.images import png_bytes
 from core.model.settings import Preprocessing, default_preprocessing
 from ui.progress import clustering_seconds, run_with_progress
@@ -304,23 +305,48 @@ def test_evaluation(dataset: datasets.Dataset, key: tuple, model: Unhashed) -> E
     """The model's answers on the test split, once per dataset and model (`model_key`)."""
     from core.analysis import evaluation
 
-    return evaluation.evaluate(model.value, dataset.test_images, dataset.test_labels, dataset.class_names)
+    images, labels, names = dataset.test_images, dataset.test_labels, dataset.class_names
+    features = test_features(dataset, model.value.preprocessing, model)
+    return evaluation.evaluate(model.value, images, labels, names, features=features)
 
 
-@per_dataset(max_entries=8)
-def map_points(dataset: datasets.Dataset, key: tuple, size: int, method: str, model: Unhashed):
-    """A repeatable sample of training images and the 2-D map positions of it and of the centres."""
+@per_dataset(max_entries=4, resource=True)
+def test_features(dataset: datasets.Dataset, preprocessing: Preprocessing, model: Unhashed) -> np.ndarray:
+    """The test images preprocessed as every model with this preprocessing does it (read-only)."""
+    features = model.value.features(dataset.test_images)
+    features.flags.writeable = False
+    return features
+
+
+@per_dataset(max_entries=8, resource=True)
+def map_sample(
+    dataset: datasets.Dataset,
+    preprocessing: Preprocessing,
+    size: int,
+    method: str,
+    pictured: int,
+    model: Unhashed,
+) -> tuple[np.ndarray, projection.Projection, list[str]]:
+    """A repeatable sample of training images, its 2-D map, and the hover pictures of `pictured` of them.
+
+    None of it depends on K: every model with this preprocessing shares it (`model` lends its fitted
+    preprocessing), and only its centres are placed anew (`Projection.place`). Read-only, shared.
+    Returns the sample's rows, the projection, and each image's picture ("" for those without).
+    """
     rows = projection.sample_indices(dataset.n_train, size, seed=0)
     features = model.value.features(dataset.train_images[rows])
-    points_2d, centers_2d = projection.project_2d(
-        features, model.value.cluster_centers_model_space_, method=method, random_state=0
-    )
-    return rows, points_2d, centers_2d
+    placed = projection.fit_projection(features, method=method, random_state=0)
+    pictures = [""] * len(rows)
+    if pictured:
+        chosen = projection.sample_indices(len(rows), pictured, seed=1)
+        for i, picture in zip(chosen, hover_pictures(dataset.train_images[rows[chosen]]), strict=True):
+            pictures[i] = picture
+    return rows, placed, pictures
 
 
-@per_dataset(max_entries=8)
+@per_dataset(max_entries=8, resource=True)
 def kmeans_steps(dataset: datasets.Dataset, k: int, seed: int, sample_size: int, max_iter: int):
-    """K-means on a sample of the training images (pixels scaled to 0-1), every step recorded."""
+    """K-means on a sample of the training images (pixels 0-1), every step recorded. Shared: read-only."""
     from core.model.stepwise import lloyd_steps
 
     rows = projection.sample_indices(dataset.n_train, sample_size, seed=seed)

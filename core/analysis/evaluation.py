@@ -48,7 +48,7 @@ class Evaluation:
         return per_class_accuracy(self.confusion)
 
 
-def evaluate(model, images, labels, class_names: Sequence[str]) -> Evaluation:
+def evaluate(model, images, labels, class_names: Sequence[str], *, features=None) -> Evaluation:
     """Classify `images` with a fitted model and tabulate the answers.
 
     Parameters
@@ -58,6 +58,9 @@ def evaluate(model, images, labels, class_names: Sequence[str]) -> Evaluation:
     labels : array-like of shape (n_samples,)
         True class indices into `class_names`.
     class_names : sequence of str
+    features : ndarray of shape (n_samples, n_features), optional
+        The images already preprocessed as the model does (`FittedModel.features`); they are the
+        same for every K with one preprocessing, so a caller may keep them and skip that step.
 
     Returns
     -------
@@ -68,7 +71,7 @@ def evaluate(model, images, labels, class_names: Sequence[str]) -> Evaluation:
         raise ValueError(f"len(labels)={len(labels)} should equal the number of images, {len(images)}.")
     if len(labels) == 0:
         raise ValueError("There are no test images to evaluate on: the dataset's test split is empty.")
-    clusters = model.predict_cluster(images)
+    clusters = model.predict_cluster(images) if features is None else model.vote.predict_cluster(features)
     y_pred = np.asarray(model.cluster_labels_, dtype=np.int64)[clusters]
     n_classes = len(class_names)
     return Evaluation(

@@ -146,11 +146,7 @@ def _load(cache: ResultCache, key: str, params: dict) -> tuple[FittedModel, Swee
 
 
 def _score(model: FittedModel, dataset: Dataset, seconds: float, test_features) -> SweepRow:
-    h, c, v = (
-        metrics.homogeneity(dataset.train_labels, model.labels_),
-        metrics.completeness(dataset.train_labels, model.labels_),
-        metrics.v_measure(dataset.train_labels, model.labels_),
-    )
+    h, c, v = metrics.homogeneity_completeness_v_measure(dataset.train_labels, model.labels_)
     return SweepRow(
         k=model.n_clusters,
         fit_seconds=round(seconds, 4),

@@ -163,12 +163,13 @@ def sweep_chart(
     fig.update_xaxes(title_text=K_AXIS_TITLE, type="log", tickvals=ks)
     fig.update_yaxes(title_text=y_title, tickformat=".0%" if percent else ",.4~f")
     if current_k is not None:
-        _mark_k(fig, current_k, [v for values in series.values() for v in values])
+        mark_k(fig, current_k, [v for values in series.values() for v in values])
     return fig
 
 
-def _mark_k(fig: go.Figure, k: int, values: Sequence[float]) -> None:
-    """A dashed vertical line at K, drawn as a trace: shapes and annotations on log axes are fragile."""
+def mark_k(fig: go.Figure, k: int, values: Sequence[float]) -> None:
+    """A dashed vertical line at K spanning `values`, drawn as a trace (shapes and annotations on log
+    axes are fragile); changes `fig` in place. `sweep_chart` uses it for its ``current_k``."""
     low, high = float(min(values)), float(max(values))
     pad = 0.04 * (high - low) if high > low else max(abs(high) * 0.05, 0.05)
     fig.add_scatter(

@@ -57,7 +57,23 @@ def texts_with_pictures(texts: Sequence[str], images) -> list[str]:
         return list(texts)
     if len(images) != len(texts):
         raise ValueError(f"{len(texts)} hover texts need as many images, got {len(images)}.")
-    return [f"{text}<br>{_trimmed_picture(image)}" for text, image in zip(texts, images, strict=True)]
+    return with_pictures(texts, hover_pictures(images))
+
+
+def hover_pictures(images) -> list[str]:
+    """Each image drawn in shade characters, blanks ending a line dropped (as in `texts_with_pictures`).
+
+    Made once, they can go under changing texts (`with_pictures`): a map keeps the pictures of its
+    dots while their cluster changes with K.
+    """
+    return [_trimmed_picture(image) for image in images]
+
+
+def with_pictures(texts: Sequence[str], pictures: Sequence[str]) -> list[str]:
+    """Each text with its picture (from `hover_pictures`) underneath; an empty picture adds nothing."""
+    if len(pictures) != len(texts):
+        raise ValueError(f"{len(texts)} hover texts need as many pictures, got {len(pictures)}.")
+    return [f"{text}<br>{pic}" if pic else text for text, pic in zip(texts, pictures, strict=True)]
 
 
 def _trimmed_picture(image) -> str:

@@ -8,7 +8,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from core.figures.colours import GROUP_COLOURS
-from core.figures.hover_pictures import MONOSPACE_FONTS, texts_with_pictures
+from core.figures.hover_pictures import MONOSPACE_FONTS, texts_with_pictures, with_pictures
 from core.figures.images import ink_png_data_uri
 
 #: Most groups the map gives a legend entry each; beyond this, colours repeat without a legend.
@@ -31,6 +31,7 @@ def projection_map(
     axis_name: str = "PCA",
     point_images=None,
     center_images=None,
+    point_pictures: Sequence[str] | None = None,
 ) -> go.Figure:
     """A scatter map of images in 2D, coloured by group, with the cluster centres as black crosses.
 
@@ -52,12 +53,33 @@ def projection_map(
     point_images, center_images : array-like of shape (n, height, width), optional
         The images of the points and of the centres: hovering a dot then shows its picture drawn
         in characters (`core.figures.hover_pictures`) under its text, in a monospace hover label.
+    point_pictures : sequence of str, optional
+        Instead of `point_images`: each point's picture made beforehand (`hover_pictures`), or ""
+        for none. A map keeps them between models, and pictures only some points to send less.
 
     Each point's ``customdata`` is its row in `points_2d`, whatever trace it is drawn in, so a
     selection can be read back; centres carry ``-1 - cluster``.
     """
     points_2d, centers_2d = np.asarray(points_2d, dtype=np.float64), np.asarray(centers_2d, dtype=np.float64)
     groups = np.asarray(groups, dtype=np.int64)
+    _check_lengths(points_2d, groups, point_text, centers_2d, center_names)
+    pictured = point_pictures is not None
+    if pictured:
+        text = np.asarray(with_pictures(point_text, point_pictures), dtype=object)
+    else:
+        text = np.asarray(texts_with_pictures(point_text, point_images), dtype=object)
+    center_text = texts_with_pictures(center_names, center_images)
+    fig = go.Figure()
+    with_legend = len(group_names) <= MAX_LEGEND_GROUPS
+    _add_points(fig, points_2d, groups, group_names if with_legend else None, text)
+    _add_centres(fig, centers_2d, center_text)
+    _lay_out_map(fig, title, legend_title if with_legend else "", axis_name)
+    if pictured or point_images is not None or center_images is not None:
+        fig.update_layout(hoverlabel={"font": {"family": MONOSPACE_FONTS}, "align": "left"})
+    return fig
+
+
+def _check_lengths(points_2d, groups, point_text, centers_2d, center_names) -> None:
     n = len(points_2d)
     if len(groups) != n or len(point_text) != n:
         raise ValueError(
@@ -65,16 +87,6 @@ def projection_map(
         )
     if len(center_names) != len(centers_2d):
         raise ValueError(f"{len(centers_2d)} centres need as many names, got {len(center_names)}.")
-    text = np.asarray(texts_with_pictures(point_text, point_images), dtype=object)
-    center_text = texts_with_pictures(center_names, center_images)
-    fig = go.Figure()
-    with_legend = len(group_names) <= MAX_LEGEND_GROUPS
-    _add_points(fig, points_2d, groups, group_names if with_legend else None, text)
-    _add_centres(fig, centers_2d, center_text)
-    _lay_out_map(fig, title, legend_title if with_legend else "", axis_name)
-    if point_images is not None or center_images is not None:
-        fig.update_layout(hoverlabel={"font": {"family": MONOSPACE_FONTS}, "align": "left"})
-    return fig
 
 
 def _add_points(fig: go.Figure, points_2d, groups, group_names: Sequence[str] | None, text) -> None:
@@ -82,29 +94,39 @@ def _add_points(fig: go.Figure, points_2d, groups, group_names: Sequence[str] | 
     points, each in its group's colour (too many groups for a legend)."""
     if group_names is not None:
         batches = [
-            (str(group_names[g]), groups == g, GROUP_COLOURS[g % len(GROUP_COLOURS)])
+            (str(group_names[g]), groups == g, {"color": GROUP_COLOURS[g % len(GROUP_COLOURS)]})
             for g in np.unique(groups)
         ]
     else:
-        batches = [
-            (
-                "Images",
-                np.ones(len(groups), dtype=bool),
-                [GROUP_COLOURS[g % len(GROUP_COLOURS)] for g in groups],
-            )
-        ]
+        # Colour numbers through a stepped scale, not a colour name per point: a K change sends
+        # and checks a small array of numbers instead of thousands of strings.
+        batches = [("Images", np.ones(len(groups), dtype=bool), group_colour_numbers(groups))]
     for name, mask, colour in batches:
         fig.add_scatter(
             x=points_2d[mask, 0],
             y=points_2d[mask, 1],
             mode="markers",
-            marker={"size": 6, "color": colour, "opacity": 0.75},
+            marker={"size": 6, "opacity": 0.75, **colour},
             name=name,
             customdata=np.flatnonzero(mask).tolist(),
             hovertext=text[mask],
             hovertemplate="%{hovertext}<extra></extra>",
             showlegend=group_names is not None,
         )
+
+
+def group_colour_numbers(groups) -> dict:
+    """Marker settings that colour each point by its group with `GROUP_COLOURS` (repeating), as
+    numbers on a stepped colour scale: ``color`` is ``group % len(GROUP_COLOURS)``."""
+    n = len(GROUP_COLOURS)
+    steps = [[edge, colour] for i, colour in enumerate(GROUP_COLOURS) for edge in (i / n, (i + 1) / n)]
+    return {
+        "color": np.asarray(groups, dtype=np.int64) % n,
+        "colorscale": steps,
+        "cmin": -0.5,
+        "cmax": n - 0.5,
+        "showscale": False,
+    }
 
 
 def _add_centres(fig: go.Figure, centers_2d: np.ndarray, center_text: list[str]) -> None:
@@ -162,18 +184,22 @@ def add_thumbnails(fig: go.Figure, images, positions, *, size: float = 0.09) -> 
     ys = np.concatenate([np.asarray(trace.y, dtype=np.float64) for trace in fig.data if trace.y is not None])
     width, height = size * np.ptp(xs), size * np.ptp(ys)
     fig.update_traces(name=CENTRE_PICTURES_NAME, marker_symbol="square-open", selector={"name": CENTRES_NAME})
-    for image, (x, y) in zip(images, positions, strict=True):
-        fig.add_layout_image(
-            source=ink_png_data_uri(image),
-            x=x,
-            y=y,
-            xref="x",
-            yref="y",
-            sizex=width,
-            sizey=height,
-            xanchor="center",
-            yanchor="middle",
-            sizing="stretch",
-            layer="above",
-        )
+    tiles = [
+        {
+            "source": ink_png_data_uri(image),
+            "x": float(x),
+            "y": float(y),
+            "xref": "x",
+            "yref": "y",
+            "sizex": width,
+            "sizey": height,
+            "xanchor": "center",
+            "yanchor": "middle",
+            "sizing": "stretch",
+            "layer": "above",
+        }
+        for image, (x, y) in zip(images, positions, strict=True)
+    ]
+    # One update for all of them: adding them one by one checks the growing list each time.
+    fig.update_layout(images=[*fig.layout.images, *tiles])
     return fig

@@ -1,0 +1,87 @@
+"""What a K change costs on the pages (issue 12): no fit where only a marker moves, a small Map figure.
+
+AppTest runs the pages in this process; the models are the engine's own, on the bundled sample.
+"""
+
+import json
+from pathlib import Path
+
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from core.analysis.sweep import model_params
+from core.data.registry import load_mnist_sample
+from core.figures.hover_pictures import INK_SHADES
+from core.model.cache import cache_key
+from core.model.settings import default_preprocessing
+from ui.caches import result_cache
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+#: A figure of 2,000 dots with a picture under every hover text was 1.6 MB on every K change.
+MAX_MAP_BYTES = 600_000
+
+
+def page_at(page: str, k: int) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.run()
+    at.slider(key="k").set_value(k)
+    at.run()
+    at = at.switch_page(page).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def with_k(at: AppTest, k: int) -> AppTest:
+    at.slider(key="k").set_value(k)
+    at = at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def is_saved(k: int) -> bool:
+    """Whether the default model for K is in the on-disk cache, where every fit of the sample goes."""
+    dataset = load_mnist_sample()
+    params = model_params(k, preprocessing=default_preprocessing(dataset))
+    return result_cache().contains(cache_key(dataset=dataset.fingerprint, **params))
+
+
+def test_moving_k_on_the_sweep_page_fits_no_model_while_the_centroids_page_does():
+    # Nothing kept from another test in this process: every fit here goes to this test's disk cache.
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    at = page_at("pages/sweep.py", 10)
+    assert is_saved(10)  # the sweep's own K values are fitted (and saved) once
+    at = with_k(at, 13)
+    assert any("Your K = 13" in json.dumps(json.loads(c.proto.spec)) for c in at.get("plotly_chart"))
+    assert not is_saved(13)
+    with_k(at.switch_page("pages/centroids.py"), 13)
+    assert is_saved(13)
+
+
+def map_spec(at: AppTest) -> tuple[dict, int]:
+    (chart,) = at.get("plotly_chart")
+    return json.loads(chart.proto.spec), len(chart.proto.spec.encode())
+
+
+def test_a_map_k_change_keeps_the_dots_in_place_and_sends_a_small_figure():
+    at = page_at("pages/map.py", 30)
+    before, _ = map_spec(at)
+    after, size = map_spec(with_k(at, 31))
+    dots = [trace for trace in after["data"] if trace["name"] == "Images"]
+    assert len(dots) == 1  # more clusters than legend entries: one trace, a colour per dot
+    (previous,) = [trace for trace in before["data"] if trace["name"] == "Images"]
+    assert dots[0]["x"] == previous["x"] and dots[0]["y"] == previous["y"]
+    assert dots[0]["marker"]["color"] != previous["marker"]["color"]
+    assert size < MAX_MAP_BYTES
+    pictured = [text for text in dots[0]["hovertext"] if INK_SHADES[-1] in text or "<br>" in text]
+    assert 100 <= len(pictured) < len(dots[0]["hovertext"]) == 2000
+    (centres,) = [trace for trace in after["data"] if trace["name"] == "Cluster centres"]
+    assert len(centres["hovertext"]) == 31 and all("<br>" in text for text in centres["hovertext"])
+
+
+def test_map_centres_as_pictures_follow_k():
+    at = page_at("pages/map.py", 30)
+    at.checkbox(key="map_pictures").check().run()
+    at = with_k(at, 32)
+    spec, _ = map_spec(at)
+    assert len(spec["layout"]["images"]) == 32
