@@ -5,5 +5,12 @@
 - `ui.caches`: datasets, fitted models, sweeps and pictures, computed once (uploads per session);
 - `ui.uploads`: the upload and model-import widgets, and the model download;
 - `ui.frame`: the page frame: header, dataset and model, and error handling;
-- `ui.charts`: Plotly charts with the lab's settings; `ui.selection`: reading chart selections.
+- `ui.charts`: Plotly charts with the lab's settings; `ui.selection`: reading chart selections;
+- `ui.progress`: a progress bar for slow work; `ui.warm_up`: the model modules loaded in the background;
+- `ui.audience_room` and `ui.audience_live`: audience mode (the phones' model, the presenter's live wall).
 """
+
+from core.memory import return_large_blocks_to_the_system
+
+# Freed upload buffers and arrays go back to the system, so the server shrinks when sessions end.
+return_large_blocks_to_the_system()

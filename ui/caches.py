@@ -12,8 +12,6 @@ server shows its first page without waiting for them.
 from __future__ import annotations
 
 import functools
-import importlib
-import threading
 from collections.abc import Callable
 from dataclasses import asdict
 from typing import TYPE_CHECKING
@@ -101,28 +99,6 @@ def forget_session_results() -> None:
     """Drop everything this session computed from its upload."""
     for cache in SESSION_CACHES:
         cache.clear()
-
-
-#: What the pages that fit, score or read models import on first use (see the module docstring).
-MODEL_MODULES = ("core.analysis.sweep", "core.analysis.evaluation", "core.model.persistence")
-_warm_up_started = threading.Event()
-
-
-def warm_up_in_background() -> None:
-    """Import the model modules in a background thread, once per server, after a page has been shown.
-
-    The next page that needs a model then finds them loaded; a page that gets there first simply
-    waits for the import (Python's import lock) rather than doing it twice.
-    """
-    if _warm_up_started.is_set():
-        return
-    _warm_up_started.set()
-    threading.Thread(target=_import_model_modules, name="warm-up", daemon=True).start()
-
-
-def _import_model_modules() -> None:
-    for module in MODEL_MODULES:
-        importlib.import_module(module)
 
 
 # --- datasets --------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from ui.presenter import page_style
 from ui.settings import MAX_K, UPLOAD, Settings, init_settings, presenter_mode
 from ui.sidebar import k_box, sidebar
 from ui.text import plain
+from ui.warm_up import warm_up_in_background
 
 if TYPE_CHECKING:  # the model modules load when a page first needs a model (see ui.caches)
     from core.analysis.sweep import SweepRow
@@ -106,7 +107,7 @@ def run_page(
         if needs_model:
             page = Page(settings, dataset, *fitted_model(settings, dataset))
         render(page)
-        caches.warm_up_in_background()
+        warm_up_in_background()
         if presenting:  # the presenter says it: at the end it leaves the screen to the key visual
             st.markdown(description)
     except KMeansLabError as exc:

@@ -1,0 +1,27 @@
+"""Load the model modules in the background once a page has been shown, so the first page that fits
+a model does not wait for scikit-learn and SciPy to import (the first page, Explore, needs neither).
+"""
+
+import importlib
+import threading
+
+#: What the pages that fit, score or read models import on first use (see the module docstring).
+MODEL_MODULES = ("core.analysis.sweep", "core.analysis.evaluation", "core.model.persistence")
+_warm_up_started = threading.Event()
+
+
+def warm_up_in_background() -> None:
+    """Import the model modules in a background thread, once per server, after a page has been shown.
+
+    The next page that needs a model then finds them loaded; a page that gets there first simply
+    waits for the import (Python's import lock) rather than doing it twice.
+    """
+    if _warm_up_started.is_set():
+        return
+    _warm_up_started.set()
+    threading.Thread(target=_import_model_modules, name="warm-up", daemon=True).start()
+
+
+def _import_model_modules() -> None:
+    for module in MODEL_MODULES:
+        importlib.import_module(module)
