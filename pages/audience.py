@@ -21,7 +21,7 @@ from ui.audience_room import (
     room_model_settings,
     room_store,
 )
-from ui.frame import Page, run_page
+from ui.frame import Page, catch_errors, run_page
 from ui.settings import Settings
 from ui.text import plain
 
@@ -216,6 +216,7 @@ def close_room(code: str, key: str) -> None:
 
 
 @st.fragment(run_every=REFRESH_SECONDS)
+@catch_errors
 def live_counts(code: str, key: str, room: RoomModel) -> None:
     """ "Drawings received" and the room's accuracy beside the test set's, every few seconds."""
     try:
@@ -229,6 +230,7 @@ def live_counts(code: str, key: str, room: RoomModel) -> None:
 
 
 @st.fragment(run_every=REFRESH_SECONDS)
+@catch_errors
 def live_room(code: str, key: str, room: RoomModel) -> None:
     """The wall of the latest drawings, a delete control, the room's confusions and the map."""
     try:

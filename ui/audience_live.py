@@ -12,7 +12,6 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from core.analysis import projection
 from core.audience.store import Drawing
 from core.data.dataset import DIGIT_NAMES, Dataset
 from core.data.uploads import MIN_TRAIN_IMAGES, TEST_SHARE, check_session_budget
@@ -115,30 +114,13 @@ def confusion_chart(drawings: Sequence[Drawing], room: RoomModel) -> None:
     show_chart(fig, key="audience_confusion", height=430)
 
 
-def projection_axes(room: RoomModel, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The Map's PCA view as an affine map (origin, matrix): ``features @ matrix + origin`` is 2-D.
-
-    The Map fits its PCA on a sample of training images; placing the origin and each unit vector in
-    that same projection gives the map itself, so the room's drawings land where the Map would put them.
-    """
-
-    def build():
-        features = room.model.features(room.dataset.train_images[rows])
-        basis = np.vstack([np.zeros(features.shape[1]), np.eye(features.shape[1])])
-        _, placed = projection.project_2d(features, basis, method="pca")
-        return placed[0], placed[1:] - placed[0]
-
-    return caches.dataset_memo(
-        room.dataset, ("audience_axes", caches.model_key(room.model), MAP_SAMPLE), build
-    )
-
-
 def map_chart(drawings: Sequence[Drawing], room: RoomModel) -> None:
     """The Map's 2-D view of the training images and centres, with the room's drawings as stars."""
     dataset, model = room.dataset, room.model
-    rows, points_2d, centers_2d = caches.map_points(
-        dataset, caches.model_key(model), MAP_SAMPLE, "pca", caches.Unhashed(model)
+    rows, placed, _ = caches.map_sample(
+        dataset, model.preprocessing, MAP_SAMPLE, "pca", 0, caches.Unhashed(model)
     )
+    points_2d, centers_2d = placed.points_2d, placed.place(model.cluster_centers_model_space_)
     labels = dataset.train_labels[rows]
     names = dataset.class_names
     reads = [names[label] for label in model.cluster_labels_]
@@ -153,9 +135,8 @@ def map_chart(drawings: Sequence[Drawing], room: RoomModel) -> None:
         legend_title="Digit",
     )
     if drawings:
-        origin, matrix = projection_axes(room, rows)
-        placed = model.features(np.stack([d.pixels for d in drawings])) @ matrix + origin
-        add_stars(fig, placed, [mark(d, names) for d in drawings])
+        stars = placed.place(model.features(np.stack([d.pixels for d in drawings])))
+        add_stars(fig, stars, [mark(d, names) for d in drawings])
     fig.update_layout(dragmode="pan")
     fig.update_xaxes(title_text="PCA direction 1")  # short: the chart is half the page wide
     fig.update_yaxes(title_text="PCA direction 2")

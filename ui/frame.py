@@ -6,10 +6,11 @@ does everything pages share, once, and turns any problem into a plain message, n
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ParamSpec
 
 import streamlit as st
 
@@ -28,6 +29,7 @@ if TYPE_CHECKING:  # the model modules load when a page first needs a model (see
     from core.model.pipeline import FittedModel
 
 LOGGER = logging.getLogger(__name__)
+P = ParamSpec("P")
 APP_TITLE = "K-Means Digit Lab"
 #: The browser tab's icon. A Material icon, not an emoji: an emoji makes Streamlit load its emoji
 #: catalogue (about 80 ms) before the first page shows.
@@ -110,15 +112,34 @@ def run_page(
         warm_up_in_background()
         if presenting:  # the presenter says it: at the end it leaves the screen to the key visual
             st.markdown(description)
-    except KMeansLabError as exc:
+    except Exception as exc:  # never show a traceback; log it for the developer instead
+        show_error(exc)
+
+
+def show_error(exc: Exception) -> None:
+    """One sentence for the user: the lab's own message, or a generic one (the log keeps the rest)."""
+    if isinstance(exc, KMeansLabError):
         st.error(plain(str(exc)), icon=":material/warning:")
-    except Exception:  # never show a traceback; log it for the developer instead
-        LOGGER.exception("unexpected error on a page")
-        st.error(
-            "Something went wrong on this page. Try another setting, or reload the page; if it keeps "
-            "happening, report it with the server log.",
-            icon=":material/error:",
-        )
+        return
+    LOGGER.error("unexpected error on a page", exc_info=exc)
+    st.error(
+        "Something went wrong on this page. Try another setting, or reload the page; if it keeps "
+        "happening, report it with the server log.",
+        icon=":material/error:",
+    )
+
+
+def catch_errors(draw: Callable[P, None]) -> Callable[P, None]:
+    """`draw`, showing any error as `run_page` does: for fragments, whose reruns run outside the page."""
+
+    @functools.wraps(draw)
+    def drawn(*args: P.args, **kwargs: P.kwargs) -> None:
+        try:
+            draw(*args, **kwargs)
+        except Exception as exc:
+            show_error(exc)
+
+    return drawn
 
 
 def page_header(title: str, settings: Settings) -> None:
