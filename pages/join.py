@@ -60,6 +60,7 @@ def join_page() -> None:
     state.setdefault("join_quota", SendQuota())
     state.setdefault("join_throttle", GuessThrottle())
     state.setdefault("join_send_id", new_send_id())
+    state.setdefault("join_stored", set())  # the send ids stored (and counted) in this session
     code = room_from_address()
     if code is None:
         return
@@ -181,33 +182,27 @@ def send(code: str, room: RoomModel, png: bytes | None) -> None:
     """Check the drawing and the digit, read it with the model, and store it once (its send id).
 
     With `png` None, the drawing waiting since the database was last out of reach is sent again.
+    Every read or write of st.session_state is a point where a second tap stops this run and starts
+    the next one. So the state is read before storing, the store and the count go through objects held
+    here (a stored send id is counted in `join_stored` at once), and the answer is written last: a run
+    cut short anywhere is finished by the next one, which finds the send id stored and needs no quota.
     """
     state = st.session_state
-    if png is not None:
-        try:
-            pixels = canvas_pixels(png, room)
-        except CanvasImageError as exc:
-            st.error(plain(str(exc)), icon=":material/warning:")
-            return
-        if pixels is None:
-            st.warning("Draw a digit on the black square first.", icon=":material/draw:")
-            return
-        if state["join_meant"] is None:
-            st.warning('Tap the digit you drew, under "I drew", then Send.', icon=":material/touch_app:")
-            return
-        state["join_pending"] = {"pixels": pixels, "meant": state["join_meant"]}
-    pending = state["join_pending"]
-    read_as, distances = read_drawing(pending["pixels"], room)
+    if png is not None and not keep_new_drawing(png, room):
+        return
+    pending, send_id = state["join_pending"], state["join_send_id"]
     quota: SendQuota = state["join_quota"]
-    first_try = state.get("join_counted_id") != state["join_send_id"]
+    stored: set[str] = state["join_stored"]
+    if send_id not in stored and not within_quota(quota):  # a stored send id was counted when stored
+        state["join_pending"] = None  # the canvas and the digit stay as they are
+        return
+    read_as, distances = read_drawing(pending["pixels"], room)
     try:
-        if first_try:
-            quota.check(time.monotonic())
-        room_store().add_drawing(code, pending["pixels"], pending["meant"], read_as, state["join_send_id"])
+        store_once(code, pending, read_as, send_id, quota, stored)
     except DatabaseUnavailable as exc:
         database_down(exc)
         return
-    except LimitReached as exc:
+    except LimitReached as exc:  # the room is full
         state["join_pending"] = None
         st.warning(plain(str(exc)), icon=":material/block:")
         return
@@ -216,17 +211,60 @@ def send(code: str, room: RoomModel, png: bytes | None) -> None:
         state["join_rooms"].pop(code, None)
         st.error(plain(str(exc)), icon=":material/meeting_room:")
         return
-    if first_try:
-        quota.record(time.monotonic())
-        state["join_counted_id"] = state["join_send_id"]
-    state["join_result"] = {
+    answer = {
         "pixels": pending["pixels"],
         "meant": pending["meant"],
         "read_as": read_as,
         "distances": distances,
     }
+    state["join_result"] = answer  # one write: the answer is there whole, or not yet
     state["join_pending"] = None
     st.rerun()
+
+
+def within_quota(quota: SendQuota) -> bool:
+    """Whether this person may send now; if not, say why (after 50 drawings, or wait: the drawing is kept)."""
+    try:
+        quota.check(time.monotonic())
+    except LimitReached as exc:
+        if quota.sent >= quota.max_sends:
+            st.warning(plain(str(exc)), icon=":material/block:")
+        else:
+            st.warning(
+                f"{plain(str(exc))} Your drawing and digit are kept: tap Send again then.",
+                icon=":material/timer:",
+            )
+        return False
+    return True
+
+
+def keep_new_drawing(png: bytes, room: RoomModel) -> bool:
+    """Check the canvas and the chosen digit; keep them as the drawing to send (False: a message said why)."""
+    state = st.session_state
+    try:
+        pixels = canvas_pixels(png, room)
+    except CanvasImageError as exc:
+        st.error(plain(str(exc)), icon=":material/warning:")
+        return False
+    if pixels is None:
+        st.warning("Draw a digit on the black square first.", icon=":material/draw:")
+        return False
+    if state["join_meant"] is None:
+        st.warning('Tap the digit you drew, under "I drew", then Send.', icon=":material/touch_app:")
+        return False
+    state["join_pending"] = {"pixels": pixels, "meant": state["join_meant"]}
+    return True
+
+
+def store_once(code: str, pending: dict, read_as: int, send_id: str, quota: SendQuota, stored: set) -> None:
+    """Store the drawing under its send id and count it once (a send id already stored is not counted).
+
+    No st.session_state here: nothing can stop this between the row's commit and its count.
+    """
+    room_store().add_drawing(code, pending["pixels"], pending["meant"], read_as, send_id)
+    if send_id not in stored:
+        stored.add(send_id)
+        quota.record(time.monotonic())
 
 
 def show_result(result: dict, room: RoomModel) -> None:
@@ -260,12 +298,16 @@ def show_result(result: dict, room: RoomModel) -> None:
 
 
 def draw_another() -> None:
-    """A fresh canvas, no digit chosen, and a new send id for the next drawing."""
+    """A fresh canvas, no digit chosen, and a new send id for the next drawing.
+
+    The answer goes last: until then the page still shows it, so a run stopped midway changes nothing seen.
+    """
     state = st.session_state
+    state["join_pending"] = None
+    state["join_send_id"] = new_send_id()
+    state["join_meant"] = None
     state["join_round"] += 1
     state["join_result"] = None
-    state["join_meant"] = None
-    state["join_send_id"] = new_send_id()
 
 
 main()
