@@ -18,7 +18,15 @@ from core.audience.limits import GuessThrottle, SendQuota
 from core.data.canvas import BACKGROUND_COLOR, STROKE_COLOR, CanvasImageError
 from core.errors import KMeansLabError
 from core.figures.images import display_scale, enlarge
-from ui.audience_room import RoomModel, canvas_pixels, new_send_id, read_drawing, room_model, room_store
+from ui.audience_room import (
+    RoomModel,
+    canvas_pixels,
+    drawing_send_id,
+    new_send_id,
+    read_drawing,
+    room_model,
+    room_store,
+)
 from ui.text import plain
 
 LOGGER = logging.getLogger(__name__)
@@ -173,7 +181,7 @@ def pick_digit(digit: int) -> None:
 
 
 def clear_canvas() -> None:
-    """A new, empty canvas (a new key); the drawing's send id stays, as nothing was stored."""
+    """A new, empty canvas (a new key); what is drawn next gets its own send id (see drawing_send_id)."""
     st.session_state["join_round"] += 1
     st.session_state["join_pending"] = None
 
@@ -190,7 +198,8 @@ def send(code: str, room: RoomModel, png: bytes | None) -> None:
     state = st.session_state
     if png is not None and not keep_new_drawing(png, room):
         return
-    pending, send_id = state["join_pending"], state["join_send_id"]
+    pending = state["join_pending"]
+    send_id = pending["send_id"]
     quota: SendQuota = state["join_quota"]
     stored: set[str] = state["join_stored"]
     if send_id not in stored and not within_quota(quota):  # a stored send id was counted when stored
@@ -252,7 +261,9 @@ def keep_new_drawing(png: bytes, room: RoomModel) -> bool:
     if state["join_meant"] is None:
         st.warning('Tap the digit you drew, under "I drew", then Send.', icon=":material/touch_app:")
         return False
-    state["join_pending"] = {"pixels": pixels, "meant": state["join_meant"]}
+    meant = state["join_meant"]
+    send_id = drawing_send_id(state["join_send_id"], pixels, meant)
+    state["join_pending"] = {"pixels": pixels, "meant": meant, "send_id": send_id}
     return True
 
 
