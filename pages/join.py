@@ -202,7 +202,7 @@ def send(code: str, room: RoomModel, png: bytes | None) -> None:
     send_id = pending["send_id"]
     quota: SendQuota = state["join_quota"]
     stored: set[str] = state["join_stored"]
-    if send_id not in stored and not within_quota(quota):  # a stored send id was counted when stored
+    if not may_send(quota, stored, send_id):
         state["join_pending"] = None  # the canvas and the digit stay as they are
         return
     read_as, distances = read_drawing(pending["pixels"], room)
@@ -231,11 +231,17 @@ def send(code: str, room: RoomModel, png: bytes | None) -> None:
     st.rerun()
 
 
-def within_quota(quota: SendQuota) -> bool:
-    """Whether this person may send now; if not, say why (after 50 drawings, or wait: the drawing is kept)."""
+def may_send(quota: SendQuota, stored: set, send_id: str) -> bool:
+    """Whether this drawing may be sent now; if not, say why (50 sent, or wait: the drawing is kept).
+
+    A send id already stored (by a run a second tap stopped, maybe this very moment) was counted then.
+    """
     try:
-        quota.check(time.monotonic())
+        if send_id not in stored:
+            quota.check(time.monotonic())
     except LimitReached as exc:
+        if send_id in stored:  # stored and counted by the run this one replaced, just now (see store_once)
+            return True
         if quota.sent >= quota.max_sends:
             st.warning(plain(str(exc)), icon=":material/block:")
         else:
@@ -274,7 +280,7 @@ def store_once(code: str, pending: dict, read_as: int, send_id: str, quota: Send
     """
     room_store().add_drawing(code, pending["pixels"], pending["meant"], read_as, send_id)
     if send_id not in stored:
-        stored.add(send_id)
+        stored.add(send_id)  # before the count: a run that sees the count also sees the id (see may_send)
         quota.record(time.monotonic())
 
 
