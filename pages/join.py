@@ -317,14 +317,15 @@ def show_result(result: dict, room: RoomModel) -> None:
 def draw_another() -> None:
     """A fresh canvas, no digit chosen, and a new send id for the next drawing.
 
-    The answer goes last: until then the page still shows it, so a run stopped midway changes nothing seen.
+    A callback can be stopped between two writes (a new tap): each prefix of these is harmless, as the
+    send id also depends on the drawing (see drawing_send_id), and the form shows once the answer goes.
     """
     state = st.session_state
-    state["join_pending"] = None
-    state["join_send_id"] = new_send_id()
-    state["join_meant"] = None
     state["join_round"] += 1
     state["join_result"] = None
+    state["join_pending"] = None
+    state["join_meant"] = None
+    state["join_send_id"] = new_send_id()
 
 
 main()
