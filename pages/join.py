@@ -18,7 +18,15 @@ from core.audience.limits import GuessThrottle, SendQuota
 from core.data.canvas import BACKGROUND_COLOR, STROKE_COLOR, CanvasImageError
 from core.errors import KMeansLabError
 from core.figures.images import display_scale, enlarge
-from ui.audience_room import RoomModel, canvas_pixels, new_send_id, read_drawing, room_model, room_store
+from ui.audience_room import (
+    RoomModel,
+    canvas_pixels,
+    drawing_send_id,
+    new_send_id,
+    read_drawing,
+    room_model,
+    room_store,
+)
 from ui.text import plain
 
 LOGGER = logging.getLogger(__name__)
@@ -60,6 +68,7 @@ def join_page() -> None:
     state.setdefault("join_quota", SendQuota())
     state.setdefault("join_throttle", GuessThrottle())
     state.setdefault("join_send_id", new_send_id())
+    state.setdefault("join_stored", set())  # the send ids stored (and counted) in this session
     code = room_from_address()
     if code is None:
         return
@@ -172,7 +181,7 @@ def pick_digit(digit: int) -> None:
 
 
 def clear_canvas() -> None:
-    """A new, empty canvas (a new key); the drawing's send id stays, as nothing was stored."""
+    """A new, empty canvas (a new key); what is drawn next gets its own send id (see drawing_send_id)."""
     st.session_state["join_round"] += 1
     st.session_state["join_pending"] = None
 
@@ -181,33 +190,28 @@ def send(code: str, room: RoomModel, png: bytes | None) -> None:
     """Check the drawing and the digit, read it with the model, and store it once (its send id).
 
     With `png` None, the drawing waiting since the database was last out of reach is sent again.
+    Every read or write of st.session_state is a point where a second tap stops this run and starts
+    the next one. So the state is read before storing, the store and the count go through objects held
+    here (a stored send id is counted in `join_stored` at once), and the answer is written last: a run
+    cut short anywhere is finished by the next one, which finds the send id stored and needs no quota.
     """
     state = st.session_state
-    if png is not None:
-        try:
-            pixels = canvas_pixels(png, room)
-        except CanvasImageError as exc:
-            st.error(plain(str(exc)), icon=":material/warning:")
-            return
-        if pixels is None:
-            st.warning("Draw a digit on the black square first.", icon=":material/draw:")
-            return
-        if state["join_meant"] is None:
-            st.warning('Tap the digit you drew, under "I drew", then Send.', icon=":material/touch_app:")
-            return
-        state["join_pending"] = {"pixels": pixels, "meant": state["join_meant"]}
+    if png is not None and not keep_new_drawing(png, room):
+        return
     pending = state["join_pending"]
-    read_as, distances = read_drawing(pending["pixels"], room)
+    send_id = pending["send_id"]
     quota: SendQuota = state["join_quota"]
-    first_try = state.get("join_counted_id") != state["join_send_id"]
+    stored: set[str] = state["join_stored"]
+    if not may_send(quota, stored, send_id):
+        state["join_pending"] = None  # the canvas and the digit stay as they are
+        return
+    read_as, distances = read_drawing(pending["pixels"], room)
     try:
-        if first_try:
-            quota.check(time.monotonic())
-        room_store().add_drawing(code, pending["pixels"], pending["meant"], read_as, state["join_send_id"])
+        store_once(code, pending, read_as, send_id, quota, stored)
     except DatabaseUnavailable as exc:
         database_down(exc)
         return
-    except LimitReached as exc:
+    except LimitReached as exc:  # the room is full
         state["join_pending"] = None
         st.warning(plain(str(exc)), icon=":material/block:")
         return
@@ -216,17 +220,68 @@ def send(code: str, room: RoomModel, png: bytes | None) -> None:
         state["join_rooms"].pop(code, None)
         st.error(plain(str(exc)), icon=":material/meeting_room:")
         return
-    if first_try:
-        quota.record(time.monotonic())
-        state["join_counted_id"] = state["join_send_id"]
-    state["join_result"] = {
+    answer = {
         "pixels": pending["pixels"],
         "meant": pending["meant"],
         "read_as": read_as,
         "distances": distances,
     }
+    state["join_result"] = answer  # one write: the answer is there whole, or not yet
     state["join_pending"] = None
     st.rerun()
+
+
+def may_send(quota: SendQuota, stored: set, send_id: str) -> bool:
+    """Whether this drawing may be sent now; if not, say why (50 sent, or wait: the drawing is kept).
+
+    A send id already stored (by a run a second tap stopped, maybe this very moment) was counted then.
+    """
+    try:
+        if send_id not in stored:
+            quota.check(time.monotonic())
+    except LimitReached as exc:
+        if send_id in stored:  # stored and counted by the run this one replaced, just now (see store_once)
+            return True
+        if quota.sent >= quota.max_sends:
+            st.warning(plain(str(exc)), icon=":material/block:")
+        else:
+            st.warning(
+                f"{plain(str(exc))} Your drawing and digit are kept: tap Send again then.",
+                icon=":material/timer:",
+            )
+        return False
+    return True
+
+
+def keep_new_drawing(png: bytes, room: RoomModel) -> bool:
+    """Check the canvas and the chosen digit; keep them as the drawing to send (False: a message said why)."""
+    state = st.session_state
+    try:
+        pixels = canvas_pixels(png, room)
+    except CanvasImageError as exc:
+        st.error(plain(str(exc)), icon=":material/warning:")
+        return False
+    if pixels is None:
+        st.warning("Draw a digit on the black square first.", icon=":material/draw:")
+        return False
+    if state["join_meant"] is None:
+        st.warning('Tap the digit you drew, under "I drew", then Send.', icon=":material/touch_app:")
+        return False
+    meant = state["join_meant"]
+    send_id = drawing_send_id(state["join_send_id"], pixels, meant)
+    state["join_pending"] = {"pixels": pixels, "meant": meant, "send_id": send_id}
+    return True
+
+
+def store_once(code: str, pending: dict, read_as: int, send_id: str, quota: SendQuota, stored: set) -> None:
+    """Store the drawing under its send id and count it once (a send id already stored is not counted).
+
+    No st.session_state here: nothing can stop this between the row's commit and its count.
+    """
+    room_store().add_drawing(code, pending["pixels"], pending["meant"], read_as, send_id)
+    if send_id not in stored:
+        stored.add(send_id)  # before the count: a run that sees the count also sees the id (see may_send)
+        quota.record(time.monotonic())
 
 
 def show_result(result: dict, room: RoomModel) -> None:
@@ -260,10 +315,15 @@ def show_result(result: dict, room: RoomModel) -> None:
 
 
 def draw_another() -> None:
-    """A fresh canvas, no digit chosen, and a new send id for the next drawing."""
+    """A fresh canvas, no digit chosen, and a new send id for the next drawing.
+
+    A callback can be stopped between two writes (a new tap): each prefix of these is harmless, as the
+    send id also depends on the drawing (see drawing_send_id), and the form shows once the answer goes.
+    """
     state = st.session_state
     state["join_round"] += 1
     state["join_result"] = None
+    state["join_pending"] = None
     state["join_meant"] = None
     state["join_send_id"] = new_send_id()
 

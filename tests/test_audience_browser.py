@@ -5,6 +5,7 @@ are real touch events (Chrome DevTools' Input.dispatchTouchEvent) on the real ca
 page is never clicked while the drawings arrive: its counter must move by itself.
 """
 
+import contextlib
 import os
 import re
 import time
@@ -13,7 +14,10 @@ from pathlib import Path
 import pytest
 from browser_support import DIGIT_STROKES, SLOW_MS, canvas_box, exception_count, wait_until_idle
 from playwright.sync_api import expect
+from sqlalchemy import select
 
+from core.audience.database import database_url, make_engine
+from core.audience.schema import rooms
 from core.audience.store import open_store
 from core.data.registry import load_mnist_sample
 
@@ -160,3 +164,134 @@ def test_three_phones_draw_and_the_presenter_sees_them_live(chromium, app_server
     presenter.wait_for_timeout(500)
     presenter.screenshot(path=ARTIFACTS / "presenter-charts.png")
     assert exception_count(presenter) == 0
+
+
+def phone_page(chromium):
+    """A new phone (its own browser context with touch); returns (context, page)."""
+    context = chromium.new_context(**PHONE)
+    context.set_default_timeout(SLOW_MS)
+    return context, context.new_page()
+
+
+def draw_and_pick(phone, digit: str) -> None:
+    """Draw `digit` with a finger and tap it under "I drew"."""
+    phone.get_by_text("I drew").first.wait_for()
+    wait_until_idle(phone)
+    phone.wait_for_timeout(500)  # the canvas takes its size
+    touch_strokes(phone, DIGIT_STROKES[digit])
+    phone.wait_for_timeout(300)
+    wait_until_idle(phone)
+    phone.get_by_role("button", name=digit, exact=True).tap()
+    phone.locator(f'.st-key-join_digit_{digit} [data-testid="stBaseButton-primary"]').wait_for()
+    wait_until_idle(phone)
+
+
+def double_tap_while_storing(phone, workdir: Path, code: str, release_ms: int) -> None:
+    """Tap Send twice 60 ms apart while the database is busy; let it go `release_ms` after the second tap.
+
+    The first tap's run waits to store. The second tap starts a new run at once (Streamlit's fast
+    reruns) and asks the first to stop at its next step; the first still commits its row when the
+    database lets go. Which of the two gets where first depends on `release_ms`.
+    """
+    box = phone.get_by_role("button", name="Send").bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    with room_held(workdir, code) as release:
+        phone.touchscreen.tap(x, y)
+        phone.wait_for_timeout(60)
+        phone.touchscreen.tap(x, y)
+        time.sleep(release_ms / 1000)
+        release()
+
+
+def store_url(workdir: Path) -> str:
+    return (
+        os.environ.get("KMEANS_LAB_DATABASE_URL") or f"sqlite:///{workdir / 'results' / 'audience.sqlite3'}"
+    )
+
+
+def room_count(workdir: Path, code: str) -> int:
+    return open_store(store_url(workdir)).count_drawings(code)
+
+
+@contextlib.contextmanager
+def room_held(workdir: Path, code: str):
+    """Hold the room for writing, as another busy writer would; yields a function that lets it go."""
+    engine = make_engine(database_url(store_url(workdir)))
+    conn = engine.execution_options(immediate=True).connect()  # SQLite: BEGIN IMMEDIATE, the file's lock
+    transaction = conn.begin()
+    conn.execute(select(rooms.c.code).where(rooms.c.code == code).with_for_update())  # PostgreSQL
+    try:
+        yield transaction.rollback
+    finally:
+        if transaction.is_active:
+            transaction.rollback()
+        conn.close()
+        engine.dispose()
+
+
+#: When the busy database lets go after the second tap (ms): the run cut short and the new one race.
+RELEASE_DELAYS_MS = (0, 10, 20, 35, 50, 80)
+
+
+def test_a_double_tap_on_send_stores_once_and_shows_the_answer(chromium, app_server, app_page):
+    url, workdir = app_server
+    code, join = open_room(app_page, url)
+    context, phone = phone_page(chromium)
+    answer = phone.locator('[data-testid="stMetric"]').filter(has_text="The model read")
+    refused = phone.get_by_text("Please wait")
+    try:
+        phone.goto(join, wait_until="domcontentloaded")
+        for n, release_ms in enumerate(RELEASE_DELAYS_MS):
+            draw_and_pick(phone, PARTICIPANT_DIGITS[n % len(PARTICIPANT_DIGITS)])
+            phone.wait_for_timeout(2_100)  # the 2-second limit since the last drawing is not in the way
+            double_tap_while_storing(phone, workdir, code, release_ms)
+            answer.or_(refused).first.wait_for()
+            wait_until_idle(phone)
+            assert refused.count() == 0, f"a double tap was refused (database let go {release_ms} ms after)"
+            assert answer.count() == 1
+            assert room_count(workdir, code) == n + 1, "each drawing stored exactly once"
+            phone.get_by_role("button", name="Draw another").tap()
+        assert exception_count(phone) == 0
+    except Exception:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        phone.screenshot(path=ARTIFACTS / "phone-double-tap.png", full_page=True)
+        raise
+    finally:
+        context.close()
+
+
+def test_a_send_too_soon_after_draw_another_keeps_the_drawing(chromium, app_server, app_page):
+    url, workdir = app_server
+    code, join = open_room(app_page, url)
+    context, phone = phone_page(chromium)
+    try:
+        phone.goto(join, wait_until="domcontentloaded")
+        draw_and_pick(phone, "1")
+        phone.get_by_role("button", name="Send").tap()
+        phone.locator('[data-testid="stMetric"]').filter(has_text="The model read").wait_for()
+        sent = time.monotonic()
+        phone.get_by_role("button", name="Draw another").tap()
+        phone.get_by_text("I drew").first.wait_for()
+        wait_until_idle(phone)
+        touch_strokes(phone, DIGIT_STROKES["0"])
+        phone.get_by_role("button", name="0", exact=True).tap()
+        phone.locator('.st-key-join_digit_0 [data-testid="stBaseButton-primary"]').wait_for()
+        phone.get_by_role("button", name="Send").tap()
+        wait_until_idle(phone)
+        if time.monotonic() - sent < 2.0:  # too soon on a busy machine can be late enough: then no wait
+            expect(phone.get_by_text("Please wait")).to_have_count(1)
+            # Nothing is lost: the digit stays chosen and the drawing stays on the canvas.
+            assert phone.locator('.st-key-join_digit_0 [data-testid="stBaseButton-primary"]').count() == 1
+            phone.wait_for_timeout(2_100)
+            phone.get_by_role("button", name="Send").tap()
+        phone.locator('[data-testid="stMetric"]').filter(has_text="The model read").wait_for()
+        wait_until_idle(phone)
+        assert "0" in phone.get_by_text("You drew").first.inner_text()
+        assert room_count(workdir, code) == 2
+        assert exception_count(phone) == 0
+    except Exception:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        phone.screenshot(path=ARTIFACTS / "phone-draw-another.png", full_page=True)
+        raise
+    finally:
+        context.close()

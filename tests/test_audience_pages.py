@@ -5,6 +5,7 @@ and talks to it through the real store. The phone's canvas is replaced as in tes
 cannot run custom components.
 """
 
+import time
 from pathlib import Path
 
 import numpy as np
@@ -285,3 +286,22 @@ def test_a_reloaded_presenter_manages_the_room_again_with_its_key():
     assert_clean(at)
     assert metric(at, "Room code") == room.code
     assert has_button(at, "audience_close")
+
+
+def test_a_send_within_two_seconds_waits_and_keeps_the_drawing_and_digit(mnist):
+    room = open_store().open_room(DEFAULT_MODEL)
+    with patched_canvas(FakeCanvas(drawn(mnist.test_images[14]))):
+        at = draw_and_send(phone(room.code), "7")
+        assert metric(at, "The model read") == "7"
+        at.button(key="join_again").click().run()
+        at = draw_and_send(at, "1")  # well within 2 seconds of the first
+        waits = [text for text in texts(at.warning) if "Please wait" in text]
+        assert len(waits) == 1 and "Your drawing and digit are kept: tap Send again then." in waits[0]
+        assert has_button(at, "join_send_button"), "the canvas stays"
+        assert at.button(key="join_digit_1").proto.type == "primary", "the digit stays chosen"
+        assert open_store().count_drawings(room.code) == 1
+        time.sleep(2.1)
+        at.button(key="join_send_button").click().run()
+    assert_clean(at)
+    assert metric(at, "The model read") == "7"  # the same test image drawn again, now meant as 1
+    assert [d.meant for d in open_store().latest_drawings(room.code)] == [1, 7]

@@ -8,6 +8,7 @@ Rooms live in the store of `core.audience.store` (SQLite, or PostgreSQL when
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import secrets
@@ -74,6 +75,13 @@ def fixed_room() -> tuple[str, str] | None:
 def new_send_id() -> str:
     """A random id for one drawing: sending it twice stores it once."""
     return secrets.token_hex(16)
+
+
+def drawing_send_id(base: str, pixels: np.ndarray, meant: int) -> str:
+    """The send id of this drawing and digit under `base` (a `new_send_id`): the same drawing sent again
+    gets the same id, so it is stored once; a changed drawing or digit (after Clear) gets a new one."""
+    digest = hashlib.sha256(f"{base}:{int(meant)}:".encode() + np.ascontiguousarray(pixels).tobytes())
+    return digest.hexdigest()[:32]
 
 
 # --- the room's model ------------------------------------------------------------------------
