@@ -6,12 +6,12 @@ MNIST test digit, upscaled to the canvas's 280x280 white-on-black RGBA. Small K 
 fitted models are shared between tests through Streamlit's in-process cache.
 """
 
+import contextlib
 import io
 import re
 import sys
 from pathlib import Path
 from types import SimpleNamespace
-from unittest import mock
 
 import numpy as np
 import pytest
@@ -69,9 +69,24 @@ class FakeCanvas:
         return SimpleNamespace(image_bytes=data, json_data={"objects": []})
 
 
+@contextlib.contextmanager
 def patched_canvas(canvas: FakeCanvas):
-    """Make `import streamlit_drawable_canvas` in the page give a module whose st_canvas is `canvas`."""
-    return mock.patch.dict(sys.modules, {"streamlit_drawable_canvas": SimpleNamespace(st_canvas=canvas)})
+    """Make `import streamlit_drawable_canvas` in the page give a module whose st_canvas is `canvas`.
+
+    Only that one entry of `sys.modules` is swapped and put back: `mock.patch.dict` would also drop
+    every module first imported meanwhile (psycopg, say), and a second import of it makes new
+    exception classes that the database layer, holding the first, no longer recognises.
+    """
+    name = "streamlit_drawable_canvas"
+    before = sys.modules.get(name)
+    sys.modules[name] = SimpleNamespace(st_canvas=canvas)
+    try:
+        yield
+    finally:
+        if before is None:
+            sys.modules.pop(name, None)
+        else:
+            sys.modules[name] = before
 
 
 @pytest.fixture(scope="module")

@@ -223,4 +223,7 @@ def test_fashion_pages_speak_of_items_not_digits(app_page, app_url):
             app_page.locator('[data-testid="stMetric"]').filter(has_text="Predicted item").wait_for()
             wait_until_idle(app_page)
         text = app_page.locator('[data-testid="stMain"]').inner_text()
+        if title == "Audience":  # phones draw digits: the page says they get the default digit model
+            assert "the phones will use the default model" in text, text
+            continue
         assert "digit" not in text.lower(), title

@@ -120,7 +120,7 @@ def database_errors() -> Iterator[None]:
     """Turn a failure to reach or use the database into `DatabaseUnavailable` (the cause is logged)."""
     try:
         yield
-    except (exc.OperationalError, exc.InterfaceError, exc.TimeoutError) as error:
+    except (exc.OperationalError, exc.InterfaceError, exc.TimeoutError, exc.DisconnectionError) as error:
         log.warning("audience database unavailable: %s", error)
         raise DatabaseUnavailable() from error
     except exc.DBAPIError as error:
