@@ -159,17 +159,23 @@ async def watch_count(page, expected: int, timeline: list[tuple[float, int]], st
 
 
 async def send_one(page, digit: str, double_tap: bool, report: dict) -> tuple[float, float]:
-    """Draw `digit`, pick it, tap Send (twice if asked); (tap time, answer shown time)."""
+    """Draw `digit`, pick it, tap Send (twice if asked); (tap time, answer shown time).
+
+    `report["step"]` names what the phone is waiting for, so a timeout says where it stuck.
+    """
+    report["step"] = f"'I drew' shown for a {digit}"
     await page.get_by_text("I drew").first.wait_for()
     await idle(page)
     await page.wait_for_timeout(500)  # the canvas takes its size
     await touch_strokes(page, DIGIT_STROKES[digit])
     await page.wait_for_timeout(300)
     await idle(page)
+    report["step"] = f"digit {digit} tapped and marked"
     await page.get_by_role("button", name=digit, exact=True).tap()
     await page.locator(f'.st-key-join_digit_{digit} [data-testid="stBaseButton-primary"]').wait_for()
     await idle(page)
     send = page.get_by_role("button", name="Send")
+    report["step"] = "the answer after Send"
     tapped = time.time()
     await send.tap()
     if double_tap:
@@ -205,9 +211,11 @@ async def participant(browser, join: str, index: int, rounds: int) -> dict:
             if await page.locator('[data-testid="stException"]').count():
                 report["errors"].append("stException on the page")
             if n < rounds - 1:
+                report["step"] = "tapping Draw another"
                 await page.get_by_role("button", name="Draw another").tap()
     except Exception as error:
-        report["errors"].append(f"{type(error).__name__}: {str(error).splitlines()[0]}")
+        where = f" (waiting for {report.get('step', 'the page')})"
+        report["errors"].append(f"{type(error).__name__}: {str(error).splitlines()[0]}{where}")
     finally:
         await context.close()
     return report
