@@ -28,6 +28,7 @@ from browser_support import (
     move_k,
     open_page,
     shown_k,
+    stop_process,
     streamlit_command,
     wait_for_health,
 )
@@ -74,16 +75,7 @@ def app_server(port: int, cache: Path, workdir: Path):
         wait_for_health(url, process, log_path)
         yield url
     finally:
-        stop(process)
-
-
-def stop(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=10)
+        stop_process(process)
 
 
 def site_config(listen: int, servers: list[int]) -> str:
@@ -140,7 +132,7 @@ def nginx_proxy(nginx: str, folder: Path, servers: list[int]):
         wait_for_health(url, process, folder / "error.log")
         yield url
     finally:
-        stop(process)
+        stop_process(process)
 
 
 def cache_files(folder: Path) -> dict[str, tuple[int, int]]:

@@ -17,7 +17,7 @@ from core.model.persistence import MAX_MODEL_MB, ImportedModel, export_model, im
 from core.model.pipeline import FittedModel
 from ui.settings import Settings
 from ui.text import plain
-from ui.uploads import UNREADABLE, note_sent, sent_files_caption, uploads_closed
+from ui.uploads import UNREADABLE, file_box, note_sent, sent_files_caption
 
 LOGGER = logging.getLogger(__name__)
 #: The model box's chat input; its value is the last submission, for one run only.
@@ -33,24 +33,17 @@ def imported_model_ui() -> ImportedModel | None:
     """
     imported = st.session_state.get("imported_model")
     with st.expander("Use an imported model", icon=":material/file_open:", expanded=imported is not None):
-        st.markdown(  # the file box's label: st.chat_input has none
+        file_box(
             "A model .npz downloaded from the Centroids page: add it with **+**, then send.",
             help="Checked array by array before use; nothing in it is ever unpickled.",
-        )
-        st.chat_input(
-            "Add a model file",
+            placeholder="Add a model file",
             key=MODEL_FILE_KEY,
             accept_file=True,
             file_type="npz",
             max_upload_size=MAX_MODEL_MB,
-            disabled=uploads_closed(),
-            submit_mode="disable",
             on_submit=read_model_file,
+            state_prefix="model_file",
         )
-        if sent := st.session_state.get("model_file_sent_caption"):
-            st.caption(sent)
-        if error := st.session_state.get("model_file_error"):
-            st.error(plain(error), icon=":material/warning:")
         if imported is not None:
             fitted_on = plain(imported.dataset_name or "unknown data")
             st.success(

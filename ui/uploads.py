@@ -70,31 +70,38 @@ def upload_ui() -> None:
     """The sidebar's "Use your own data" box: a file box, what was sent, then what became of it."""
     upload = caches.uploaded_dataset()
     with st.expander("Use your own data", icon=":material/upload_file:", expanded=upload is not None):
-        st.markdown(  # the file box's label: st.chat_input has none
+        file_box(
             "One .npz, or the four IDX files: add them with **+**, then send.",
             help="An .npz holding `images` (n, height, width) uint8 and `labels` (n,), optionally "
             "`test_images` and `test_labels`; or train-images, train-labels, t10k-images and "
             "t10k-labels in IDX format (plain or .gz). It stays in this browser session only.",
-        )
-        st.chat_input(
-            "Add files",
+            placeholder="Add files",
             key=UPLOAD_KEY,
             accept_file="multiple",
             max_upload_size=MAX_UPLOAD_MB,
-            disabled=uploads_closed(),
-            submit_mode="disable",
             on_submit=read_upload,
+            state_prefix="upload",
         )
-        if sent := st.session_state.get("upload_sent_caption"):
-            st.caption(sent)
-        if error := st.session_state.get("upload_error"):
-            st.error(plain(error), icon=":material/warning:")
         if upload is not None:
             st.success(
                 f"{plain(upload.title)} is loaded: it is in the Dataset list above, for this session only.",
                 icon=":material/check:",
             )
             st.button("Forget my upload", key="upload_forget", on_click=forget_upload)
+
+
+def file_box(instructions: str, *, help: str, placeholder: str, state_prefix: str, **chat_input) -> None:
+    """A file box: its instructions (st.chat_input has no label), the box, what was sent, and its error.
+
+    `chat_input` goes to `st.chat_input` (key, accept_file, file_type, max_upload_size, on_submit);
+    the caption and the error are read from ``{state_prefix}_sent_caption`` and ``{state_prefix}_error``.
+    """
+    st.markdown(instructions, help=help)
+    st.chat_input(placeholder, disabled=uploads_closed(), submit_mode="disable", **chat_input)
+    if sent := st.session_state.get(f"{state_prefix}_sent_caption"):
+        st.caption(sent)
+    if error := st.session_state.get(f"{state_prefix}_error"):
+        st.error(plain(error), icon=":material/warning:")
 
 
 def read_upload() -> None:
