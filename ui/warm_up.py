@@ -1,9 +1,13 @@
 """Load the model modules in the background once a page has been shown, so the first page that fits
 a model does not wait for scikit-learn and SciPy to import (the first page, Explore, needs neither).
+Then freeze what is loaded, so that Streamlit's collection after every rerun stays short
+(`core.memory.freeze_loaded_objects`).
 """
 
 import importlib
 import threading
+
+from core.memory import freeze_loaded_objects
 
 #: What the pages that fit, score or read models import on first use (see the module docstring).
 MODEL_MODULES = ("core.analysis.sweep", "core.analysis.evaluation", "core.model.persistence")
@@ -25,3 +29,4 @@ def warm_up_in_background() -> None:
 def _import_model_modules() -> None:
     for module in MODEL_MODULES:
         importlib.import_module(module)
+    freeze_loaded_objects()
