@@ -74,7 +74,7 @@ def sample_grid(dataset) -> None:
     indices = [pool[i] for i in picks]
     scale = display_scale(dataset.image_shape, target=64)
     picture_grid(
-        caches.png_images(
+        caches.picture_urls(
             dataset,
             ("explore_samples", choice, shuffle, scale),
             lambda: [enlarge(dataset.train_images[i], scale) for i in indices],
@@ -96,7 +96,7 @@ def mean_images(dataset) -> None:
     )
     scale = display_scale(dataset.image_shape, target=64)
     picture_grid(
-        caches.png_images(
+        caches.picture_urls(
             dataset,
             ("explore_means", scale),
             lambda: [enlarge(image, scale) for image in caches.class_means(dataset)],

@@ -8,7 +8,7 @@ from core.analysis.pictures import centroid_images
 from core.analysis.projection import sample_indices
 from core.figures.images import display_scale, enlarge
 from ui import caches
-from ui.charts import display_size
+from ui.charts import display_size, show_images
 from ui.frame import Page, run_page
 from ui.model_files import model_download
 from ui.settings import presenter_mode
@@ -55,11 +55,11 @@ def centre_grid(dataset, model, images, captions, *, grouped: bool) -> None:
     # A fixed width: otherwise a long caption stretches its picture.
     width = images.shape[2] * scale
     # Encoded once per model: moving K back to a model seen before sends the same pictures at once.
-    pictures = caches.png_images(
+    pictures = caches.picture_urls(
         dataset, ("centroids", caches.model_key(model), scale), lambda: [enlarge(i, scale) for i in images]
     )
     if not grouped:
-        st.image(pictures, caption=captions, width=width, output_format="PNG")
+        show_images(pictures, caption=captions, width=width)
         return
     groups = np.unique(model.cluster_labels_)
     columns = st.columns(2, gap="large")
@@ -69,12 +69,7 @@ def centre_grid(dataset, model, images, captions, *, grouped: bool) -> None:
         noun = "cluster" if len(members) == 1 else "clusters"
         with columns[g % 2]:
             st.markdown(f"**{dataset.class_names[label]}** — {len(members)} {noun}")
-            st.image(
-                [pictures[i] for i in members],
-                caption=[captions[i] for i in members],
-                width=width,
-                output_format="PNG",
-            )
+            show_images([pictures[i] for i in members], caption=[captions[i] for i in members], width=width)
     missing = [name for i, name in enumerate(dataset.class_names) if i not in set(model.cluster_labels_)]
     if missing:
         st.warning(
@@ -99,7 +94,7 @@ def cluster_members(dataset, model, images, captions) -> None:
     left, rest = st.columns([1, 4])
     with left:
         scale = display_scale(images.shape[1:], target=display_size(140))
-        st.image(enlarge(images[pick], scale), caption=f"Centre of cluster {pick}", output_format="PNG")
+        show_images(enlarge(images[pick], scale), caption=f"Centre of cluster {pick}")
     with rest:
         st.markdown(
             f"Cluster {pick} holds **{len(members):,}** training images; **{right:,}** of them are "
@@ -111,10 +106,9 @@ def cluster_members(dataset, model, images, captions) -> None:
             return
         sample = members[sample_indices(len(members), MEMBER_SAMPLE, seed=pick)]
         scale = display_scale(images.shape[1:], target=64)
-        st.image(
+        show_images(
             [enlarge(dataset.train_images[i], scale) for i in sample],
             caption=[dataset.class_names[dataset.train_labels[i]] for i in sample],
-            output_format="PNG",
         )
 
 

@@ -13,7 +13,7 @@ from core.data.canvas import BACKGROUND_COLOR, STROKE_COLOR, BlankCanvasError, C
 from core.data.drawing import DrawingSteps, drawing_steps
 from core.figures.images import display_scale, enlarge
 from ui import caches
-from ui.charts import display_size
+from ui.charts import display_size, show_images
 from ui.frame import Page, fitted_model, run_page
 from ui.model_files import imported_model_ui
 from ui.text import plain
@@ -164,7 +164,7 @@ def show_steps(steps: DrawingSteps, model) -> None:
         panels.append((enlarge(straightened(steps.centred, model), scale), "4 · Straightened by the model"))
     for column, (image, caption) in zip(st.columns(len(panels)), panels, strict=True):
         with column:
-            st.image(image, width=image.shape[1], output_format="PNG")
+            show_images(image, width=image.shape[1])
             st.caption(caption)  # as wide as the column: a narrow image would wrap its caption
     st.caption(
         "As the training images were made: the ink's bounding box is cut out, shrunk so its longest side "
@@ -197,10 +197,9 @@ def show_nearest(distances, model, names) -> None:
     st.subheader("The three nearest cluster centres")
     centres = centroid_images(model)
     scale = display_scale(centres.shape[1:], target=112)
-    st.image(
+    show_images(
         [enlarge(centres[i], scale) for i in nearest],
         caption=[f"{names[model.cluster_labels_[i]]} · distance {distances[i]:.2f}" for i in nearest],
-        output_format="PNG",
     )
     st.caption(
         "Captions read: the class the cluster stands for · its distance from your drawing, as the model "

@@ -9,7 +9,7 @@ from core.analysis.pictures import centroid_images
 from core.figures.evaluation_charts import class_accuracy_bar, confusion_heatmap
 from core.figures.images import display_scale, enlarge
 from ui import caches
-from ui.charts import display_size, show_chart
+from ui.charts import display_size, show_chart, show_images
 from ui.frame import Page, run_page
 from ui.selection import clicked_cell
 
@@ -95,11 +95,7 @@ def cell_images(result: evaluation.Evaluation, model, dataset) -> None:
     centres = centroid_images(model)
     scale = display_scale(dataset.image_shape, target=display_size(72))
     pairs = [_pair(dataset.test_images[i], centres[result.nearest_cluster[i]], scale) for i in shown]
-    st.image(
-        pairs,
-        caption=[f"{names[true]} · cluster {result.nearest_cluster[i]}" for i in shown],
-        output_format="PNG",
-    )
+    show_images(pairs, caption=[f"{names[true]} · cluster {result.nearest_cluster[i]}" for i in shown])
 
 
 def _pair(image: np.ndarray, centre: np.ndarray, scale: int) -> np.ndarray:
@@ -129,7 +125,7 @@ def least_pure(model, dataset) -> None:
     scale = display_scale(dataset.image_shape, target=display_size(120))
     # One column each, so every picture is the same width whatever its caption's length.
     for column, c, shares in zip(st.columns(LEAST_PURE), picks, captions, strict=False):
-        column.image(enlarge(centres[c], scale), output_format="PNG", width="stretch")
+        show_images(enlarge(centres[c], scale), width="stretch", place=column)
         column.caption(f"**Cluster {c}**", text_alignment="center")
         column.caption(shares, text_alignment="center")
 

@@ -27,6 +27,7 @@ from ui.audience_room import (
     room_model,
     room_store,
 )
+from ui.charts import show_images
 from ui.text import plain
 
 LOGGER = logging.getLogger(__name__)
@@ -298,10 +299,9 @@ def show_result(result: dict, room: RoomModel) -> None:
     nearest = np.argsort(distances, kind="stable")[:3]
     centres = centroid_images(room.model)
     scale = display_scale(centres.shape[1:], target=96)
-    st.image(
+    show_images(
         [enlarge(centres[i], scale) for i in nearest],
         caption=[f"reads as {names[room.model.cluster_labels_[i]]}" for i in nearest],
-        output_format="PNG",
     )
     st.caption("Your drawing was closest to these centres; the nearest one decides the answer.")
     st.button(

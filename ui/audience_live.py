@@ -19,7 +19,7 @@ from core.figures.evaluation_charts import confusion_heatmap
 from core.figures.maps import projection_map
 from ui import caches
 from ui.audience_room import RoomModel
-from ui.charts import show_chart
+from ui.charts import show_chart, show_images
 from ui.settings import UPLOAD
 from ui.uploads import forget_upload
 
@@ -60,11 +60,10 @@ def drawing_wall(drawings: Sequence[Drawing], names: Sequence[str]) -> None:
         )
         return
     shown = drawings[:WALL_SIZE]
-    st.image(
+    show_images(
         [framed(d.pixels, d.meant == d.read_as) for d in shown],
         caption=[f"#{d.id} · {mark(d, names)}" for d in shown],
         width=28 * WALL_SCALE + 2 * FRAME,
-        output_format="PNG",
     )
 
 
