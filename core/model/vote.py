@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
-from sklearn.cluster import KMeans, MiniBatchKMeans, kmeans_plusplus
+from sklearn.cluster import KMeans, MiniBatchKMeans
 from sklearn.metrics import pairwise_distances_argmin
 from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from core.model.seeding import kmeans_plusplus_start
 from core.model.settings import ALGORITHMS
 
 #: Lloyd mode seeds k-means++ from a random sample of this many training rows (or 3 K if more).
@@ -101,7 +102,14 @@ class ClusterVoteClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
             # threads wait on each other (measured: a 6-K sweep's median 8.7 s with 2 threads, 1.4 s
             # with 1; equal when idle). One thread gives the same centroids, and lets a sweep run
             # two K at once (core.analysis.sweep).
-            kmeans = MiniBatchKMeans(n_clusters=self.n_clusters, random_state=self.random_state)
+            # The same k-means++ start as scikit-learn's default, computed faster (core.model.seeding);
+            # with a callable start, n_init must be given (1 is what "auto" gives k-means++).
+            kmeans = MiniBatchKMeans(
+                n_clusters=self.n_clusters,
+                random_state=self.random_state,
+                init=kmeans_plusplus_start,
+                n_init=1,
+            )
             with openmp_threads(1):
                 return kmeans.fit(X)
         # k-means++ costs as much as ~25 Lloyd iterations on 60,000 images; seeding it from a random
@@ -109,7 +117,7 @@ class ClusterVoteClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         rng = check_random_state(self.random_state)
         n_sample = min(len(X), max(INIT_SAMPLE, 3 * self.n_clusters))
         sample = X[np.sort(rng.choice(len(X), n_sample, replace=False))]
-        init, _ = kmeans_plusplus(sample, self.n_clusters, random_state=rng)
+        init = kmeans_plusplus_start(sample, self.n_clusters, random_state=rng)
         return KMeans(n_clusters=self.n_clusters, init=init, n_init=1, random_state=rng).fit(X)
 
     def transform(self, X):
