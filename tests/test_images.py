@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from core.data.registry import load_mnist_sample
 from core.figures.images import TILE_OPACITY, display_scale, enlarge, ink_png_data_uri, png_bytes
 
 
@@ -16,6 +17,16 @@ def test_png_bytes_round_trip():
     assert data.startswith(b"\x89PNG")
     np.testing.assert_array_equal(np.asarray(Image.open(io.BytesIO(data))), image)
     assert png_bytes(image) == data  # the same bytes each time, so the same URL in the app
+
+
+@pytest.mark.parametrize("shape", [(28, 28), (84, 84, 3), (30, 20, 4), (1, 1)])
+def test_real_digits_in_every_colour_layout_decode_to_the_same_pixels(shape):
+    digit = load_mnist_sample().train_images[7]
+    rng = np.random.default_rng(1)
+    image = np.resize(digit, shape).astype(np.uint8) ^ rng.integers(0, 2, shape, dtype=np.uint8)
+    decoded = Image.open(io.BytesIO(png_bytes(image)))
+    decoded.load()  # reads every chunk: a wrong length or checksum fails here
+    np.testing.assert_array_equal(np.asarray(decoded), image)
 
 
 def test_enlarge_repeats_pixels():
