@@ -35,14 +35,19 @@ def show_chart(fig, *, key: str, height: int | None = None, memo: tuple | None =
         fig = dataset_memo(
             dataset,
             ("chart", key, *what, presenting, height),
-            lambda: dress_figure(build(), presenting, height),
+            lambda: dress_figure(build(), presenting, height, copy=False),
         )
     return st.plotly_chart(fig, key=key, config=chart_config(key), **kwargs)
 
 
-def dress_figure(fig, presenting: bool, height: int | None = None) -> go.Figure:
-    """A copy of the figure at the chart height; in presenter mode with bigger text and counts."""
-    fig = go.Figure(fig)  # a copy: the caller's figure (maybe cached) is left as it was
+def dress_figure(fig, presenting: bool, height: int | None = None, *, copy: bool = True) -> go.Figure:
+    """The figure at the chart height; in presenter mode with bigger text and counts.
+
+    A copy, so the caller's figure (maybe cached) is left as it was, unless `copy` is False: a
+    figure just built for this call is changed in place (a copy checks every value again in Plotly).
+    """
+    if copy or not isinstance(fig, go.Figure):
+        fig = go.Figure(fig)
     base = height or fig.layout.height or CHART_HEIGHT
     if presenting:
         # Streamlit's chart theme sets each text size itself, so each is enlarged explicitly.
