@@ -4,9 +4,8 @@ A named dataset's results are shared by every session (`st.cache_*`, global scop
 own upload has caches of its own session (``scope="session"``), which "Forget my upload" empties and
 which end with the session. Nothing computed from an upload ever reaches another session.
 
-scikit-learn and SciPy take a second or more to import, and the first page (Explore) needs neither:
-the functions that fit or score import the engine's model modules when first called, so a new
-server shows its first page without waiting for them.
+scikit-learn and SciPy take a second to import and Explore needs neither: the functions that fit or
+score import the model modules when first called, so a new server shows its first page sooner.
 """
 
 from __future__ import annotations
@@ -124,15 +123,30 @@ def _load_named_dataset(name: str) -> datasets.Dataset:
     return run_with_progress(lambda: datasets.load_dataset(name), "Loading the dataset…", 1.0)
 
 
+#: How long the list of named datasets (which are on disk) is kept before the disk is looked at again.
+DATASET_LIST_SECONDS = 10
+
+
 def dataset_infos() -> dict[str, datasets.DatasetInfo]:
-    """Every dataset by name, with whether it can be loaded here (a quick look at the disk).
+    """Every dataset by name, with whether it can be loaded here.
 
     The session's own upload, if it has one, comes last as `UPLOAD`; no other session lists it.
     """
-    infos = {info.name: info for info in datasets.list_datasets()}
+    infos = {info.name: info for info in _named_dataset_infos(str(config.data_dir()))}
     if (upload := uploaded_dataset()) is not None:
         infos[UPLOAD] = datasets.DatasetInfo(UPLOAD, upload.title, True)
     return infos
+
+
+@st.cache_resource(ttl=DATASET_LIST_SECONDS, show_spinner=False)
+def _named_dataset_infos(data_dir: str) -> tuple[datasets.DatasetInfo, ...]:
+    """Which named datasets are on disk: 5 to 10 ms of looking, kept a few seconds, not redone per run."""
+    return tuple(datasets.list_datasets(data_dir))
+
+
+def forget_dataset_list() -> None:
+    """Look at the disk again on the next `dataset_infos` (after a dataset was downloaded)."""
+    _named_dataset_infos.clear()
 
 
 def recommended_preprocessing(info: datasets.DatasetInfo) -> Preprocessing | None:

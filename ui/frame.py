@@ -212,6 +212,7 @@ def require_dataset(settings: Settings) -> datasets.Dataset:
             status.update(label="The download failed", state="error")
             raise
         status.update(label=f"{dataset.title} is ready", state="complete")
+    caches.forget_dataset_list()
     st.rerun()
 
 
