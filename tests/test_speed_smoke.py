@@ -125,3 +125,21 @@ def test_a_k_change_on_explore_resends_no_pictures_or_charts(chromium, servers):
     finally:
         context.close()
     assert 0 < sum(received) <= EXPLORE_K_PAYLOAD_BYTES, f"{sum(received):,} bytes in {len(received)} frames"
+
+
+def test_the_centres_come_with_the_page_not_one_request_each(chromium, servers):
+    """A new K on Centroids brings its K pictures inside the page's own message: when the run ends they
+    are on screen, with no request per picture (by URL, they came up to 3 s after the page)."""
+    context = chromium.new_context(viewport={"width": 1280, "height": 720})
+    fetched: list[str] = []
+    try:
+        page = context.new_page()
+        open_page(page, servers["lab"][0], "Centroids")
+        page.on("request", lambda request: fetched.append(request.url))
+        type_k(page, 90)
+        pictures = page.locator('[data-testid="stMain"] [data-testid="stImage"] img')
+        shown = pictures.evaluate_all("(images) => images.filter((i) => i.complete && i.naturalWidth).length")
+    finally:
+        context.close()
+    assert shown >= 90, f"{shown} pictures on screen when the run ended"
+    assert not [url for url in fetched if "/media/" in url], fetched[:5]
