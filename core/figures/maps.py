@@ -16,6 +16,8 @@ MAX_LEGEND_GROUPS = 20
 #: The legend's name for the centres: crosses, or once `add_thumbnails` draws them, pictures.
 CENTRES_NAME = "Cluster centres"
 CENTRE_PICTURES_NAME = "Cluster centres (the pictures)"
+#: The axes' text size (Streamlit's charts use 12 px; presenter mode enlarges it).
+TEXT_SIZE = 12
 
 
 def projection_map(
@@ -32,6 +34,7 @@ def projection_map(
     point_images=None,
     center_images=None,
     point_pictures: Sequence[str] | None = None,
+    text_size: int = TEXT_SIZE,
 ) -> go.Figure:
     """A scatter map of images in 2D, coloured by group, with the cluster centres as black crosses.
 
@@ -56,6 +59,8 @@ def projection_map(
     point_pictures : sequence of str, optional
         Instead of `point_images`: each point's picture made beforehand (`hover_pictures`), or ""
         for none. A map keeps them between models, and pictures only some points to send less.
+    text_size : int, default=12
+        The size of the axes' text, which the margins leave room for (`map_margin`).
 
     Each point's ``customdata`` is its row in `points_2d`, whatever trace it is drawn in, so a
     selection can be read back; centres carry ``-1 - cluster``.
@@ -73,7 +78,7 @@ def projection_map(
     with_legend = len(group_names) <= MAX_LEGEND_GROUPS
     _add_points(fig, points_2d, groups, group_names if with_legend else None, text)
     _add_centres(fig, centers_2d, center_text)
-    _lay_out_map(fig, title, legend_title if with_legend else "", axis_name)
+    _lay_out_map(fig, title, legend_title if with_legend else "", axis_name, map_margin(text_size))
     if pictured or point_images is not None or center_images is not None:
         fig.update_layout(hoverlabel={"font": {"family": MONOSPACE_FONTS}, "align": "left"})
     return fig
@@ -142,14 +147,26 @@ def _add_centres(fig: go.Figure, centers_2d: np.ndarray, center_text: list[str])
     )
 
 
-def _lay_out_map(fig: go.Figure, title: str, legend_title: str, axis_name: str) -> None:
-    # Lasso by default: picking a region of the map is what the page's image list reads back.
+def map_margin(text_size: int = TEXT_SIZE) -> dict:
+    """Margins (px) with room for the title and the axes' labels and titles at this text size.
+
+    Streamlit's chart theme leaves no margin at the left and lets the axes widen it once their
+    labels are measured, which makes the browser draw every dot a second time; margins already
+    wide enough are drawn once.
+    """
+    return {"t": 60, "l": 42 + 2 * text_size, "b": 80}
+
+
+def _lay_out_map(fig: go.Figure, title: str, legend_title: str, axis_name: str, margin: dict) -> None:
+    # Lasso by default: picking a region of the map is what the page's image list reads back. With
+    # the lasso, Streamlit's chart sets clicks to "event" itself; asking for that already saves the
+    # browser drawing the whole map a second time.
     fig.update_layout(
         title=title,
         legend_title_text=legend_title,
         dragmode="lasso",
-        clickmode="event+select",
-        margin={"t": 60},
+        clickmode="event",
+        margin=margin,
         hovermode="closest",
     )
     fig.update_xaxes(title_text=f"{axis_name} direction 1 (the biggest difference between images)")
