@@ -74,14 +74,12 @@ def projection_map(
         text = np.asarray(with_pictures(point_text, point_pictures), dtype=object)
     else:
         text = np.asarray(texts_with_pictures(point_text, point_images), dtype=object)
-    center_text = texts_with_pictures(center_names, center_images)
     fig = go.Figure()
     with_legend = len(group_names) <= MAX_LEGEND_GROUPS
     _add_points(fig, points_2d, groups, group_names if with_legend else None, text)
-    _add_centres(fig, centers_2d, center_text)
-    _lay_out_map(fig, title, legend_title if with_legend else "", axis_name, map_margin(text_size))
-    if pictured or point_images is not None or center_images is not None:
-        fig.update_layout(hoverlabel={"font": {"family": MONOSPACE_FONTS}, "align": "left"})
+    _add_centres(fig, centers_2d, texts_with_pictures(center_names, center_images))
+    monospace = pictured or point_images is not None or center_images is not None
+    _lay_out_map(fig, title, legend_title if with_legend else "", axis_name, map_margin(text_size), monospace)
     return fig
 
 
@@ -158,7 +156,9 @@ def map_margin(text_size: int = TEXT_SIZE) -> dict:
     return {"t": 60, "l": 42 + 2 * text_size, "b": 80}
 
 
-def _lay_out_map(fig: go.Figure, title: str, legend_title: str, axis_name: str, margin: dict) -> None:
+def _lay_out_map(
+    fig: go.Figure, title: str, legend_title: str, axis_name: str, margin: dict, monospace: bool
+) -> None:
     # Lasso by default: picking a region of the map is what the page's image list reads back. With
     # the lasso, Streamlit's chart sets clicks to "event" itself; asking for that already saves the
     # browser drawing the whole map a second time.
@@ -170,6 +170,8 @@ def _lay_out_map(fig: go.Figure, title: str, legend_title: str, axis_name: str, 
         margin=margin,
         hovermode="closest",
     )
+    if monospace:  # pictures drawn in characters need their columns lined up
+        fig.update_layout(hoverlabel={"font": {"family": MONOSPACE_FONTS}, "align": "left"})
     fig.update_xaxes(title_text=f"{axis_name} direction 1 (the biggest difference between images)")
     fig.update_yaxes(title_text=f"{axis_name} direction 2 (the next biggest)")
 
