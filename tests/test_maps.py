@@ -11,7 +11,7 @@ from PIL import Image
 from core.figures.colours import GROUP_COLOURS
 from core.figures.hover_pictures import INK_SHADES
 from core.figures.images import TILE_OPACITY
-from core.figures.maps import add_thumbnails, projection_map
+from core.figures.maps import add_thumbnails, projection_map, tiles_picture
 
 BLANK, FULL = INK_SHADES[0], INK_SHADES[-1]
 
@@ -133,6 +133,12 @@ def test_add_thumbnails_places_each_image_at_its_centre_as_ink_on_a_tile():
     assert grey > 200 and opacity > TILE_OPACITY
     assert picture_at(fig, 4.2, 0.6)[1] == 0  # outside both tiles: the map shows through
     assert fig.data[-1].name == "Cluster centres (the pictures)"
+
+
+def test_tiles_picture_refuses_tiles_too_far_apart_to_paint():
+    images = np.zeros((2, 28, 28), dtype=np.uint8)
+    with pytest.raises(ValueError, match="within a few hundred tile widths"):
+        tiles_picture(images, np.array([[0.0, 0.0], [1000.0, 0.0]]), (1.0, 1.0))
 
 
 def test_add_thumbnails_of_a_single_centre_and_of_none():

@@ -17,6 +17,8 @@ MAX_LEGEND_GROUPS = 20
 #: The legend's name for the centres: crosses, or once `add_thumbnails` draws them, pictures.
 CENTRES_NAME = "Cluster centres"
 CENTRE_PICTURES_NAME = "Cluster centres (the pictures)"
+#: Widest or tallest picture of tiles `tiles_picture` paints (a map's centres need a few hundred).
+MAX_PICTURE_PIXELS = 8000
 #: The axes' text size (Streamlit's charts use 12 px; presenter mode enlarges it).
 TEXT_SIZE = 12
 
@@ -236,11 +238,18 @@ def tiles_picture(images: np.ndarray, positions: np.ndarray, tile_size) -> tuple
     n, height, width = images.shape
     pixels = np.array([width, height])
     size = np.asarray(tile_size, dtype=np.float64)
-    unit = np.where(size > 0, size / pixels, 1.0)  # data units per pixel; all on a line: any will do
+    unit = size / pixels  # data units per pixel
+    step = np.where(unit > 0, unit, 1.0)  # all points on a line: tiles of no width, placed anyhow
     left, top = positions[:, 0].min() - size[0] / 2, positions[:, 1].max() + size[1] / 2
     offsets = np.column_stack([positions[:, 0] - size[0] / 2 - left, top - positions[:, 1] - size[1] / 2])
-    corners = np.rint(offsets / unit).astype(np.int64)
-    canvas = Image.new("RGBA", tuple(int(v) for v in corners.max(axis=0) + pixels), (0, 0, 0, 0))
+    corners = np.rint(offsets / step).astype(np.int64)
+    canvas_size = corners.max(axis=0) + pixels
+    if canvas_size.max() > MAX_PICTURE_PIXELS:
+        raise ValueError(
+            f"The tiles would span {canvas_size.max():,} pixels: their positions should lie within "
+            "a few hundred tile widths of each other."
+        )
+    canvas = Image.new("RGBA", tuple(int(v) for v in canvas_size), (0, 0, 0, 0))
     tiles = np.empty((n, height, width, 4), dtype=np.uint8)
     tiles[..., :3] = (255 - images)[..., None]  # black ink on white
     tiles[..., 3] = TILE_OPACITY
