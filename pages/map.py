@@ -6,9 +6,9 @@ import streamlit as st
 from core.analysis import projection
 from core.analysis.pictures import centroid_images
 from core.figures.images import display_scale, enlarge
-from core.figures.maps import add_thumbnails, projection_map
+from core.figures.maps import TEXT_SIZE, add_thumbnails, projection_map
 from ui import caches
-from ui.charts import display_size, show_chart
+from ui.charts import PRESENTER_FONT_SIZE, display_size, show_chart
 from ui.frame import Page, run_page
 from ui.selection import selected_rows
 from ui.settings import presenter_mode
@@ -120,6 +120,7 @@ def map_figure(model, dataset, rows, points_2d, centers_2d, colour, method, pict
         axis_name=method.upper(),
         point_pictures=pictures,
         center_images=centroid_images(model),
+        text_size=PRESENTER_FONT_SIZE if presenter_mode() else TEXT_SIZE,
     )
 
 

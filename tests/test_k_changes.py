@@ -82,6 +82,9 @@ def test_a_map_k_change_keeps_the_dots_in_place_and_sends_a_small_figure():
 def test_map_centres_as_pictures_follow_k():
     at = page_at("pages/map.py", 30)
     at.checkbox(key="map_pictures").check().run()
-    at = with_k(at, 32)
-    spec, _ = map_spec(at)
-    assert len(spec["layout"]["images"]) == 32
+    before, _ = map_spec(at)
+    spec, _ = map_spec(with_k(at, 32))
+    (picture,) = spec["layout"]["images"]  # the centres' tiles, painted into one picture
+    (centres,) = [trace for trace in spec["data"] if trace["name"] == "Cluster centres (the pictures)"]
+    assert len(centres["customdata"]) == 32
+    assert picture["source"] != before["layout"]["images"][0]["source"]

@@ -11,7 +11,7 @@ from PIL import Image
 from core.figures.colours import GROUP_COLOURS
 from core.figures.hover_pictures import INK_SHADES
 from core.figures.images import TILE_OPACITY
-from core.figures.maps import add_thumbnails, projection_map
+from core.figures.maps import add_thumbnails, projection_map, tiles_picture
 
 BLANK, FULL = INK_SHADES[0], INK_SHADES[-1]
 
@@ -37,7 +37,8 @@ def test_projection_map_has_a_trace_per_group_and_centres_last():
     assert list(first.customdata) == [0, 2] and list(second.customdata) == [1, 3]
     assert list(second.hovertext) == ["point 1", "point 3"]
     assert list(centres.customdata) == [-1, -2] and centres.marker.symbol == "x"
-    assert fig.layout.dragmode == "lasso" and fig.layout.clickmode == "event+select"
+    # Lasso by default; clicks as Streamlit's chart sets them for the lasso, so it draws the map once.
+    assert fig.layout.dragmode == "lasso" and fig.layout.clickmode == "event"
     assert "direction 1" in fig.layout.xaxis.title.text
 
 
@@ -107,21 +108,51 @@ def test_projection_map_without_images_keeps_the_default_hover_font():
     assert fig.data[0].hovertext[0] == "point 0" and fig.layout.hoverlabel.font.family is None
 
 
-def test_add_thumbnails_places_each_image_at_its_centre_as_ink_on_a_tile():
+def picture_at(fig, x: float, y: float) -> tuple[int, int]:
+    """The (grey, opacity) of the map's one layout picture at data point (x, y)."""
+    (layer,) = fig.layout.images
+    assert (layer.xref, layer.yref, layer.xanchor, layer.yanchor) == ("x", "y", "left", "top")
+    png = Image.open(io.BytesIO(base64.b64decode(layer.source.split(",", 1)[1])))
+    pixels = np.asarray(png.convert("LA"))
+    column = int((x - layer.x) / layer.sizex * pixels.shape[1])
+    row = int((layer.y - y) / layer.sizey * pixels.shape[0])
+    return tuple(int(v) for v in pixels[row, column])
 
+
+def test_add_thumbnails_places_each_image_at_its_centre_as_ink_on_a_tile():
     fig = map_figure(3, [0, 2, 0, 2])  # points and centres span x 0..6 and y 0..7
     images = np.zeros((2, 4, 4), dtype=np.uint8)
-    images[0, 1:3, 1:3] = 255
+    images[0] = 255  # all ink
+    images[1, 1:3, 1:3] = 255  # ink in the middle
+    # Tiles of 3 x 3.5 data units: the first spans x -0.5..2.5, y 0.25..3.75; the second overlaps it.
     add_thumbnails(fig, images, [[1.0, 2.0], [3.0, 4.0]], size=0.5)
-    first, second = fig.layout.images
-    assert (first.x, first.y, second.x, second.y) == (1.0, 2.0, 3.0, 4.0)
-    assert first.sizex == pytest.approx(3.0) and first.sizey == pytest.approx(3.5)
-    assert (first.xref, first.yref, first.xanchor, first.yanchor) == ("x", "y", "center", "middle")
-    png = Image.open(io.BytesIO(base64.b64decode(first.source.split(",", 1)[1])))
-    pixels = np.asarray(png)
-    assert png.mode == "RGBA" and pixels.shape == (4, 4, 4)
-    assert (pixels[..., 3] == TILE_OPACITY).all()
-    assert (pixels[1:3, 1:3, :3] == 0).all() and (pixels[0, 0, :3] == 255).all()  # black ink on white
+    assert picture_at(fig, 0.0, 1.0) == (0, TILE_OPACITY)  # black ink on the first tile
+    assert picture_at(fig, 3.0, 4.0) == (0, TILE_OPACITY)  # the second's middle
+    assert picture_at(fig, 4.2, 5.4) == (255, TILE_OPACITY)  # its corner: white
+    grey, opacity = picture_at(fig, 2.0, 3.0)  # both tiles: the second's white over the first's ink
+    assert grey > 200 and opacity > TILE_OPACITY
+    assert picture_at(fig, 4.2, 0.6)[1] == 0  # outside both tiles: the map shows through
+    assert fig.data[-1].name == "Cluster centres (the pictures)"
+
+
+def test_tiles_picture_refuses_tiles_too_far_apart_to_paint():
+    images = np.zeros((2, 28, 28), dtype=np.uint8)
+    with pytest.raises(ValueError, match="within a few hundred tile widths"):
+        tiles_picture(images, np.array([[0.0, 0.0], [1000.0, 0.0]]), (1.0, 1.0))
+
+
+def test_add_thumbnails_of_a_single_centre_and_of_none():
+    fig = map_figure(3, [0, 2, 0, 2])
+    add_thumbnails(fig, np.full((1, 4, 4), 255, dtype=np.uint8), [[3.0, 3.0]])
+    assert picture_at(fig, 3.0, 3.0) == (0, TILE_OPACITY)
+    assert (
+        len(
+            add_thumbnails(
+                map_figure(3, [0, 2]), np.zeros((0, 4, 4), np.uint8), np.zeros((0, 2))
+            ).layout.images
+        )
+        == 0
+    )
 
 
 @pytest.mark.parametrize(

@@ -446,7 +446,9 @@ def test_map_can_draw_the_centres_as_pictures():
 
     (chart,) = at.get("plotly_chart")
     spec = json.loads(chart.proto.spec)
-    assert len(spec["layout"]["images"]) == SMALL_K
+    (picture,) = spec["layout"]["images"]  # every centre's tile, painted into one picture
+    assert picture["source"].startswith("data:image/png;base64,")
+    assert [len(t["customdata"]) for t in spec["data"] if "pictures" in t.get("name", "")] == [SMALL_K]
     # The legend names the pictures, not the crosses they cover.
     assert [trace["name"] for trace in spec["data"] if "centres" in trace.get("name", "")] == [
         "Cluster centres (the pictures)"

@@ -12,6 +12,7 @@ import numpy as np
 INK_SHADES = ("\u00a0", "\u2591", "\u2592", "\u2593", "\u2588")  # " ░▒▓█"
 #: Monospace fonts for hover labels that draw a picture as text, so its columns line up.
 MONOSPACE_FONTS = "DejaVu Sans Mono, Menlo, Consolas, Liberation Mono, monospace"
+_DIGIT_TO_SHADE = str.maketrans({str(level): shade for level, shade in enumerate(INK_SHADES)})
 
 
 def image_as_hover_text(image, max_columns: int = 28) -> str:
@@ -37,7 +38,7 @@ def image_as_hover_text(image, max_columns: int = 28) -> str:
         raise ValueError(f"image should hold numbers, got dtype {image.dtype}.")
     if max_columns < 2:
         raise ValueError(f"max_columns={max_columns} should be >= 2.")
-    return _shade_lines(_ink_share(image), max_columns)
+    return _picture_text(_shade_digits(_ink_shares(image[None]), max_columns)[0], trim=False)
 
 
 def texts_with_pictures(texts: Sequence[str], images) -> list[str]:
@@ -66,7 +67,11 @@ def hover_pictures(images) -> list[str]:
     Made once, they can go under changing texts (`with_pictures`): a map keeps the pictures of its
     dots while their cluster changes with K.
     """
-    return [_trimmed_picture(image) for image in images]
+    stack = np.asarray(images)
+    if stack.ndim != 3 or stack.size == 0:  # pictures of different shapes: one at a time
+        return [_trim(image_as_hover_text(image)) for image in images]
+    image_as_hover_text(stack[0])  # checks the values as for a single image
+    return [_picture_text(digits, trim=True) for digits in _shade_digits(_ink_shares(stack), 28)]
 
 
 def with_pictures(texts: Sequence[str], pictures: Sequence[str]) -> list[str]:
@@ -76,28 +81,39 @@ def with_pictures(texts: Sequence[str], pictures: Sequence[str]) -> list[str]:
     return [f"{text}<br>{pic}" if pic else text for text, pic in zip(texts, pictures, strict=True)]
 
 
-def _trimmed_picture(image) -> str:
-    lines = image_as_hover_text(image).split("<br>")
-    return "<br>".join(line.rstrip(INK_SHADES[0]) or INK_SHADES[0] for line in lines)
+def _trim(picture: str) -> str:
+    return "<br>".join(line.rstrip(INK_SHADES[0]) or INK_SHADES[0] for line in picture.split("<br>"))
 
 
-def _ink_share(image: np.ndarray) -> np.ndarray:
-    """Pixels as ink shares from 0 to 1 (see `image_as_hover_text` for how each dtype is read)."""
-    values = image.astype(np.float64)
-    if image.dtype != bool and (np.issubdtype(image.dtype, np.integer) or values.max(initial=0) > 1):
-        values = values / 255
+def _ink_shares(images: np.ndarray) -> np.ndarray:
+    """A stack of images as ink shares from 0 to 1, each image read as `image_as_hover_text` says."""
+    values = images.astype(np.float64)
+    if np.issubdtype(images.dtype, np.integer):
+        values /= 255
+    elif images.dtype != bool:  # floats: 0 to 1, or 0 to 255 when any of the image's pixels is above 1
+        above_one = values.reshape(len(values), -1).max(axis=1, initial=0) > 1
+        values[above_one] /= 255
     return np.clip(np.nan_to_num(values), 0, 1)
 
 
-def _shade_lines(ink: np.ndarray, max_columns: int) -> str:
-    height, width = ink.shape
+def _shade_digits(ink: np.ndarray, max_columns: int) -> np.ndarray:
+    """Each image's shade levels as the bytes "0" (blank) to "4" (full), shape (n, lines, columns)."""
+    n, height, width = ink.shape
     if 2 * width <= max_columns:  # small: each pixel becomes two characters side by side
-        blocks = np.repeat(ink, 2, axis=1)
+        blocks = np.repeat(ink, 2, axis=2)
     else:  # each character is the mean of a block `step` pixels wide and `2 * step` tall
         step = math.ceil(width / max_columns)
-        padded = np.zeros((math.ceil(height / (2 * step)) * 2 * step, math.ceil(width / step) * step))
-        padded[:height, :width] = ink
-        rows, columns = padded.shape[0] // (2 * step), padded.shape[1] // step
-        blocks = padded.reshape(rows, 2 * step, columns, step).mean(axis=(1, 3))
-    levels = np.minimum((blocks * len(INK_SHADES)).astype(np.int64), len(INK_SHADES) - 1)
-    return "<br>".join("".join(INK_SHADES[level] for level in row) for row in levels)
+        padded = np.zeros((n, math.ceil(height / (2 * step)) * 2 * step, math.ceil(width / step) * step))
+        padded[:, :height, :width] = ink
+        rows, columns = padded.shape[1] // (2 * step), padded.shape[2] // step
+        blocks = padded.reshape(n, rows, 2 * step, columns, step).mean(axis=(2, 4))
+    levels = np.minimum((blocks * len(INK_SHADES)).astype(np.uint8), len(INK_SHADES) - 1)
+    return levels + np.uint8(ord("0"))
+
+
+def _picture_text(digits: np.ndarray, *, trim: bool) -> str:
+    # A few string operations per line instead of one per character: bytes, then digits to shades.
+    lines = (line.tobytes() for line in digits)
+    if trim:  # blanks ending a line dropped; an all-blank line keeps one
+        lines = (line.rstrip(b"0") or b"0" for line in lines)
+    return "<br>".join(line.decode("ascii").translate(_DIGIT_TO_SHADE) for line in lines)

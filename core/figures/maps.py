@@ -6,16 +6,21 @@ from collections.abc import Sequence
 
 import numpy as np
 import plotly.graph_objects as go
+from PIL import Image
 
 from core.figures.colours import GROUP_COLOURS
 from core.figures.hover_pictures import MONOSPACE_FONTS, texts_with_pictures, with_pictures
-from core.figures.images import ink_png_data_uri
+from core.figures.images import TILE_OPACITY, png_data_uri
 
 #: Most groups the map gives a legend entry each; beyond this, colours repeat without a legend.
 MAX_LEGEND_GROUPS = 20
 #: The legend's name for the centres: crosses, or once `add_thumbnails` draws them, pictures.
 CENTRES_NAME = "Cluster centres"
 CENTRE_PICTURES_NAME = "Cluster centres (the pictures)"
+#: Widest or tallest picture of tiles `tiles_picture` paints (a map's centres need a few hundred).
+MAX_PICTURE_PIXELS = 8000
+#: The axes' text size (Streamlit's charts use 12 px; presenter mode enlarges it).
+TEXT_SIZE = 12
 
 
 def projection_map(
@@ -32,6 +37,7 @@ def projection_map(
     point_images=None,
     center_images=None,
     point_pictures: Sequence[str] | None = None,
+    text_size: int = TEXT_SIZE,
 ) -> go.Figure:
     """A scatter map of images in 2D, coloured by group, with the cluster centres as black crosses.
 
@@ -56,6 +62,8 @@ def projection_map(
     point_pictures : sequence of str, optional
         Instead of `point_images`: each point's picture made beforehand (`hover_pictures`), or ""
         for none. A map keeps them between models, and pictures only some points to send less.
+    text_size : int, default=12
+        The size of the axes' text, which the margins leave room for (`map_margin`).
 
     Each point's ``customdata`` is its row in `points_2d`, whatever trace it is drawn in, so a
     selection can be read back; centres carry ``-1 - cluster``.
@@ -68,14 +76,12 @@ def projection_map(
         text = np.asarray(with_pictures(point_text, point_pictures), dtype=object)
     else:
         text = np.asarray(texts_with_pictures(point_text, point_images), dtype=object)
-    center_text = texts_with_pictures(center_names, center_images)
     fig = go.Figure()
     with_legend = len(group_names) <= MAX_LEGEND_GROUPS
     _add_points(fig, points_2d, groups, group_names if with_legend else None, text)
-    _add_centres(fig, centers_2d, center_text)
-    _lay_out_map(fig, title, legend_title if with_legend else "", axis_name)
-    if pictured or point_images is not None or center_images is not None:
-        fig.update_layout(hoverlabel={"font": {"family": MONOSPACE_FONTS}, "align": "left"})
+    _add_centres(fig, centers_2d, texts_with_pictures(center_names, center_images))
+    monospace = pictured or point_images is not None or center_images is not None
+    _lay_out_map(fig, title, legend_title if with_legend else "", axis_name, map_margin(text_size), monospace)
     return fig
 
 
@@ -142,16 +148,32 @@ def _add_centres(fig: go.Figure, centers_2d: np.ndarray, center_text: list[str])
     )
 
 
-def _lay_out_map(fig: go.Figure, title: str, legend_title: str, axis_name: str) -> None:
-    # Lasso by default: picking a region of the map is what the page's image list reads back.
+def map_margin(text_size: int = TEXT_SIZE) -> dict:
+    """Margins (px) with room for the title and the axes' labels and titles at this text size.
+
+    Streamlit's chart theme leaves no margin at the left and lets the axes widen it once their
+    labels are measured, which makes the browser draw every dot a second time; margins already
+    wide enough are drawn once.
+    """
+    return {"t": 60, "l": 42 + 2 * text_size, "b": 80}
+
+
+def _lay_out_map(
+    fig: go.Figure, title: str, legend_title: str, axis_name: str, margin: dict, monospace: bool
+) -> None:
+    # Lasso by default: picking a region of the map is what the page's image list reads back. With
+    # the lasso, Streamlit's chart sets clicks to "event" itself; asking for that already saves the
+    # browser drawing the whole map a second time.
     fig.update_layout(
         title=title,
         legend_title_text=legend_title,
         dragmode="lasso",
-        clickmode="event+select",
-        margin={"t": 60},
+        clickmode="event",
+        margin=margin,
         hovermode="closest",
     )
+    if monospace:  # pictures drawn in characters need their columns lined up
+        fig.update_layout(hoverlabel={"font": {"family": MONOSPACE_FONTS}, "align": "left"})
     fig.update_xaxes(title_text=f"{axis_name} direction 1 (the biggest difference between images)")
     fig.update_yaxes(title_text=f"{axis_name} direction 2 (the next biggest)")
 
@@ -170,8 +192,11 @@ def add_thumbnails(fig: go.Figure, images, positions, *, size: float = 0.09) -> 
     size : float, default=0.09
         Each image's width as a share of the data's extent.
 
-    Returns the figure, for chaining. The pictures are embedded PNGs, so a downloaded PNG keeps them.
-    The centres' legend entry, if any, then names the pictures (`CENTRE_PICTURES_NAME`), not crosses.
+    Returns the figure, for chaining. The tiles are painted in order, each over those before, into
+    one picture laid over the map (`tiles_picture`): one image for Plotly to check and the browser
+    to place instead of one per centre, a few times fewer bytes. It is an embedded PNG, so a
+    downloaded PNG of the chart keeps it. The centres' legend entry, if any, then names the pictures
+    (`CENTRE_PICTURES_NAME`), not crosses.
     """
     images, positions = np.asarray(images), np.asarray(positions, dtype=np.float64)
     if images.dtype != np.uint8 or images.ndim != 3:
@@ -180,26 +205,56 @@ def add_thumbnails(fig: go.Figure, images, positions, *, size: float = 0.09) -> 
         )
     if len(images) != len(positions):
         raise ValueError(f"{len(images)} images need as many positions, got {len(positions)}.")
+    fig.update_traces(name=CENTRE_PICTURES_NAME, marker_symbol="square-open", selector={"name": CENTRES_NAME})
+    if not len(images):
+        return fig
     xs = np.concatenate([np.asarray(trace.x, dtype=np.float64) for trace in fig.data if trace.x is not None])
     ys = np.concatenate([np.asarray(trace.y, dtype=np.float64) for trace in fig.data if trace.y is not None])
-    width, height = size * np.ptp(xs), size * np.ptp(ys)
-    fig.update_traces(name=CENTRE_PICTURES_NAME, marker_symbol="square-open", selector={"name": CENTRES_NAME})
-    tiles = [
-        {
-            "source": ink_png_data_uri(image),
-            "x": float(x),
-            "y": float(y),
-            "xref": "x",
-            "yref": "y",
-            "sizex": width,
-            "sizey": height,
-            "xanchor": "center",
-            "yanchor": "middle",
-            "sizing": "stretch",
-            "layer": "above",
-        }
-        for image, (x, y) in zip(images, positions, strict=True)
-    ]
-    # One update for all of them: adding them one by one checks the growing list each time.
-    fig.update_layout(images=[*fig.layout.images, *tiles])
+    tile_size = np.array([size * np.ptp(xs), size * np.ptp(ys)])
+    picture, (left, top), extent = tiles_picture(images, positions, tile_size)
+    layer = {"source": png_data_uri(picture), "x": left, "y": top, "sizex": extent[0], "sizey": extent[1]}
+    fig.add_layout_image(
+        **layer, xref="x", yref="y", xanchor="left", yanchor="top", sizing="stretch", layer="above"
+    )
     return fig
+
+
+def tiles_picture(images: np.ndarray, positions: np.ndarray, tile_size) -> tuple[np.ndarray, tuple, tuple]:
+    """The images as ink on white tiles centred at their positions, painted in order into one picture.
+
+    Parameters
+    ----------
+    images : ndarray of shape (n_images, height, width), uint8, n_images >= 1
+    positions : ndarray of shape (n_images, 2)
+        Each tile's centre, in data units.
+    tile_size : array-like of (width, height)
+        A tile's size in data units, drawn with a pixel per image pixel (the browser scales the
+        whole picture, as it scaled each tile drawn on its own).
+
+    Returns the picture as grey and opacity (shape (height, width, 2), uint8, transparent between
+    tiles), its top-left corner (x, y) and its (width, height), both in data units. A tile painted
+    later covers those before it.
+    """
+    n, height, width = images.shape
+    pixels = np.array([width, height])
+    size = np.asarray(tile_size, dtype=np.float64)
+    unit = size / pixels  # data units per pixel
+    step = np.where(unit > 0, unit, 1.0)  # all points on a line: tiles of no width, placed anyhow
+    left, top = positions[:, 0].min() - size[0] / 2, positions[:, 1].max() + size[1] / 2
+    offsets = np.column_stack([positions[:, 0] - size[0] / 2 - left, top - positions[:, 1] - size[1] / 2])
+    corners = np.rint(offsets / step).astype(np.int64)
+    canvas_size = corners.max(axis=0) + pixels
+    if canvas_size.max() > MAX_PICTURE_PIXELS:
+        raise ValueError(
+            f"The tiles would span {canvas_size.max():,} pixels: their positions should lie within "
+            "a few hundred tile widths of each other."
+        )
+    canvas = Image.new("RGBA", tuple(int(v) for v in canvas_size), (0, 0, 0, 0))
+    tiles = np.empty((n, height, width, 4), dtype=np.uint8)
+    tiles[..., :3] = (255 - images)[..., None]  # black ink on white
+    tiles[..., 3] = TILE_OPACITY
+    for tile, (x, y) in zip(tiles, corners, strict=True):
+        canvas.alpha_composite(Image.fromarray(tile), dest=(int(x), int(y)))
+    extent = (float(canvas.width * unit[0]), float(canvas.height * unit[1]))
+    # Grey and opacity only: half the bytes of RGBA for the same picture.
+    return np.asarray(canvas)[..., [0, 3]], (float(left), float(top)), extent
