@@ -8,7 +8,7 @@ from core.analysis.pictures import centroid_images
 from core.figures.images import display_scale, enlarge
 from core.figures.maps import TEXT_SIZE, add_thumbnails, projection_map
 from ui import caches
-from ui.charts import PRESENTER_FONT_SIZE, display_size, show_chart
+from ui.charts import PRESENTER_FONT_SIZE, display_size, show_chart, show_images
 from ui.frame import Page, run_page
 from ui.selection import selected_rows
 from ui.settings import presenter_mode
@@ -142,12 +142,11 @@ def selected_images(event, model, dataset, rows) -> None:
     scale = display_scale(dataset.image_shape, target=display_size(56))
     # A box of fixed height: many pictures scroll inside it, and the page stays on the map.
     with st.container(height=SELECTION_HEIGHT, border=False, key="map_selection"):
-        st.image(
+        show_images(
             [enlarge(dataset.train_images[i], scale) for i in shown],
             caption=[
                 f"{dataset.class_names[dataset.train_labels[i]]} · cluster {model.labels_[i]}" for i in shown
             ],
-            output_format="PNG",
         )
 
 

@@ -1,6 +1,5 @@
 """core.figures.images: enlarging images and encoding them as PNG."""
 
-import base64
 import io
 
 import numpy as np
@@ -8,7 +7,7 @@ import pytest
 from PIL import Image
 
 from core.data.registry import load_mnist_sample
-from core.figures.images import TILE_OPACITY, display_scale, enlarge, ink_png_data_uri, png_bytes
+from core.figures.images import display_scale, enlarge, png_bytes
 
 
 def test_png_bytes_round_trip():
@@ -39,22 +38,3 @@ def test_enlarge_repeats_pixels():
 @pytest.mark.parametrize(("shape", "expected"), [((28, 28), 3), ((8, 8), 10), ((200, 200), 1)])
 def test_display_scale(shape, expected):
     assert display_scale(shape, target=84) == expected
-
-
-def test_ink_png_data_uri_draws_ink_black_on_a_nearly_opaque_white_tile():
-    image = np.zeros((3, 5), dtype=np.uint8)
-    image[1, 2] = 255
-    uri = ink_png_data_uri(image)
-    assert uri.startswith("data:image/png;base64,")
-    png = Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1])))
-    pixels = np.asarray(png)
-    assert png.mode == "RGBA" and pixels.shape == (3, 5, 4)
-    assert (pixels[..., 3] == TILE_OPACITY).all()
-    assert (pixels[1, 2, :3] == 0).all() and (pixels[0, 0, :3] == 255).all()
-
-
-def test_ink_png_data_uri_rejects_anything_but_one_uint8_image():
-    with pytest.raises(ValueError, match=r"uint8 of shape \(height, width\), got float64 \(3, 5\)"):
-        ink_png_data_uri(np.zeros((3, 5)))
-    with pytest.raises(ValueError, match=r"got uint8 \(2, 3, 5\)"):
-        ink_png_data_uri(np.zeros((2, 3, 5), dtype=np.uint8))

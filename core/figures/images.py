@@ -87,23 +87,3 @@ def display_scale(image_shape: Sequence[int], target: int = 84) -> int:
 def png_data_uri(image) -> str:
     """An image (uint8, grey or RGB(A)) as a ``"data:image/png;base64,..."`` URI, for a page or a chart."""
     return "data:image/png;base64," + base64.b64encode(png_bytes(image)).decode("ascii")
-
-
-def ink_png_data_uri(image) -> str:
-    """A grayscale image as a PNG data URI of black ink on a nearly opaque white tile.
-
-    Parameters
-    ----------
-    image : ndarray of shape (height, width), uint8
-        255 is full ink (drawn black), 0 is background (drawn white).
-
-    Returns ``"data:image/png;base64,..."``, for a Plotly layout image: the tile keeps the picture
-    readable over the dots beneath it, and a downloaded PNG of the chart keeps it.
-    """
-    image = np.asarray(image)
-    if image.dtype != np.uint8 or image.ndim != 2:
-        raise ValueError(f"image should be uint8 of shape (height, width), got {image.dtype} {image.shape}.")
-    rgba = np.empty((*image.shape, 4), dtype=np.uint8)
-    rgba[..., :3] = (255 - image)[..., None]
-    rgba[..., 3] = TILE_OPACITY
-    return png_data_uri(rgba)
