@@ -11,9 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import sparse
-from sklearn.cluster import kmeans_plusplus
 
-from core.model.vote import blas_threads, euclidean
+from core.model.vote import blas_threads
 
 
 @dataclass(frozen=True, eq=False)
@@ -78,32 +77,64 @@ def lloyd_steps(X, k: int, *, max_iter: int = 30, tol: float = 1e-4, random_stat
 
 
 def _lloyd_steps(X, k, max_iter, tol, random_state):
-    centers, _ = kmeans_plusplus(X, k, random_state=random_state)
-    centers = centers.astype(np.float32)
+    norms = np.einsum("ij,ij->i", X, X)
+    centers = X[kmeans_plusplus_rows(X, norms, k, random_state)]
+    # Squared distances from every row to every centre; after a step only the columns of the
+    # centres that moved are computed again (late steps move few: about half the work overall).
+    sq = _squared_distances(X, norms, centers)
     history, inertias, sizes = [centers], [], []
     converged = False
     for _ in range(max_iter):
-        labels, inertia = _assign(X, centers)
-        inertias.append(inertia)
-        sizes.append(np.bincount(labels, minlength=k))
+        labels = _record(sq, inertias, sizes)
         new = _update(X, labels, centers)
-        shift = float(np.max(np.einsum("ij,ij->i", new - centers, new - centers)))
+        moved = np.flatnonzero((new != centers).any(axis=1))
+        step = new[moved] - centers[moved]
+        shift = float(np.einsum("ij,ij->i", step, step).max(initial=0.0))
         centers = new
         history.append(centers)
+        sq[:, moved] = _squared_distances(X, norms, centers[moved])
         if shift <= tol:
             converged = True
             break
-    labels, inertia = _assign(X, centers)
-    inertias.append(inertia)
-    sizes.append(np.bincount(labels, minlength=k))
+    _record(sq, inertias, sizes)
     return KMeansSteps(np.stack(history), np.asarray(inertias), np.stack(sizes), converged)
 
 
-def _assign(X, centers):
-    """Each row's nearest centre and the total squared distance (float64 sum)."""
-    sq = euclidean(X, centers, squared=True)
+def kmeans_plusplus_rows(X: np.ndarray, norms: np.ndarray, k: int, random_state: int) -> np.ndarray:
+    """The rows k-means++ picks as starting centres ("greedy" k-means++, as scikit-learn does it).
+
+    The first row is drawn at random; each next one is the best of ``2 + log(k)`` rows drawn with
+    probability proportional to their squared distance to the nearest centre so far. Written here on
+    float32 with the row norms computed once: scikit-learn's `kmeans_plusplus` upcasts the pixels to
+    float64 for every draw and took 0.09 s for K = 46 on 3,000 images, this 0.035 s.
+    """
+    rng = np.random.default_rng(random_state)
+    trials = 2 + int(np.log(k))
+    rows = [int(rng.integers(len(X)))]
+    closest = _squared_distances(X, norms, X[rows])[:, 0]
+    for _ in range(1, k):
+        drawn = rng.uniform(size=trials) * closest.sum(dtype=np.float64)
+        candidates = np.minimum(np.searchsorted(np.cumsum(closest, dtype=np.float64), drawn), len(X) - 1)
+        sq = np.minimum(_squared_distances(X, norms, X[candidates]), closest[:, None])
+        best = int(np.argmin(sq.sum(axis=0, dtype=np.float64)))
+        rows.append(int(candidates[best]))
+        closest = sq[:, best]
+    return np.asarray(rows)
+
+
+def _squared_distances(X, norms, centers):
+    """|x|^2 - 2x.c + |c|^2 for each row and centre, clipped at 0 against round-off; shape (n, k)."""
+    sq = norms[:, None] - 2 * (X @ centers.T)
+    sq += np.einsum("ij,ij->i", centers, centers)[None, :]
+    return np.maximum(sq, 0, out=sq)
+
+
+def _record(sq, inertias, sizes):
+    """Each row's nearest centre; appends the inertia (float64 sum) and the cluster sizes."""
     labels = np.argmin(sq, axis=1)
-    return labels, float(sq[np.arange(len(X)), labels].sum(dtype=np.float64))
+    inertias.append(float(np.take_along_axis(sq, labels[:, None], axis=1).sum(dtype=np.float64)))
+    sizes.append(np.bincount(labels, minlength=sq.shape[1]))
+    return labels
 
 
 def _update(X, labels, centers):
