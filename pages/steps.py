@@ -32,7 +32,7 @@ def render(page: Page) -> None:
     controls, frame, notes_place = st.container(), st.container(), st.container()
     # The spinner stands where the pictures will be, not over the page's text.
     with frame, st.spinner(f"Running K-means step by step with K = {k}…"):
-        steps, rows = caches.kmeans_steps(dataset, k, settings.seed, SAMPLE_SIZE, MAX_ITER)
+        steps, rows = caches.kmeans_steps(dataset, k, settings.seed, SAMPLE_SIZE, MAX_ITER, MAX_STEP_K)
     notes = [
         f"K-means runs here on the raw pixels of {len(rows):,} of the training images (no preprocessing), "
         "so each step is quick and every centre is a picture"
