@@ -331,7 +331,7 @@ def kmeans_steps(dataset: datasets.Dataset, k: int, seed: int, sample_size: int,
 
     rows = projection.sample_indices(dataset.n_train, sample_size, seed=seed)
     pixels = dataset.train_images[rows].reshape(len(rows), -1).astype(np.float32) / 255
-    most = min(max_k, len(rows))
+    most = min(max(max_k, k), len(rows))
     start = dataset_memo(
         dataset,
         ("k-means++ rows", seed, sample_size, most),

@@ -1,8 +1,9 @@
 """K-means one step at a time, recording every step, so a page can replay how the centres settle.
 
-`lloyd_steps` starts from k-means++ centres (seeded) and runs Lloyd's two moves in turn: give every
-image to its nearest centre, then move each centre to the mean of its images. It keeps the centres,
-inertia and cluster sizes after each step; all of it is vectorised with numpy.
+`lloyd_steps` starts from k-means++ centres (seeded, `kmeans_plusplus_rows`) and runs Lloyd's two
+moves in turn: give every image to its nearest centre, then move each centre to the mean of its
+images. It keeps the centres, inertia and cluster sizes after each step; all of it is vectorised
+with numpy, on float32.
 """
 
 from __future__ import annotations
