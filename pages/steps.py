@@ -4,7 +4,7 @@ import numpy as np
 import streamlit as st
 
 from core.figures.charts import steps_inertia_chart
-from core.figures.images import display_scale, enlarge
+from core.figures.images import display_scale, enlarge, png_data_uri
 from core.model.stepwise import KMeansSteps
 from ui import caches
 from ui.charts import show_chart
@@ -32,7 +32,7 @@ def render(page: Page) -> None:
     controls, frame, notes_place = st.container(), st.container(), st.container()
     # The spinner stands where the pictures will be, not over the page's text.
     with frame, st.spinner(f"Running K-means step by step with K = {k}…"):
-        steps, rows = caches.kmeans_steps(dataset, k, settings.seed, SAMPLE_SIZE, MAX_ITER)
+        steps, rows = caches.kmeans_steps(dataset, k, settings.seed, SAMPLE_SIZE, MAX_ITER, MAX_STEP_K)
     notes = [
         f"K-means runs here on the raw pixels of {len(rows):,} of the training images (no preprocessing), "
         "so each step is quick and every centre is a picture"
@@ -112,12 +112,13 @@ def show_step(steps: KMeansSteps, step: int, k: int, dataset, *, marked: bool = 
         images = np.rint(np.clip(centres, 0, 1) * 255).astype(np.uint8)
         scale = display_scale(dataset.image_shape, target=picture_px(k))
         # A box of fixed height beside the chart: up to FIT_K centres fit in it, more scroll inside it.
+        # The pictures travel inside the page's message as data URIs: as media files, the browser
+        # fetched them one request each after the run, and had all 46 some 0.3 s after it.
         with st.container(key="key_visual", height=GRID_HEIGHT, border=False):
             st.image(
-                [enlarge(image, scale) for image in images],
+                [png_data_uri(enlarge(image, scale)) for image in images],
                 caption=[f"{size:,}" for size in steps.sizes[step]],
                 width=images.shape[2] * scale,
-                output_format="PNG",
             )
         st.caption("Each picture is one centre; under it, how many images are nearest to it at this step.")
     with chart:

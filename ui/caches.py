@@ -340,11 +340,21 @@ def map_sample(
 
 
 @per_dataset(max_entries=8, resource=True)
-def kmeans_steps(dataset: datasets.Dataset, k: int, seed: int, sample_size: int, max_iter: int):
-    """K-means on a sample of the training images (pixels 0-1), every step recorded. Shared: read-only."""
-    from core.model.stepwise import lloyd_steps
+def kmeans_steps(dataset: datasets.Dataset, k: int, seed: int, sample_size: int, max_iter: int, max_k: int):
+    """K-means on a sample of the training images (pixels 0-1), every step recorded. Shared: read-only.
+
+    It starts from the first k of the rows k-means++ picks for `max_k` centres: picked once per
+    sample, they serve every k up to `max_k` (k-means++ picks one row after another).
+    """
+    from core.model.stepwise import kmeans_plusplus_rows, lloyd_steps
 
     rows = projection.sample_indices(dataset.n_train, sample_size, seed=seed)
     pixels = dataset.train_images[rows].reshape(len(rows), -1).astype(np.float32) / 255
+    most = min(max(max_k, k), len(rows))
+    start = dataset_memo(
+        dataset,
+        ("k-means++ rows", seed, sample_size, most),
+        lambda: kmeans_plusplus_rows(pixels, most, random_state=seed, n_trials=2 + int(np.log(most))),
+    )
     # tol=0: run until no image changes centre, so the last step is where K-means really stops.
-    return lloyd_steps(pixels, k, max_iter=max_iter, tol=0.0, random_state=seed), rows
+    return lloyd_steps(pixels, k, max_iter=max_iter, tol=0.0, start_rows=start[:k]), rows
