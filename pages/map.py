@@ -7,7 +7,7 @@ from core.analysis import projection
 from core.analysis.pictures import centroid_images
 from core.figures.images import display_scale, enlarge
 from core.figures.maps import TEXT_SIZE, add_thumbnails, projection_map
-from ui import caches
+from ui import caches, samples
 from ui.charts import PRESENTER_FONT_SIZE, display_size, show_chart, show_images
 from ui.frame import Page, run_page
 from ui.selection import selected_rows
@@ -35,7 +35,7 @@ def render(page: Page) -> None:
     colour, method, size, pictures = map_controls(controls)
     with map_column, st.container(key="key_visual"):
         with st.spinner(f"Placing {size:,} images on the map…"):
-            rows, placed, hover = caches.map_sample(
+            rows, placed, hover = samples.map_sample(
                 dataset, model.preprocessing, size, method, HOVER_PICTURES, caches.Unhashed(model)
             )
         centers_2d = placed.place(model.cluster_centers_model_space_)

@@ -4,10 +4,10 @@ import numpy as np
 import streamlit as st
 
 from core.figures.charts import steps_inertia_chart
-from core.figures.images import display_scale, enlarge, png_data_uri
+from core.figures.images import display_scale, enlarge
 from core.model.stepwise import KMeansSteps
-from ui import caches
-from ui.charts import show_chart
+from ui import samples
+from ui.charts import show_chart, show_images
 from ui.frame import Page, run_page
 
 SAMPLE_SIZE = 3000
@@ -32,7 +32,7 @@ def render(page: Page) -> None:
     controls, frame, notes_place = st.container(), st.container(), st.container()
     # The spinner stands where the pictures will be, not over the page's text.
     with frame, st.spinner(f"Running K-means step by step with K = {k}…"):
-        steps, rows = caches.kmeans_steps(dataset, k, settings.seed, SAMPLE_SIZE, MAX_ITER, MAX_STEP_K)
+        steps, rows = samples.kmeans_steps(dataset, k, settings.seed, SAMPLE_SIZE, MAX_ITER, MAX_STEP_K)
     notes = [
         f"K-means runs here on the raw pixels of {len(rows):,} of the training images (no preprocessing), "
         "so each step is quick and every centre is a picture"
@@ -115,8 +115,8 @@ def show_step(steps: KMeansSteps, step: int, k: int, dataset, *, marked: bool = 
         # The pictures travel inside the page's message as data URIs: as media files, the browser
         # fetched them one request each after the run, and had all 46 some 0.3 s after it.
         with st.container(key="key_visual", height=GRID_HEIGHT, border=False):
-            st.image(
-                [png_data_uri(enlarge(image, scale)) for image in images],
+            show_images(
+                [enlarge(image, scale) for image in images],
                 caption=[f"{size:,}" for size in steps.sizes[step]],
                 width=images.shape[2] * scale,
             )

@@ -3,6 +3,7 @@
 - `ui.settings`: what the sidebar holds (`Settings`) and its defaults;
 - `ui.sidebar`: the shared sidebar: page links, dataset, K, algorithm, seed, preprocessing;
 - `ui.caches`: datasets, fitted models, sweeps and pictures, computed once (uploads per session);
+- `ui.samples`: results on a sample of the training images (the Map's positions, Step by step's run);
 - `ui.uploads`: the upload and model-import widgets, and the model download;
 - `ui.frame`: the page frame: header, dataset and model, and error handling;
 - `ui.charts`: Plotly charts with the lab's settings; `ui.selection`: reading chart selections;

@@ -17,7 +17,7 @@ from core.data.dataset import DIGIT_NAMES, Dataset
 from core.data.uploads import MIN_TRAIN_IMAGES, TEST_SHARE, check_session_budget
 from core.figures.evaluation_charts import confusion_heatmap
 from core.figures.maps import projection_map
-from ui import caches
+from ui import caches, samples
 from ui.audience_room import RoomModel
 from ui.charts import show_chart, show_images
 from ui.settings import UPLOAD
@@ -116,7 +116,7 @@ def confusion_chart(drawings: Sequence[Drawing], room: RoomModel) -> None:
 def map_chart(drawings: Sequence[Drawing], room: RoomModel) -> None:
     """The Map's 2-D view of the training images and centres, with the room's drawings as stars."""
     dataset, model = room.dataset, room.model
-    rows, placed, _ = caches.map_sample(
+    rows, placed, _ = samples.map_sample(
         dataset, model.preprocessing, MAP_SAMPLE, "pca", 0, caches.Unhashed(model)
     )
     points_2d, centers_2d = placed.points_2d, placed.place(model.cluster_centers_model_space_)
