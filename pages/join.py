@@ -42,7 +42,13 @@ PHONE_STYLE = """
 .st-key-join_send button { min-height: 3.2rem; }
 .st-key-join_send button p { font-size: 1.3rem; }
 """
-STATE_DEFAULTS = {"join_round": 0, "join_meant": None, "join_result": None, "join_pending": None}
+STATE_DEFAULTS = {
+    "join_round": 0,
+    "join_meant": None,
+    "join_result": None,
+    "join_pending": None,
+    "join_send_tapped": False,
+}
 
 
 def main() -> None:
@@ -154,12 +160,17 @@ def drawing_form(code: str, room: RoomModel) -> None:
                 width=56,
             )
     with st.container(key="join_send"):
-        pressed = st.button(
-            "Send", key="join_send_button", type="primary", icon=":material/send:", width="stretch"
+        st.button(
+            "Send",
+            key="join_send_button",
+            type="primary",
+            icon=":material/send:",
+            width="stretch",
+            on_click=tap_send,
         )
-    pending = state["join_pending"]
-    if pressed or pending is not None:
-        send(code, room, result.image_bytes if pressed else None)
+    tapped = state["join_send_tapped"]
+    if tapped or state["join_pending"] is not None:
+        send(code, room, result.image_bytes if tapped else None)
 
 
 def canvas(round_: int):
@@ -181,10 +192,21 @@ def pick_digit(digit: int) -> None:
     st.session_state["join_meant"] = digit
 
 
+def tap_send() -> None:
+    """Note the tap in the session, where it outlives the run it started.
+
+    A run can be stopped before it reads a button (the canvas sends the drawing 0.2 s after the last
+    stroke, and that starts a new run): a tap read from the button's value would then be lost. The
+    note stays until the drawing is kept as the one to send, or a message says why it was not.
+    """
+    st.session_state["join_send_tapped"] = True
+
+
 def clear_canvas() -> None:
     """A new, empty canvas (a new key); what is drawn next gets its own send id (see drawing_send_id)."""
     st.session_state["join_round"] += 1
     st.session_state["join_pending"] = None
+    st.session_state["join_send_tapped"] = False
 
 
 def send(code: str, room: RoomModel, png: bytes | None) -> None:
@@ -260,17 +282,21 @@ def keep_new_drawing(png: bytes, room: RoomModel) -> bool:
     try:
         pixels = canvas_pixels(png, room)
     except CanvasImageError as exc:
+        state["join_send_tapped"] = False
         st.error(plain(str(exc)), icon=":material/warning:")
         return False
     if pixels is None:
+        state["join_send_tapped"] = False
         st.warning("Draw a digit on the black square first.", icon=":material/draw:")
         return False
     if state["join_meant"] is None:
+        state["join_send_tapped"] = False
         st.warning('Tap the digit you drew, under "I drew", then Send.', icon=":material/touch_app:")
         return False
     meant = state["join_meant"]
     send_id = drawing_send_id(state["join_send_id"], pixels, meant)
     state["join_pending"] = {"pixels": pixels, "meant": meant, "send_id": send_id}
+    state["join_send_tapped"] = False  # stopped before this line, the next run keeps the same drawing again
     return True
 
 
@@ -325,6 +351,7 @@ def draw_another() -> None:
     state["join_result"] = None
     state["join_pending"] = None
     state["join_meant"] = None
+    state["join_send_tapped"] = False
     state["join_send_id"] = new_send_id()
 
 
