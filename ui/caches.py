@@ -25,7 +25,7 @@ from core.data.drawing import ink_box_fraction
 from core.errors import KMeansLabError
 from core.figures.images import png_data_uri
 from core.model.settings import Preprocessing, default_preprocessing
-from ui.progress import clustering_seconds, run_with_progress
+from ui.progress import clustering_seconds, loading_seconds, run_with_progress
 from ui.settings import UPLOAD
 
 if TYPE_CHECKING:
@@ -118,7 +118,9 @@ def load_dataset(name: str) -> datasets.Dataset:
 @st.cache_resource(max_entries=4, show_spinner=False)
 def _load_named_dataset(name: str) -> datasets.Dataset:
     """A named dataset, shared by every session (its arrays are read-only, so sharing is safe)."""
-    return run_with_progress(lambda: datasets.load_dataset(name), "Loading the dataset…", 1.0)
+    return run_with_progress(
+        lambda: datasets.load_dataset(name), "Loading the dataset…", loading_seconds(name)
+    )
 
 
 #: How long the list of named datasets (which are on disk) is kept before the disk is looked at again.
