@@ -160,16 +160,22 @@ def time_typed_k(page, ks: list[int]) -> list[float]:
         drain(page)
         box.press("Enter")
         page.get_by_text(k_text(k)).first.wait_for(timeout=SWEEP_MS)
-        wait_until_idle(page, SWEEP_MS)
-        page.wait_for_function(ALL_PICTURES_SHOWN_JS, timeout=SWEEP_MS)
-        events = drain(page)
-        pressed, idle = first(events, "key"), last(events, "state:notRunning")
-        if None in (pressed, idle):
-            print(f"  (K = {k} left no complete record: {events})", file=sys.stderr)
-            continue
-        shown = last(events, "picture")
-        waits.append(max(idle, shown or idle) - pressed)
+        if (wait := page_shown_wait(page, "key", f"K = {k}")) is not None:
+            waits.append(wait)
     return waits
+
+
+def page_shown_wait(page, start: str, what: str) -> float | None:
+    """Wait for the page idle with every picture shown; ms from the first `start` event to whichever
+    came last, the run's end or a picture's load (None, and a note, if the record is incomplete)."""
+    wait_until_idle(page, SWEEP_MS)
+    page.wait_for_function(ALL_PICTURES_SHOWN_JS, timeout=SWEEP_MS)
+    events = drain(page)
+    began, idle = first(events, start), last(events, "state:notRunning")
+    if None in (began, idle):
+        print(f"  ({what} left no complete record: {events})", file=sys.stderr)
+        return None
+    return max(idle, last(events, "picture") or idle) - began
 
 
 def time_k_moves(page, wire: WireLog, repeats: int) -> tuple[list[float], list[float]]:
@@ -310,14 +316,8 @@ def time_first_visits(page, url: str, ks: list[int]) -> list[float]:
         )
         link.first.click()
         page.get_by_text(re.compile(r"Step \d+ of \d+")).first.wait_for(timeout=SWEEP_MS)
-        wait_until_idle(page, SWEEP_MS)
-        page.wait_for_function(ALL_PICTURES_SHOWN_JS, timeout=SWEEP_MS)
-        events = drain(page)
-        clicked, idle = first(events, "mouseup"), last(events, "state:notRunning")
-        if None in (clicked, idle):
-            print(f"  (the visit at K = {k} left no complete record: {events})", file=sys.stderr)
-            continue
-        waits.append(max(idle, last(events, "picture") or idle) - clicked)
+        if (wait := page_shown_wait(page, "mouseup", f"the visit at K = {k}")) is not None:
+            waits.append(wait)
     return waits
 
 

@@ -44,14 +44,14 @@ def kmeans_plusplus_start(X, n_clusters: int, *, random_state=None) -> np.ndarra
     norms = np.einsum("ij,ij->i", rows, rows)
 
     def distances(ids) -> np.ndarray:
-        picked = rows[ids]
+        picked, picked_norms = rows[ids], norms[ids][:, None]
         d = np.empty((len(picked), n_samples), dtype=X.dtype)
         # In blocks of rows: each product stays small enough for BLAS to run it on one thread, which
         # is quicker than two threads for products this size and does not stall when a core is busy.
         for start in range(0, n_samples, BLOCK_ROWS):
             block = slice(start, start + BLOCK_ROWS)
             part = -2 * (picked @ rows[block].T)
-            part += norms[ids][:, None]
+            part += picked_norms
             part += norms[None, block]
             d[:, block] = part
         return np.maximum(d, 0, out=d)
