@@ -482,3 +482,14 @@ def test_a_shared_model_file_puts_no_link_or_image_on_the_page(app_page, app_url
     assert app_page.locator(f'img[src^="{TRAP}"]').count() == 0
     assert not [url for url in requested if url.startswith(TRAP)]
     assert exception_count(app_page) == 0
+
+
+def test_quick_arrow_presses_on_the_k_slider_all_count(app_page, app_url):
+    """Presses that land while the page is still running keep their K: the script writes the K
+    widgets' values only when they change, so it never sends the browser a K to replace them."""
+    open_page(app_page, app_url, "Draw")
+    start = shown_k(app_page)
+    for steps in (+3, -3, +3):
+        start = move_k(app_page, steps)  # waits for K = start + steps on the page
+    assert shown_k(app_page) == start
+    assert exception_count(app_page) == 0

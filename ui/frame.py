@@ -19,7 +19,7 @@ from core.errors import KMeansLabError
 from core.model.settings import default_preprocessing
 from ui import caches
 from ui.presenter import page_style
-from ui.settings import MAX_K, UPLOAD, Settings, init_settings, presenter_mode
+from ui.settings import K_COPIES, MAX_K, UPLOAD, Settings, init_settings, presenter_mode
 from ui.sidebar import k_box, sidebar
 from ui.text import plain
 from ui.warm_up import warm_up_in_background
@@ -35,7 +35,7 @@ APP_TITLE = "K-Means Digit Lab"
 #: catalogue (about 80 ms) before the first page shows.
 PAGE_ICON = ":material/123:"
 #: The K box at the top of the page in presenter mode: K within reach with the sidebar closed.
-MAIN_K_KEY = "k_main"
+MAIN_K_KEY = K_COPIES[1]
 #: Keys that step K down and up in presenter mode (documented in the README's "Presenting").
 K_SHORTCUTS = {-1: "Shift+K", 1: "K"}
 MIN_K = 2
@@ -89,7 +89,7 @@ def run_page(
     """
     st.set_page_config(page_title=f"{title.split(':')[0]} · {APP_TITLE}", page_icon=PAGE_ICON, layout="wide")
     try:
-        init_settings()
+        init_settings(page=title)
         presenting = presenter_mode()
         noun = item_noun(dataset_kind(st.session_state["dataset"]))
         words = {"noun": noun, "a_noun": f"an {noun}" if noun[0] in "aeiou" else f"a {noun}"}
@@ -165,7 +165,8 @@ def page_header(title: str, settings: Settings) -> None:
 
 def main_k_box(column, k: int) -> None:
     """A number box for K in the main area, in step with the sidebar's K."""
-    st.session_state[MAIN_K_KEY] = k
+    if st.session_state.get(MAIN_K_KEY) != k:  # written only when it changes (see ui.sidebar.k_slider)
+        st.session_state[MAIN_K_KEY] = k
     k_box(column, MAIN_K_KEY, MAX_K)  # a K above the dataset's limit comes down to it in the sidebar
 
 

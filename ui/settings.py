@@ -40,6 +40,16 @@ CUSTOM_PREPROCESSING_KEYS = {
     "prep_pca": "pca_components",
 }
 PRESENTER_KEY = "presenter"
+#: Drawn by the sidebar on every run, so written back only on a page's first run: a value the script
+#: writes is sent to the browser and replaces what the user is doing with the widget (arrow presses
+#: on the K slider while a run is going). `ui.sidebar.k_slider` writes K when it must.
+DRAWN_EVERY_RUN = ("k",)
+#: Plain copies of the `DRAWN_EVERY_RUN` values, for a page whose first run finds them dropped.
+KEPT_KEY = "settings_kept"
+#: The page drawn in the last run (its title), to tell a page's first run.
+PAGE_KEY = "settings_page"
+#: The number boxes that show K beside the slider and, in presenter mode, beside the title.
+K_COPIES = ("k_box", "k_main")
 
 
 @dataclass(frozen=True)
@@ -72,16 +82,28 @@ class Settings:
         return text.lower().replace(", ", "-").replace(" ", "")
 
 
-def init_settings() -> None:
+def init_settings(page: str | None = None) -> None:
     """Give each sidebar key its default when missing, and keep the values of widgets not drawn.
 
     Streamlit forgets a widget's value in a run that does not draw it (another page, or presenter
     mode hiding it); writing the value back makes it plain session state, which the widget picks
-    up again when it is drawn.
+    up again when it is drawn. `page` names the page being drawn: on a page's first run every
+    value is written back, since each page's widgets are new widgets.
     """
     state = st.session_state
+    new_page = page is not None and state.get(PAGE_KEY) != page
+    if new_page:
+        state[PAGE_KEY] = page
+        for key in K_COPIES:  # their widgets are new too: ui.sidebar.k_slider gives them K again
+            state.pop(key, None)
+    kept = state.setdefault(KEPT_KEY, {})  # plain copies, which no page change drops
     for key, value in {**DEFAULTS, PRESENTER_KEY: False}.items():
-        state[key] = state.get(key, value)
+        if key not in state:
+            state[key] = kept.get(key, value)
+        elif new_page or key not in DRAWN_EVERY_RUN:
+            state[key] = state[key]
+        if key in DRAWN_EVERY_RUN:
+            kept[key] = state[key]
     if not 0 <= state["seed"] <= MAX_SEED:  # a seed the box cannot show would break the sidebar
         state["seed"] = DEFAULTS["seed"]
     for key in CUSTOM_PREPROCESSING_KEYS:

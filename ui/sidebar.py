@@ -16,6 +16,7 @@ from core.model.settings import ALGORITHMS, MAX_BLUR, MAX_PCA_COMPONENTS, Prepro
 from ui import caches
 from ui.settings import (
     ALGORITHM_LABELS,
+    K_COPIES,
     MAX_K,
     MAX_SEED,
     PREPROCESSING_LABELS,
@@ -41,7 +42,9 @@ PAGES = (
 )
 K_LABEL = "Number of clusters (K)"
 #: The number box beside the K slider, for typing an exact K.
-K_BOX_KEY = "k_box"
+K_BOX_KEY = K_COPIES[0]
+#: The K slider's upper limit in the last run.
+K_RANGE_KEY = "k_range"
 
 
 def sidebar() -> Settings:
@@ -103,8 +106,13 @@ def k_slider(largest: int) -> None:
     A K beyond a new dataset's limit comes down to it.
     """
     state = st.session_state
-    state["k"] = min(int(state["k"]), largest)
-    state[K_BOX_KEY] = state["k"]
+    # Written only when needed (see ui.settings.DRAWN_EVERY_RUN): when K must come down, or when the
+    # slider's range changed, which makes it a new widget that takes its value from session state.
+    if state["k"] > largest or state.get(K_RANGE_KEY) != largest:
+        state["k"] = min(int(state["k"]), largest)
+        state[K_RANGE_KEY] = largest
+    if state.get(K_BOX_KEY) != state["k"]:
+        state[K_BOX_KEY] = state["k"]
     slider_column, box_column = st.columns([5, 3], vertical_alignment="bottom")
     slider_column.slider(
         K_LABEL,
