@@ -60,3 +60,36 @@ def test_the_engine_s_precise_mode_starts_where_scikit_learn_would(digits):
 def test_an_impossible_k_is_refused(digits, k):
     with pytest.raises(ValueError, match="should be from 1 to the 3000 rows"):
         kmeans_plusplus_start(digits[0][:3000], k, random_state=0)
+
+
+def test_k_values_picked_out_of_order_each_start_where_scikit_learn_would(digits):
+    # Ks of one candidate count continue one picked sequence: longer, shorter and longer again.
+    rows = digits[0][:3000]
+    for k in (160, 150, 175, 149, 160):
+        expected, _ = kmeans_plusplus(rows, k, random_state=7)
+        assert np.array_equal(kmeans_plusplus_start(rows, k, random_state=7), expected), k
+
+
+def test_the_generator_is_left_where_scikit_learn_s_start_leaves_it(digits):
+    rows = digits[0][:3000]
+    for k in (30, 40, 25):  # the second and third continue or shorten the first's sequence
+        ours, theirs = np.random.RandomState(11), np.random.RandomState(11)
+        kmeans_plusplus_start(rows, k, random_state=ours)
+        kmeans_plusplus(rows, k, random_state=theirs)
+        assert ours.randint(0, 2**31, size=5).tolist() == theirs.randint(0, 2**31, size=5).tolist()
+
+
+def test_other_rows_or_another_seed_get_their_own_start(digits):
+    rows = digits[0]
+    for sample, seed in ((rows[:2000], 3), (rows[2000:4000], 3), (rows[:2000], 4)):
+        expected, _ = kmeans_plusplus(sample, 60, random_state=seed)
+        assert np.array_equal(kmeans_plusplus_start(sample, 60, random_state=seed), expected)
+
+
+def test_a_new_k_on_the_sample_fits_as_scikit_learn_would_after_other_ks(digits):
+    rows = digits[0]
+    for k in (150, 152, 151):
+        with openmp_threads(1):
+            default = MiniBatchKMeans(n_clusters=k, random_state=0).fit(rows)
+            fast = MiniBatchKMeans(k, random_state=0, init=kmeans_plusplus_start, n_init=1).fit(rows)
+        assert np.array_equal(fast.cluster_centers_, default.cluster_centers_)
