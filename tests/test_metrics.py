@@ -58,3 +58,29 @@ def test_one_cluster_per_image_is_homogeneous_but_incomplete():
 def test_accuracy_rejects_mismatched_lengths():
     with pytest.raises(ValueError, match=r"len\(y_true\)=2 should equal len\(y_pred\)=3"):
         metrics.accuracy([1, 2], [1, 2, 3])
+
+
+def _counts(y_true, clusters, n_clusters):
+    classes = np.unique(y_true, return_inverse=True)[1]
+    return np.bincount(classes * n_clusters + clusters, minlength=(classes.max() + 1) * n_clusters).reshape(
+        -1, n_clusters
+    )
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_scores_from_counts_equal_scikit_learn_s_exactly(seed):
+    # A fit scores itself from its table of counts; the figures must be scikit-learn's to the last bit.
+    from sklearn.metrics import homogeneity_completeness_v_measure
+
+    rng = np.random.RandomState(seed)
+    n, k = rng.randint(50, 3000), rng.randint(2, 300)
+    y_true = rng.randint(0, 10, n)
+    clusters = (y_true * 7 + rng.randint(0, 3, n)) % k if seed % 2 else rng.randint(0, k, n)
+    counts = _counts(y_true, clusters, k + 3)  # three empty clusters too
+    expected = tuple(float(x) for x in homogeneity_completeness_v_measure(y_true, clusters))
+    assert metrics.homogeneity_completeness_v_measure_from_counts(counts) == expected
+
+
+def test_scores_from_counts_of_one_class_or_one_cluster():
+    assert metrics.homogeneity_completeness_v_measure_from_counts([[5, 3, 0]]) == (1.0, 0.0, 0.0)
+    assert metrics.homogeneity_completeness_v_measure_from_counts([[5], [3]]) == (0.0, 1.0, 0.0)

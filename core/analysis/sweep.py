@@ -146,7 +146,7 @@ def _load(cache: ResultCache, key: str, params: dict) -> tuple[FittedModel, Swee
 
 
 def _score(model: FittedModel, dataset: Dataset, seconds: float, test_features) -> SweepRow:
-    h, c, v = metrics.homogeneity_completeness_v_measure(dataset.train_labels, model.labels_)
+    h, c, v = metrics.homogeneity_completeness_v_measure_from_counts(model.cluster_class_counts_.T)
     return SweepRow(
         k=model.n_clusters,
         fit_seconds=round(seconds, 4),

@@ -15,6 +15,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from core.model.random_draws import RepeatedChoiceRandomState
 from core.model.seeding import kmeans_plusplus_start
 from core.model.settings import ALGORITHMS
 
@@ -104,9 +105,13 @@ class ClusterVoteClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
             # two K at once (core.analysis.sweep).
             # The same k-means++ start as scikit-learn's default, computed faster (core.model.seeding);
             # with a callable start, n_init must be given (1 is what "auto" gives k-means++).
+            # Its mini-batch draws, quicker and the same (core.model.random_draws).
+            random_state = self.random_state
+            if random_state is None or isinstance(random_state, (int, np.integer)):
+                random_state = RepeatedChoiceRandomState(random_state)
             kmeans = MiniBatchKMeans(
                 n_clusters=self.n_clusters,
-                random_state=self.random_state,
+                random_state=random_state,
                 init=kmeans_plusplus_start,
                 n_init=1,
             )
