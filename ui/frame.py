@@ -22,7 +22,7 @@ from ui.presenter import page_style
 from ui.settings import K_COPIES, MAX_K, UPLOAD, Settings, init_settings, presenter_mode
 from ui.sidebar import k_box, sidebar
 from ui.text import plain
-from ui.warm_up import warm_up_in_background
+from ui.warm_up import import_before_charts, warm_up_in_background
 
 if TYPE_CHECKING:  # the model modules load when a page first needs a model (see ui.caches)
     from core.analysis.sweep import SweepRow
@@ -104,6 +104,7 @@ def run_page(
         description = description.format(k=settings.k, **words)
         if not presenting:
             st.markdown(description)
+        import_before_charts()
         dataset = require_dataset(settings)
         page = Page(settings, dataset)
         if needs_model:

@@ -2,6 +2,8 @@
 a model does not wait for scikit-learn and SciPy to import (the first page, Explore, needs neither).
 Then freeze what is loaded, so that Streamlit's collection after every rerun stays short
 (`core.memory.freeze_loaded_objects`).
+
+`import_before_charts` keeps that background import from breaking a chart being built meanwhile.
 """
 
 import importlib
@@ -30,3 +32,17 @@ def _import_model_modules() -> None:
     for module in MODEL_MODULES:
         importlib.import_module(module)
     freeze_loaded_objects()
+
+
+def import_before_charts() -> None:
+    """Import pandas in the page's own thread, before the page builds a chart.
+
+    Plotly checks every array it is given against pandas' types by reading ``sys.modules``, without
+    importing. scikit-learn imports pandas, so while the warm-up thread (or another session) is halfway
+    through that import, the check meets a half-made module and the page fails ("partially
+    initialized module 'pandas' has no attribute 'Series'"): seen when the dataset was changed within
+    a second of a new server's first page. An import statement instead waits for the other thread's
+    import to finish. The first run of a new server pays for it once (about 0.25 s), after its
+    heading and sidebar are on screen.
+    """
+    import pandas  # noqa: F401
