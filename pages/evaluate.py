@@ -126,8 +126,8 @@ def least_pure(model, dataset) -> None:
     # One column each, so every picture is the same width whatever its caption's length.
     for column, c, shares in zip(st.columns(LEAST_PURE), picks, captions, strict=False):
         show_images(enlarge(centres[c], scale), width="stretch", place=column)
-        column.caption(f"**Cluster {c}**", text_alignment="center")
-        column.caption(shares, text_alignment="center")
+        # One caption of two lines: every element is one more message on each K change.
+        column.caption(f"**Cluster {c}**  \n{shares}", text_alignment="center")
 
 
 run_page(

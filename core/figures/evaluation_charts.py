@@ -33,54 +33,66 @@ def confusion_heatmap(
     names = [str(name) for name in class_names]
     totals = confusion.sum(axis=1)
     share = np.divide(confusion, totals[:, None], out=np.zeros(confusion.shape), where=totals[:, None] > 0)
-    fig = go.Figure(
-        go.Heatmap(
-            z=share,
-            x=names,
-            y=names,
-            text=confusion,
-            texttemplate="%{text:,}",
-            # A fixed size: Plotly's automatic one shrinks the counts to 8 px when the fonts grow.
-            textfont={"size": 16},
-            colorscale="Blues",
-            zmin=0,
-            zmax=1,
-            colorbar={"title": {"text": "Share<br>of row"}, "tickformat": ".0%"},
-            hoverinfo="skip",
-            name="",
-        )
-    )
-    _add_clickable_cells(fig, confusion, share, names)
-    fig.update_layout(title=title, margin={"t": 60}, clickmode="event+select", dragmode=False)
-    fig.update_xaxes(title_text="Predicted class (what the model said)", type="category", side="bottom")
-    fig.update_yaxes(
-        title_text="True class (what the image really is)", type="category", autorange="reversed"
-    )
-    return fig
+    heatmap = {
+        "type": "heatmap",
+        "z": share,
+        "x": names,
+        "y": names,
+        "text": confusion,
+        "texttemplate": "%{text:,}",
+        # A fixed size: Plotly's automatic one shrinks the counts to 8 px when the fonts grow.
+        "textfont": {"size": 16},
+        "colorscale": "Blues",
+        "zmin": 0,
+        "zmax": 1,
+        "colorbar": {"title": {"text": "Share<br>of row"}, "tickformat": ".0%"},
+        "hoverinfo": "skip",
+        "name": "",
+    }
+    # One constructor call with plain dicts: Plotly checks each value once. Adding the trace and then
+    # updating the layout and each axis in turn took three times as long (5 ms against 1.5 ms).
+    layout = {
+        "title": {"text": title},
+        "margin": {"t": 60},
+        "clickmode": "event+select",
+        "dragmode": False,
+        "xaxis": {
+            "title": {"text": "Predicted class (what the model said)"},
+            "type": "category",
+            "side": "bottom",
+        },
+        "yaxis": {
+            "title": {"text": "True class (what the image really is)"},
+            "type": "category",
+            "autorange": "reversed",
+        },
+    }
+    return go.Figure(data=[heatmap, _clickable_cells(confusion, share, names)], layout=layout)
 
 
-def _add_clickable_cells(fig: go.Figure, confusion: np.ndarray, share: np.ndarray, names: list[str]) -> None:
+def _clickable_cells(confusion: np.ndarray, share: np.ndarray, names: list[str]) -> dict:
     """An invisible square marker on each cell, carrying the cell's hover text and its indices."""
     n = len(names)
     true_index, predicted_index = np.divmod(np.arange(n * n), n)
-    fig.add_scatter(
-        x=[names[p] for p in predicted_index],
-        y=[names[t] for t in true_index],
-        mode="markers",
-        marker={"symbol": "square", "size": 28, "color": "#000000", "opacity": 0},
-        selected={"marker": {"opacity": 0.35}},
-        unselected={"marker": {"opacity": 0}},
+    return {
+        "type": "scatter",
+        "x": [names[p] for p in predicted_index],
+        "y": [names[t] for t in true_index],
+        "mode": "markers",
+        "marker": {"symbol": "square", "size": 28, "color": "#000000", "opacity": 0},
+        "selected": {"marker": {"opacity": 0.35}},
+        "unselected": {"marker": {"opacity": 0}},
         # Plain lists: Plotly would send a numpy array as typed binary data, which the browser
         # does not hand back per point in a selection.
-        customdata=np.column_stack([true_index, predicted_index, confusion.ravel()]).tolist(),
-        hovertext=[
+        "customdata": np.column_stack([true_index, predicted_index, confusion.ravel()]).tolist(),
+        "hovertext": [
             _confusion_hover(names[t], names[p], confusion[t, p], share[t, p])
-            for t, p in zip(true_index, predicted_index, strict=True)
+            for t, p in zip(true_index.tolist(), predicted_index.tolist(), strict=True)
         ],
-        hovertemplate="%{hovertext}<extra></extra>",
-        showlegend=False,
-        name="cells",
-    )
+        "hovertemplate": "%{hovertext}<extra></extra>",
+        "showlegend": False,
+        "name": "cells",
+    }
 
 
 def _confusion_hover(true: str, predicted: str, count: int, share: float) -> str:
@@ -106,16 +118,19 @@ def class_accuracy_bar(
     if len(accuracy) != len(class_names):
         raise ValueError(f"{len(accuracy)} accuracies for {len(class_names)} class names.")
     names = [str(name) for name in class_names]
-    fig = go.Figure(
-        go.Bar(
-            x=names,
-            y=accuracy,
-            marker_color=TEST_COLOUR,
-            hovertemplate="%{x}: %{y:.1%} of its test images classified correctly<extra></extra>",
-            name="Accuracy",
-        )
-    )
-    fig.update_layout(title=title, showlegend=False, margin={"t": 60})
-    fig.update_xaxes(title_text="Class", type="category")
-    fig.update_yaxes(title_text="Test images labelled right", tickformat=".0%", range=[0, 1.02])
-    return fig
+    bars = {
+        "type": "bar",
+        "x": names,
+        "y": accuracy,
+        "marker": {"color": TEST_COLOUR},
+        "hovertemplate": "%{x}: %{y:.1%} of its test images classified correctly<extra></extra>",
+        "name": "Accuracy",
+    }
+    layout = {
+        "title": {"text": title},
+        "showlegend": False,
+        "margin": {"t": 60},
+        "xaxis": {"title": {"text": "Class"}, "type": "category"},
+        "yaxis": {"title": {"text": "Test images labelled right"}, "tickformat": ".0%", "range": [0, 1.02]},
+    }
+    return go.Figure(data=[bars], layout=layout)
