@@ -295,14 +295,20 @@ def model_key(model: FittedModel) -> tuple:
     return tuple(sorted(model.get_params().items()))
 
 
-@per_dataset(max_entries=8)
+@per_dataset(max_entries=8, resource=True)
 def test_evaluation(dataset: datasets.Dataset, key: tuple, model: Unhashed) -> Evaluation:
-    """The model's answers on the test split, once per dataset and model (`model_key`)."""
+    """The model's answers on the test split, once per dataset and model (`model_key`); read-only.
+
+    Kept as is, not copied: a copy per rerun (`st.cache_data` pickles) cost 2-3 ms, the answers 0.6 ms.
+    """
     from core.analysis import evaluation
 
     images, labels, names = dataset.test_images, dataset.test_labels, dataset.class_names
     features = test_features(dataset, model.value.preprocessing, model)
-    return evaluation.evaluate(model.value, images, labels, names, features=features)
+    result = evaluation.evaluate(model.value, images, labels, names, features=features)
+    for array in (result.y_true, result.y_pred, result.nearest_cluster, result.confusion):
+        array.flags.writeable = False
+    return result
 
 
 @per_dataset(max_entries=4, resource=True)
