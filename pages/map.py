@@ -16,7 +16,11 @@ from ui.settings import presenter_mode
 BY_CLUSTER = "Cluster"
 BY_CLASS = "True class"
 SAMPLE_SIZES = (1000, 2000, 4000)
-DEFAULT_SAMPLE_SIZE = 2000
+#: Streamlit 1.67 draws a Plotly chart twice whenever its figure changes (a new figure is a new
+#: element: drawn before its width is measured, then again once Streamlit has measured and re-themed
+#: it), and each draw costs about 30 ms per 1,000 dots in Chromium here. 1,000 dots still show every
+#: cluster's shape, and halve that part of a K change.
+DEFAULT_SAMPLE_SIZE = 1000
 #: The map's height: under the page's header it fits a 1280x720 screen.
 MAP_HEIGHT = 500
 MAX_SHOWN = 40
@@ -38,13 +42,18 @@ def render(page: Page) -> None:
             rows, placed, hover = samples.map_sample(
                 dataset, model.preprocessing, size, method, HOVER_PICTURES, caches.Unhashed(model)
             )
-        centers_2d = placed.place(model.cluster_centers_model_space_)
-        fig = map_figure(model, dataset, rows, placed.points_2d, centers_2d, colour, method, hover)
-        if pictures:
-            with st.spinner(f"Drawing {len(centers_2d)} centres as pictures…"):
+
+        def build():
+            centers_2d = placed.place(model.cluster_centers_model_space_)
+            fig = map_figure(model, dataset, rows, placed.points_2d, centers_2d, colour, method, hover)
+            if pictures:
                 add_thumbnails(fig, centroid_images(model), centers_2d)
+            return fig
+
         event = show_chart(
-            fig,
+            build,
+            # A K seen before, by this session or another, comes back without building its map.
+            memo=(dataset, (caches.model_key(model), colour, method, size, pictures, HOVER_PICTURES)),
             key="map_chart",
             height=MAP_HEIGHT,
             on_select="rerun",
