@@ -277,6 +277,16 @@ def dataset_memo(dataset: datasets.Dataset, what: tuple, build: Callable[[], obj
     return _memo(dataset, what, Unhashed(build))
 
 
+@per_dataset(max_entries=32, resource=True)
+def _chart_memo(dataset: datasets.Dataset, what: tuple, build: Unhashed):
+    return build.value()
+
+
+def chart_memo(dataset: datasets.Dataset, what: tuple, build: Callable[[], object]):
+    """`dataset_memo` for finished charts, of which fewer are kept: a Map figure is up to 0.75 MB."""
+    return _chart_memo(dataset, what, Unhashed(build))
+
+
 def picture_urls(dataset: datasets.Dataset, what: tuple, images: Callable[[], list]) -> list[str]:
     """The images as PNG data URIs, encoded once per dataset and `what`, for `st.image`.
 

@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from core.figures.images import png_data_uri
-from ui.caches import dataset_memo
+from ui.caches import chart_memo
 from ui.settings import presenter_mode
 
 CHART_HEIGHT = 450
@@ -21,8 +21,9 @@ def show_chart(fig, *, key: str, height: int | None = None, memo: tuple | None =
     """`st.plotly_chart` with the lab's settings. Every page draws its charts through this.
 
     `fig` is a figure, or with `memo` a function that builds one: ``memo=(dataset, what)`` names
-    what the figure shows (besides the dataset), and the finished figure is kept (`dataset_memo`)
-    so a rerun that does not change it neither builds it again nor makes Plotly check it again.
+    what the figure shows (besides the dataset), and the finished figure is kept (the last 32 per
+    dataset, `ui.caches.chart_memo`), so a rerun that does not change it neither builds it again nor
+    makes Plotly check it again.
     Extra keyword arguments (``on_select``, ``selection_mode``) go to `st.plotly_chart`; its
     return value (the selection, when ``on_select`` is set) is returned.
     """
@@ -32,7 +33,7 @@ def show_chart(fig, *, key: str, height: int | None = None, memo: tuple | None =
     else:
         dataset, what = memo
         build = fig
-        fig = dataset_memo(
+        fig = chart_memo(
             dataset,
             ("chart", key, *what, presenting, height),
             lambda: dress_figure(build(), presenting, height, copy=False),
