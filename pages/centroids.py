@@ -8,7 +8,7 @@ from core.analysis.pictures import centroid_images
 from core.analysis.projection import sample_indices
 from core.figures.images import display_scale
 from ui import caches
-from ui.charts import display_size, show_images
+from ui.charts import display_size, show_captioned_pictures, show_images
 from ui.frame import Page, run_page
 from ui.model_files import model_download
 from ui.settings import presenter_mode
@@ -58,7 +58,7 @@ def centre_grid(dataset, model, images, captions, *, grouped: bool) -> None:
     # Encoded once per model: moving K back to a model seen before sends the same pictures at once.
     pictures = caches.picture_urls(dataset, ("centroids", caches.model_key(model)), lambda: list(images))
     if not grouped:
-        show_images(pictures, caption=captions, width=width)
+        show_captioned_pictures(pictures, captions, width=width)
         return
     groups = np.unique(model.cluster_labels_)
     columns = st.columns(2, gap="large")
@@ -68,7 +68,8 @@ def centre_grid(dataset, model, images, captions, *, grouped: bool) -> None:
         noun = "cluster" if len(members) == 1 else "clusters"
         with columns[g % 2]:
             st.markdown(f"**{dataset.class_names[label]}** — {len(members)} {noun}")
-            show_images([pictures[i] for i in members], caption=[captions[i] for i in members], width=width)
+            shown = [pictures[i] for i in members]
+            show_captioned_pictures(shown, [captions[i] for i in members], width=width)
     missing = [name for i, name in enumerate(dataset.class_names) if i not in set(model.cluster_labels_)]
     if missing:
         st.warning(

@@ -137,7 +137,7 @@ def test_the_centres_come_with_the_page_not_one_request_each(chromium, servers):
         open_page(page, servers["lab"][0], "Centroids")
         page.on("request", lambda request: fetched.append(request.url))
         type_k(page, 90)
-        pictures = page.locator('[data-testid="stMain"] [data-testid="stImage"] img')
+        pictures = page.locator('[data-testid="stMain"] [data-testid="stHtml"] figure img')
         shown = pictures.evaluate_all("(images) => images.filter((i) => i.complete && i.naturalWidth).length")
     finally:
         context.close()

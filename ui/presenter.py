@@ -32,6 +32,7 @@ COMPACT_TOP = """
 PRESENTER_TEXT = f"""
 [data-testid="stMain"] :is(p, li, label, input, textarea, button, small, kbd,
   [data-testid="stFileUploader"] span, [data-testid="stCaptionContainer"], [data-testid="stImageCaption"],
+  figcaption,
   [data-testid="stMetricLabel"], [data-testid="stMetricDelta"], [data-testid="stWidgetLabel"],
   [data-baseweb="select"] div,
   [data-testid="stMarkdownContainer"] :is(p, li) span:not([data-testid="stIconMaterial"])) {{
