@@ -19,7 +19,7 @@ T = TypeVar("T")
 #: Work done sooner than this shows no bar at all, unless it was expected to take long.
 SHOW_AFTER_SECONDS = 0.3
 #: Work expected to take at least this long shows its bar from the start: the page around it takes as
-#: long again (Fashion-MNIST's Centroids at K = 300: a 0.3 s fit in a 0.6 s wait), and a wait of over
+#: long again (Fashion-MNIST's Centroids at K = 300: a 0.2 s fit in a 0.45 s wait), and a wait of over
 #: half a second must show a bar (issue 12).
 BAR_AT_ONCE_SECONDS = 0.15
 #: How often the bar moves.
@@ -60,11 +60,11 @@ def fraction_done(elapsed: float, expected: float) -> float:
 def clustering_seconds(n_rows: int, k: int) -> float:
     """About how long a mini-batch fit of `n_rows` images into `k` clusters takes on a quiet machine.
 
-    Measured on this project's 2-core machine (50 PCA features, fit, scores and pictures): 0.05 s for
-    the sample's 8,000 images at K = 117, 0.3 s for Fashion-MNIST's 60,000 at K = 300. A busy
+    Measured on this project's 2-core machine (50 PCA features, fit, scores and pictures): 0.03 s for
+    the sample's 8,000 images at K = 117, 0.2 s for Fashion-MNIST's 60,000 at K = 300. A busy
     machine takes several times longer; the bar then keeps filling, slower and slower.
     """
-    return 0.03 + 1.5e-8 * n_rows * k
+    return 0.02 + 1.0e-8 * n_rows * k
 
 
 def loading_seconds(dataset_name: str) -> float:
