@@ -10,7 +10,7 @@ from sklearn.cluster import KMeans, MiniBatchKMeans, kmeans_plusplus
 
 from core.data.registry import load_dataset
 from core.model.pipeline import prepare
-from core.model.seeding import kmeans_plusplus_start
+from core.model.seeding import KEPT_BYTES, kept_bytes, kmeans_plusplus_start
 from core.model.settings import default_preprocessing
 from core.model.vote import ClusterVoteClassifier, openmp_threads
 
@@ -93,3 +93,11 @@ def test_a_new_k_on_the_sample_fits_as_scikit_learn_would_after_other_ks(digits)
             default = MiniBatchKMeans(n_clusters=k, random_state=0).fit(rows)
             fast = MiniBatchKMeans(k, random_state=0, init=kmeans_plusplus_start, n_init=1).fit(rows)
         assert np.array_equal(fast.cluster_centers_, default.cluster_centers_)
+
+
+def test_the_kept_starts_stay_within_their_memory_budget(digits):
+    # Raw pixels make the biggest rows a start keeps (784 float64 features); many seeds must not pile up.
+    rows = np.random.RandomState(0).rand(3072, 784).astype(np.float32)
+    for seed in range(8):  # 19 MB each
+        kmeans_plusplus_start(rows, 5, random_state=seed)
+    assert 0 < kept_bytes() <= KEPT_BYTES

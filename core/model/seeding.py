@@ -28,9 +28,9 @@ from sklearn.utils import check_random_state
 
 #: Rows per distance product (scikit-learn's chunks are about this size for such data too).
 BLOCK_ROWS = 1024
-#: How many picked sequences are kept: each holds its rows in float64 (1.2 MB for a mini-batch start
-#: of 50 features), one per dataset, seed and candidate count in use.
-KEPT_SEQUENCES = 16
+#: How much memory the picked sequences may hold together: each keeps its rows in float64, 1.2 MB for
+#: a mini-batch start on 50 features, 19 MB on 784 raw pixels. The least recently used go first.
+KEPT_BYTES = 64 * 2**20
 
 
 def kmeans_plusplus_start(X, n_clusters: int, *, random_state=None) -> np.ndarray:
@@ -62,7 +62,7 @@ def kmeans_plusplus_start(X, n_clusters: int, *, random_state=None) -> np.ndarra
     ids = sequence.first(n_clusters)
     with _LOCK:
         _SEQUENCES[key] = sequence
-        while len(_SEQUENCES) > KEPT_SEQUENCES:
+        while len(_SEQUENCES) > 1 and sum(kept.nbytes for kept in _SEQUENCES.values()) > KEPT_BYTES:
             _SEQUENCES.popitem(last=False)
     # Leave the generator where picking n_clusters centres leaves it: one draw for the first centre
     # (`choice` with weights draws one uniform), then n_local_trials for each of the others.
@@ -73,6 +73,12 @@ def kmeans_plusplus_start(X, n_clusters: int, *, random_state=None) -> np.ndarra
 
 _LOCK = threading.Lock()
 _SEQUENCES: OrderedDict[tuple, _Sequence] = OrderedDict()
+
+
+def kept_bytes() -> int:
+    """How much memory the picked sequences kept for later K hold now (at most `KEPT_BYTES`, or one)."""
+    with _LOCK:
+        return sum(kept.nbytes for kept in _SEQUENCES.values())
 
 
 def _sequence_key(X: np.ndarray, rng: np.random.RandomState, n_local_trials: int) -> tuple:
@@ -100,6 +106,10 @@ class _Sequence:
         self.ids = [int(center_id)]
         self._closest_dist_sq = self._distances([center_id])
         self._current_pot = self._closest_dist_sq @ self._weights
+
+    @property
+    def nbytes(self) -> int:
+        return self._rows.nbytes + self._norms.nbytes + 2 * self._weights.nbytes
 
     def first(self, n_clusters: int) -> list[int]:
         """The first `n_clusters` rows picked, picking more when the sequence is shorter."""
