@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from core.model.vote import cluster_class_counts
+
 
 @dataclass(frozen=True, eq=False)
 class Evaluation:
@@ -92,8 +94,7 @@ def count_pairs(y_true, y_pred, n_classes: int) -> np.ndarray:
     """
     y_true, y_pred = np.asarray(y_true, dtype=np.int64), np.asarray(y_pred, dtype=np.int64)
     known = (y_true >= 0) & (y_true < n_classes) & (y_pred >= 0) & (y_pred < n_classes)
-    cells = y_true[known] * n_classes + y_pred[known]
-    return np.bincount(cells, minlength=n_classes * n_classes).reshape(n_classes, n_classes)
+    return cluster_class_counts(y_true[known], y_pred[known], n_classes, n_classes)
 
 
 def per_class_accuracy(confusion) -> np.ndarray:

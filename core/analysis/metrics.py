@@ -72,11 +72,6 @@ def v_measure(y_true, clusters) -> float:
     return float(skm.v_measure_score(y_true, clusters))
 
 
-def homogeneity_completeness_v_measure(y_true, clusters) -> tuple[float, float, float]:
-    """The three at once: one contingency table instead of three."""
-    return tuple(float(value) for value in skm.homogeneity_completeness_v_measure(y_true, clusters))
-
-
 def homogeneity_completeness_v_measure_from_counts(counts) -> tuple[float, float, float]:
     """Homogeneity, completeness and V-measure from a table of counts (what a fit scores itself with).
 
@@ -85,9 +80,9 @@ def homogeneity_completeness_v_measure_from_counts(counts) -> tuple[float, float
     counts : array-like of int, shape (n_classes, n_clusters)
         How many rows of each class fell in each cluster; empty clusters (zero columns) are allowed.
 
-    Returns the numbers `homogeneity_completeness_v_measure` gives for the rows behind the table, by
-    scikit-learn's own arithmetic in its own order (tests/test_metrics.py checks they are equal), without
-    sorting the labels three times: 0.3 ms instead of 4 ms for the sample's 8,000 rows.
+    Returns the numbers `sklearn.metrics.homogeneity_completeness_v_measure` gives for the rows behind
+    the table, by its own arithmetic in its own order (tests/test_metrics.py checks they are equal),
+    without sorting the labels three times: 0.3 ms instead of 4 ms for the sample's 8,000 rows.
     """
     table = np.asarray(counts, dtype=np.int64)
     table = table[table.sum(axis=1) > 0][:, table.sum(axis=0) > 0]
