@@ -11,6 +11,7 @@ from core.figures.images import display_scale, enlarge
 from ui import caches
 from ui.charts import display_size, show_chart, show_images
 from ui.frame import Page, run_page
+from ui.plotly_component import stored_selection
 from ui.selection import clicked_cell
 
 MAX_SHOWN = 24
@@ -68,7 +69,7 @@ def init_cell(result: evaluation.Evaluation) -> None:
 
 def _pick_clicked_cell() -> None:
     """A click on the heatmap picks that cell in the two selectboxes (which also work by keyboard)."""
-    cell = clicked_cell(st.session_state["eval_confusion"].selection)
+    cell = clicked_cell(stored_selection("eval_confusion"))
     if cell is not None:
         st.session_state["eval_true"], st.session_state["eval_pred"] = cell
 

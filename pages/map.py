@@ -50,7 +50,7 @@ def render(page: Page) -> None:
                 add_thumbnails(fig, centroid_images(model), centers_2d)
             return fig
 
-        event = show_chart(
+        selection = show_chart(
             build,
             # A K seen before, by this session or another, comes back without building its map.
             memo=(dataset, (caches.model_key(model), colour, method, size, pictures, HOVER_PICTURES)),
@@ -65,7 +65,7 @@ def render(page: Page) -> None:
         )
     # The selection beside the map, under its controls: on the same screen as the dots picked.
     with controls:
-        selected_images(event, model, dataset, rows)
+        selected_images(selection, model, dataset, rows)
 
 
 def map_controls(column) -> tuple[str, str, int, bool]:
@@ -133,8 +133,8 @@ def map_figure(model, dataset, rows, points_2d, centers_2d, colour, method, pict
     )
 
 
-def selected_images(event, model, dataset, rows) -> None:
-    picked = selected_rows(event.selection if event else None)
+def selected_images(selection, model, dataset, rows) -> None:
+    picked = selected_rows(selection)
     if not picked:
         st.info(
             "Draw round some dots on the map (hold the mouse button down) to see their images here. "

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from chart_support import charts
 from streamlit.testing.v1 import AppTest
 from test_pages import FakeCanvas, assert_clean, drawn, patched_canvas, texts
 
@@ -199,7 +200,7 @@ def test_the_presenter_sees_drawings_and_deletes_one(mnist):
     assert metric(at, "Read right in the room") == "100%"
     qr, wall = at.image
     assert len(wall.captions) == 4 and wall.captions[0].endswith("meant 7 · read 7 ✓")
-    assert len(at.get("plotly_chart")) == 2, "the room's confusions and the map"
+    assert len(charts(at)) == 2, "the room's confusions and the map"
     newest = at.selectbox(key="audience_delete_pick")
     assert newest.options[0].startswith("#") and "meant 7" in newest.options[0]
     at.button(key="audience_delete").click().run()

@@ -224,7 +224,7 @@ def test_evaluate_shows_a_cell_picked_on_the_heatmap_or_by_keyboard(app_page, ap
     app_page.get_by_text(re.compile(r"of the [\d,]+ test images are classified correctly")).wait_for()
 
     # Each cell carries an invisible marker; cell (true 3, predicted 5) is number 3 * 10 + 5.
-    cell = app_page.locator('[data-testid="stPlotlyChart"]').first.locator(".scatterlayer .point").nth(35)
+    cell = app_page.locator(".lab-chart").first.locator(".scatterlayer .point").nth(35)
     box = cell.bounding_box()
     app_page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     app_page.get_by_text(cell_text("3", "5")).first.wait_for()
@@ -238,6 +238,47 @@ def test_evaluate_shows_a_cell_picked_on_the_heatmap_or_by_keyboard(app_page, ap
     assert exception_count(app_page) == 0
 
 
+#: Marks every chart, counts the frames in which some chart is missing its drawing; returns the revisions.
+WATCH_CHARTS_JS = """() => {
+    window.blankChartFrames = 0;
+    window.watchingCharts = true;
+    for (const chart of document.querySelectorAll('.lab-chart')) chart.dataset.seenBefore = 'yes';
+    const tick = () => {
+        if (!window.watchingCharts) return;
+        const charts = [...document.querySelectorAll('.lab-chart')];
+        if (!charts.length || charts.some(c => !c.querySelector('.main-svg'))) window.blankChartFrames++;
+        requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+    return [...document.querySelectorAll('.lab-chart')].map(c => c.dataset.revision);
+}"""
+
+
+def test_a_k_change_updates_the_charts_in_place_without_a_blank_frame(app_page, app_url):
+    open_page(app_page, app_url, "Evaluate")
+    app_page.wait_for_function(
+        "() => [...document.querySelectorAll('.lab-chart')].filter(c => c.dataset.revision).length == 2"
+    )
+    heatmap_text = ".lab-chart .heatmaplayer text"
+    counts_before = app_page.locator(heatmap_text).all_text_contents()
+    revisions = app_page.evaluate(WATCH_CHARTS_JS)
+
+    type_k(app_page, DEFAULT_K + 5)
+    app_page.wait_for_function(
+        "(old) => { const now = [...document.querySelectorAll('.lab-chart')].map(c => c.dataset.revision);"
+        " return now.length == 2 && now.every((r, i) => r && r != old[i]); }",
+        arg=revisions,
+        timeout=SLOW_MS,
+    )
+    app_page.evaluate("() => { window.watchingCharts = false; }")
+
+    # The same two chart elements, redrawn with the new model's counts, never empty in between.
+    assert app_page.locator('.lab-chart[data-seen-before="yes"]').count() == 2
+    assert app_page.locator(heatmap_text).all_text_contents() != counts_before
+    assert app_page.evaluate("window.blankChartFrames") == 0
+    assert exception_count(app_page) == 0
+
+
 def test_map_selection_shows_the_selected_images(app_page, app_url):
     app_page.set_viewport_size({"width": 1280, "height": 720})
     open_page(app_page, app_url, "Map")
@@ -245,13 +286,13 @@ def test_map_selection_shows_the_selected_images(app_page, app_url):
     hint.wait_for()
 
     # Hovering a dot shows its picture, drawn in shade characters under its text.
-    dot = app_page.locator('[data-testid="stPlotlyChart"] .scatterlayer .point').nth(5).bounding_box()
+    dot = app_page.locator(".lab-chart .scatterlayer .point").nth(5).bounding_box()
     app_page.mouse.move(dot["x"] + dot["width"] / 2, dot["y"] + dot["height"] / 2)
     label = app_page.locator(".hoverlayer .hovertext").first
     label.wait_for()
     assert re.search(r"cluster \d+.*[░▒▓█]", label.text_content())
 
-    area = app_page.locator('[data-testid="stPlotlyChart"] .nsewdrag').first.bounding_box()
+    area = app_page.locator(".lab-chart .nsewdrag").first.bounding_box()
     x, y = area["x"] + area["width"] / 2, area["y"] + area["height"] / 2
     dx, dy = area["width"] * 0.15, area["height"] * 0.2
     app_page.mouse.move(x - dx, y - dy)
@@ -269,7 +310,7 @@ def test_map_selection_shows_the_selected_images(app_page, app_url):
     assert first["y"] + first["height"] <= 720 and first["x"] > area["x"] + area["width"], first
 
     # With the pan tool, a click on one dot shows that one image.
-    chart = app_page.locator('[data-testid="stPlotlyChart"]').first
+    chart = app_page.locator(".lab-chart").first
     chart.hover()
     chart.locator('.modebar-btn[data-title="Pan"]').click()
     dot = chart.locator(".scatterlayer .point").nth(5).bounding_box()
@@ -290,7 +331,7 @@ COUNT_BLANK_CHART_FRAMES_JS = """(lastStep) => {
         if (!window.counting) return;
         if (document.body.innerText.includes(lastStep)) { window.counting = false; return; }
         window.chartFrames[0]++;
-        if (!document.querySelector('.stPlotlyChart .main-svg')) window.chartFrames[1]++;
+        if (!document.querySelector('.lab-chart .main-svg')) window.chartFrames[1]++;
         requestAnimationFrame(tick);
     };
     requestAnimationFrame(tick);
@@ -346,7 +387,7 @@ def test_the_step_grid_fits_beside_the_chart_up_to_36_and_scrolls_beyond(app_pag
         type_k(app_page, k)
         app_page.wait_for_timeout(300)
         grid = app_page.locator('[class*="st-key-key_visual"]').first
-        box, chart = grid.bounding_box(), app_page.locator(".stPlotlyChart").first.bounding_box()
+        box, chart = grid.bounding_box(), app_page.locator(".lab-chart").first.bounding_box()
         assert box["y"] + box["height"] <= 720 and box["x"] + box["width"] <= chart["x"], (k, box, chart)
         overflow = grid.evaluate("g => g.scrollHeight > g.clientHeight + 1")
         assert overflow == scrolls, k

@@ -21,7 +21,7 @@ def config():
     [
         ("server", "enableXsrfProtection", True),
         ("server", "enableCORS", True),
-        ("server", "enableStaticServing", False),
+        ("server", "enableStaticServing", True),
         ("server", "headless", True),
         ("browser", "gatherUsageStats", False),
         ("client", "showSidebarNavigation", False),

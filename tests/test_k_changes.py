@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import streamlit as st
+from chart_support import charts
 from streamlit.testing.v1 import AppTest
 
 from core.analysis.sweep import model_params
@@ -54,15 +55,15 @@ def test_moving_k_on_the_sweep_page_fits_no_model_while_the_centroids_page_does(
     at = page_at("pages/sweep.py", 10)
     assert is_saved(10)  # the sweep's own K values are fitted (and saved) once
     at = with_k(at, 13)
-    assert any("Your K = 13" in json.dumps(json.loads(c.proto.spec)) for c in at.get("plotly_chart"))
+    assert any("Your K = 13" in json.dumps(chart.figure) for chart in charts(at))
     assert not is_saved(13)
     with_k(at.switch_page("pages/centroids.py"), 13)
     assert is_saved(13)
 
 
 def map_spec(at: AppTest) -> tuple[dict, int]:
-    (chart,) = at.get("plotly_chart")
-    return json.loads(chart.proto.spec), len(chart.proto.spec.encode())
+    (chart,) = charts(at)
+    return chart.figure, chart.figure_bytes
 
 
 def test_a_map_k_change_keeps_the_dots_in_place_and_sends_a_small_figure():

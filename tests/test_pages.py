@@ -17,6 +17,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from chart_support import charts
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
@@ -192,8 +193,7 @@ def test_a_k_move_sends_the_same_pictures_and_charts_again(page):
     """What does not depend on K is made once: after a K move, and back, every element is identical."""
 
     def shown(at):
-        charts = [chart.proto.spec for chart in at.get("plotly_chart")]
-        return [image.proto for image in at.image], charts
+        return [image.proto for image in at.image], [chart.figure for chart in charts(at)]
 
     at = on_page(app(sweep_ks="10, 12"), page)
     before = shown(at)
@@ -453,10 +453,8 @@ def test_map_can_draw_the_centres_as_pictures():
     at = on_page(app(), "pages/map.py")
     at.checkbox(key="map_pictures").check().run()
     assert_clean(at)
-    import json
-
-    (chart,) = at.get("plotly_chart")
-    spec = json.loads(chart.proto.spec)
+    (chart,) = charts(at)
+    spec = chart.figure
     (picture,) = spec["layout"]["images"]  # every centre's tile, painted into one picture
     assert picture["source"].startswith("data:image/png;base64,")
     assert [len(t["customdata"]) for t in spec["data"] if "pictures" in t.get("name", "")] == [SMALL_K]
@@ -635,23 +633,21 @@ def test_the_preprocessing_choice_persists_across_pages():
 
 def chart_specs(at: AppTest) -> list[tuple[dict, dict]]:
     """Each Plotly chart on the page as (its Plotly config, its figure's layout)."""
-    import json
-
-    return [(json.loads(c.proto.config), json.loads(c.proto.spec)["layout"]) for c in at.get("plotly_chart")]
+    return [(chart.config, chart.figure["layout"]) for chart in charts(at)]
 
 
 @pytest.mark.parametrize("page", ["app.py", "pages/sweep.py", *INSIGHT_PAGES])
 def test_every_chart_downloads_as_png_and_has_bigger_text_in_presenter_mode(page):
     at = on_page(app(sweep_ks="10, 12"), page)
-    charts = chart_specs(at)
-    assert charts, "the page draws at least one chart"
-    for config, _ in charts:
+    shown = chart_specs(at)
+    assert shown, "the page draws at least one chart"
+    for config, _ in shown:
         assert config["displaylogo"] is False
         assert config["toImageButtonOptions"]["format"] == "png"
     at.toggle(key="presenter").set_value(True).run()
     assert_clean(at)
     enlarged = chart_specs(at)
-    for (_, before), (_, after) in zip(charts, enlarged, strict=True):
+    for (_, before), (_, after) in zip(shown, enlarged, strict=True):
         # Same height, so the chart still fits a 720 px screen; bigger text for the room.
         assert after["height"] == before["height"]
         assert after["font"]["size"] >= 18 > before.get("font", {}).get("size", 14)

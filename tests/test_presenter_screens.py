@@ -33,7 +33,7 @@ PRESENTER_TEXT_PX = 18
 KEY_VISUAL_JS = """() => {
     const visual = document.querySelector('[class*="st-key-key_visual"]');
     if (!visual) return [];
-    return [...visual.querySelectorAll('img, .stPlotlyChart')].map(e => {
+    return [...visual.querySelectorAll('img, .lab-chart')].map(e => {
         const r = e.getBoundingClientRect();
         return {top: r.top, bottom: r.bottom, left: r.left, right: r.right};
     });
@@ -63,7 +63,7 @@ SMALLEST_TEXT_JS = """() => {
 #: Chart titles, axis titles and legend entries that reach outside their chart.
 CLIPPED_JS = """() => {
     const clipped = [];
-    for (const chart of document.querySelectorAll('.stPlotlyChart')) {
+    for (const chart of document.querySelectorAll('.lab-chart')) {
         const svg = chart.querySelector('svg.main-svg');
         if (!svg) continue;
         const frame = svg.getBoundingClientRect();
@@ -155,7 +155,7 @@ def test_presenter_confusion_counts_are_as_large_as_text(app_page, app_url):
     turn_presenter_mode_on(app_page)
     go_to(app_page, "Evaluate")
     sizes = app_page.evaluate(
-        """() => [...document.querySelectorAll('.stPlotlyChart .heatmaplayer text')]
+        """() => [...document.querySelectorAll('.lab-chart .heatmaplayer text')]
             .map(t => parseFloat(getComputedStyle(t).fontSize))"""
     )
     assert len(sizes) == 100 and min(sizes) >= 16

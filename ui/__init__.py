@@ -6,7 +6,8 @@
 - `ui.samples`: results on a sample of the training images (the Map's positions, Step by step's run);
 - `ui.uploads`: the upload and model-import widgets, and the model download;
 - `ui.frame`: the page frame: header, dataset and model, and error handling;
-- `ui.charts`: Plotly charts with the lab's settings; `ui.selection`: reading chart selections;
+- `ui.charts`: Plotly charts with the lab's settings, drawn by `ui.plotly_component` (kept in the page,
+  updated in place); `ui.selection`: reading chart selections;
 - `ui.progress`: a progress bar for slow work; `ui.warm_up`: the model modules loaded in the background;
 - `ui.audience_room` and `ui.audience_live`: audience mode (the phones' model, the presenter's live wall).
 """

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import json
 
 import numpy as np
 import plotly.graph_objects as go
@@ -10,6 +11,7 @@ import streamlit as st
 
 from core.figures.images import png_data_uri
 from ui.caches import chart_memo
+from ui.plotly_component import PUBLISHED, chart_spec, drag_mode, plotly_component
 from ui.settings import presenter_mode
 
 CHART_HEIGHT = 450
@@ -19,28 +21,55 @@ PRESENTER_SCALE = 1.35
 PRESENTER_FONT_SIZE = 18
 
 
-def show_chart(fig, *, key: str, height: int | None = None, memo: tuple | None = None, **kwargs):
-    """`st.plotly_chart` with the lab's settings. Every page draws its charts through this.
+def show_chart(
+    fig,
+    *,
+    key: str,
+    height: int | None = None,
+    memo: tuple | None = None,
+    on_select=None,
+    selection_mode="points",
+):
+    """A Plotly chart with the lab's settings, kept in the page under `key`. Every chart goes through this.
 
     `fig` is a figure, or with `memo` a function that builds one: ``memo=(dataset, what)`` names
-    what the figure shows (besides the dataset), and the finished figure is kept (the last 32 per
+    what the figure shows (besides the dataset), and the finished chart is kept (the last 32 per
     dataset, `ui.caches.chart_memo`), so a rerun that does not change it neither builds it again nor
-    makes Plotly check it again.
-    Extra keyword arguments (``on_select``, ``selection_mode``) go to `st.plotly_chart`; its
-    return value (the selection, when ``on_select`` is set) is returned.
+    sends the browser anything to redraw.
+    `on_select` lets the user pick points: "rerun", or a callback run when they do; `selection_mode`
+    is "points" (a click) or a tuple that also has "box" and "lasso". Returns the pick, a mapping
+    ``{"points": [...]}`` that `ui.selection` reads, or None.
     """
     presenting = presenter_mode()
+    picking = drag_mode(selection_mode) if on_select else {}
+
+    def finished(figure, copy):
+        figure = dress_figure(figure, presenting, height, copy=copy)
+        if picking:
+            figure.update_layout(picking)
+        return chart_spec(figure)
+
     if memo is None:
-        fig = dress_figure(fig, presenting, height)
+        spec = finished(fig, True)
     else:
         dataset, what = memo
-        build = fig
-        fig = chart_memo(
+        spec = chart_memo(
             dataset,
-            ("chart", key, *what, presenting, height),
-            lambda: dress_figure(build(), presenting, height, copy=False),
+            ("chart", key, *what, presenting, height, bool(on_select)),
+            lambda: finished(fig(), False),
         )
-    return st.plotly_chart(fig, key=key, config=chart_config(key), **kwargs)
+    if not PUBLISHED:  # no static folder to serve plotly.js from: Streamlit's own chart
+        kwargs = {"on_select": on_select, "selection_mode": selection_mode} if on_select else {}
+        event = st.plotly_chart(json.loads(spec.json), key=key, config=chart_config(key), **kwargs)
+        return event.selection if on_select else None
+    events = None if not on_select else ("click" if selection_mode == "points" else "select")
+    return plotly_component(
+        spec,
+        key=key,
+        config=chart_config(key),
+        events=events,
+        on_change=on_select if callable(on_select) else None,
+    )
 
 
 def dress_figure(fig, presenting: bool, height: int | None = None, *, copy: bool = True) -> go.Figure:

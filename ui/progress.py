@@ -34,7 +34,10 @@ def run_with_progress(work: Callable[[], T], message: str, expected_seconds: flo
     the work still runs to its end before the next run starts, so two fits never compete for the CPU.
     """
     started = time.perf_counter()
-    bar = st.progress(0.0, text=f"{message} 0 s") if expected_seconds >= BAR_AT_ONCE_SECONDS else None
+    # Its place on the page is taken on every run, bar or not: the elements after it keep their places,
+    # so the browser updates them where they are instead of building them again (charts included).
+    place = st.empty()
+    bar = place.progress(0.0, text=f"{message} 0 s") if expected_seconds >= BAR_AT_ONCE_SECONDS else None
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="progress") as pool:
         future = pool.submit(work)
         try:
@@ -45,11 +48,10 @@ def run_with_progress(work: Callable[[], T], message: str, expected_seconds: flo
                     elapsed = time.perf_counter() - started
                     text = f"{message} {elapsed:.0f} s"
                     if bar is None:
-                        bar = st.progress(0.0, text=text)
+                        bar = place.progress(0.0, text=text)
                     bar.progress(fraction_done(elapsed, expected_seconds), text=text)
         finally:
-            if bar is not None:
-                bar.empty()
+            place.empty()
 
 
 def fraction_done(elapsed: float, expected: float) -> float:

@@ -1,0 +1,104 @@
+// One Plotly chart per key, drawn once and then updated in place with Plotly.react.
+// Loaded by ui/plotly_component.py as an st.components.v2 component (no shadow DOM: Plotly adds its
+// style sheet to the page's head). Plotly.js itself comes from the app's static folder, once per page.
+
+// Kept on the window: Streamlit may evaluate this module again (a new K after a page opens does).
+const CHARTS = (window.kmeansLabCharts ??= new Map()); // chart key -> {el, host, drawn, latest, bound}
+
+function loadPlotly(src) {
+  if (!window.kmeansLabPlotly) {
+    window.kmeansLabPlotly = new Promise((resolve, reject) => {
+      const script = document.createElement("script");
+      script.src = src;
+      script.onload = () => resolve(window.Plotly);
+      script.onerror = () => {
+        window.kmeansLabPlotly = null; // the next chart tries again
+        reject(new Error(`could not load ${src}`));
+      };
+      document.head.appendChild(script);
+    });
+  }
+  return window.kmeansLabPlotly;
+}
+
+// The points of a Plotly event, in the shape ui/selection.py reads.
+function points(event) {
+  return ((event && event.points) || []).map((p) => ({
+    curve_number: p.curveNumber,
+    point_index: p.pointIndex,
+    x: p.x,
+    y: p.y,
+    customdata: p.customdata === undefined ? null : p.customdata,
+  }));
+}
+
+function listen(chart, Plotly) {
+  const send = (pts) =>
+    chart.setStateValue("selection", {
+      points: pts,
+      revision: chart.latest.revision,
+      at: Date.now(), // the same cell clicked twice is still a new click
+    });
+  if (chart.latest.events === "click") {
+    chart.el.on("plotly_click", (event) => send(points(event)));
+  } else if (chart.latest.events === "select") {
+    chart.el.on("plotly_selected", (event) => send(points(event)));
+    chart.el.on("plotly_deselect", () => send([]));
+  }
+  let width = chart.el.clientWidth;
+  new ResizeObserver(() => {
+    const now = chart.el.clientWidth;
+    if (now && now !== width && chart.drawn) {
+      width = now;
+      Plotly.Plots.resize(chart.el);
+    }
+  }).observe(chart.el);
+}
+
+function draw(chart, Plotly) {
+  const data = chart.latest;
+  if (chart.drawn === data.revision) return;
+  const figure = JSON.parse(data.figure);
+  const layout = { ...figure.layout, autosize: true, width: undefined };
+  Plotly.react(chart.el, figure.data, layout, data.config).then(() => {
+    chart.drawn = data.revision;
+    chart.el.dataset.revision = data.revision;
+  });
+  if (!chart.bound) {
+    chart.bound = true;
+    listen(chart, Plotly);
+  }
+}
+
+export default function (component) {
+  const { data, parentElement, setStateValue } = component;
+  let chart = CHARTS.get(data.key);
+  if (!chart || chart.host !== parentElement || !chart.el.isConnected) {
+    const el = document.createElement("div");
+    el.className = "lab-chart";
+    el.style.width = "100%";
+    el.style.minHeight = `${data.height}px`;
+    parentElement.appendChild(el);
+    chart = { el, host: parentElement, drawn: null, bound: false };
+    CHARTS.set(data.key, chart);
+  }
+  chart.latest = data;
+  chart.setStateValue = setStateValue;
+  loadPlotly(data.src).then(
+    (Plotly) => {
+      if (chart.latest === data) draw(chart, Plotly);
+    },
+    () => {
+      chart.el.textContent = "This chart could not be drawn: the page did not get its chart library. Reload the page.";
+    },
+  );
+  return () => {
+    // Called when Streamlit removes the element, or before it calls this function again.
+    setTimeout(() => {
+      if (!chart.el.isConnected && CHARTS.get(data.key) === chart) {
+        if (window.Plotly) window.Plotly.purge(chart.el);
+        CHARTS.delete(data.key);
+      }
+    }, 0);
+  };
+}

@@ -1,0 +1,153 @@
+"""Plotly charts kept in the page and updated in place: one chart per key, one draw per change.
+
+Streamlit 1.67's `st.plotly_chart` makes a new chart element whenever the figure changes (the
+figure is part of the element's identity), draws it before its width is known, then again once it
+has re-applied its theme: two full draws and a rebuilt chart on every K. In Chromium here that was
+about 290 ms from a new K to a quiet page with a heatmap and a 1,000-dot map, against about 175 ms
+for this component (`st.components.v2`, documented), which keeps each chart and calls
+``Plotly.react`` on it once (bench/README.md, "Fifth pass").
+
+Plotly.js is the installed plotly package's own copy. `publish_plotly_js` copies it into the app's
+``static/`` folder, which Streamlit serves at ``app/static/`` (``server.enableStaticServing`` in
+.streamlit/config.toml); the page fetches it once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import plotly
+import plotly.io as pio
+import streamlit as st
+
+LOG = logging.getLogger(__name__)
+
+APP_DIR = Path(__file__).resolve().parent.parent
+STATIC_DIR = APP_DIR / "static"
+PLOTLY_JS = "plotly.min.js"
+#: Relative, so that it also works under a reverse proxy's path prefix (server.baseUrlPath).
+PLOTLY_JS_URL = f"app/static/{PLOTLY_JS}"
+#: Plotly's own height for a figure that sets none.
+DEFAULT_HEIGHT = 450
+
+#: Streamlit's look for charts in its light theme: its font, greys and colours, plain backgrounds.
+GREY_TEXT, HEADING, GRID = "#808495", "#31333F", "#e6eaf1"
+LAB_TEMPLATE = {
+    "layout": {
+        "font": {"family": '"Source Sans", "Source Sans Pro", sans-serif', "size": 12, "color": GREY_TEXT},
+        "title": {"font": {"size": 16, "color": HEADING, "weight": "bold"}, "x": 0, "xanchor": "left"},
+        "paper_bgcolor": "rgba(0,0,0,0)",
+        "plot_bgcolor": "rgba(0,0,0,0)",
+        "colorway": ["#0068c9", "#83c9ff", "#ff2b2b", "#ffabab", "#29b09d", "#7defa1", "#ff8700"],
+        "xaxis": {"showgrid": False, "zeroline": False, "gridcolor": GRID, "automargin": True,
+                  "tickcolor": GRID, "title": {"font": {"size": 14}, "standoff": 16}},
+        "yaxis": {"gridcolor": GRID, "zerolinecolor": GRID, "automargin": True,
+                  "tickcolor": GRID, "title": {"font": {"size": 14}, "standoff": 16}},
+        "legend": {"font": {"color": HEADING}, "bordercolor": "rgba(0,0,0,0)", "valign": "top"},
+        "hoverlabel": {"bgcolor": "#ffffff", "bordercolor": "#d5dae5", "font": {"color": HEADING}},
+        "margin": {"l": 0, "r": 0, "pad": 8},
+    }
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ChartSpec:
+    """A figure as the browser gets it: its JSON text, a revision that changes with it, its height."""
+
+    json: str
+    revision: str
+    height: int
+
+
+def chart_spec(fig) -> ChartSpec:
+    """The figure's JSON with the lab's template instead of its own (Streamlit's has placeholder colours)."""
+    spec = fig.to_dict()
+    spec["layout"]["template"] = LAB_TEMPLATE
+    text = pio.json.to_json_plotly(spec)
+    revision = hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
+    return ChartSpec(text, revision, int(spec["layout"].get("height") or DEFAULT_HEIGHT))
+
+
+def publish_plotly_js(static_dir: Path = STATIC_DIR) -> bool:
+    """Copy plotly.js into the static folder unless the same file is there; False if it cannot be.
+
+    Written to a temporary name and renamed, so that a browser never gets half a file, also when two
+    servers start from the same folder at once.
+    """
+    source = Path(plotly.__file__).parent / "package_data" / PLOTLY_JS
+    target = static_dir / PLOTLY_JS
+    try:
+        if target.exists() and target.stat().st_size == source.stat().st_size:
+            return True
+        static_dir.mkdir(exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=static_dir, suffix=".part")
+        os.close(handle)
+        shutil.copyfile(source, temporary)
+        os.replace(temporary, target)
+        return True
+    except OSError as error:
+        LOG.warning("Charts fall back to st.plotly_chart: cannot publish %s (%s)", target, error)
+        return False
+
+
+PUBLISHED = publish_plotly_js()
+
+_component = st.components.v2.component(
+    "kmeans_lab_plotly_chart",
+    js=(Path(__file__).with_name("plotly_chart.js")).read_text(encoding="utf-8"),
+    isolate_styles=False,
+)
+
+
+def drag_mode(selection_mode) -> dict:
+    """What a drag does on a chart whose points can be picked: lasso or box first, as Streamlit does."""
+    modes = (selection_mode,) if isinstance(selection_mode, str) else tuple(selection_mode)
+    layout = {"clickmode": "event+select", "hovermode": "closest"}
+    if "lasso" in modes:
+        layout["dragmode"] = "lasso"
+    elif "box" in modes:
+        layout["dragmode"] = "select"
+    return layout
+
+
+def plotly_component(spec: ChartSpec, *, key: str, config: dict, events=None, on_change=None):
+    """Show `spec` in the chart kept under `key`; return the user's current pick on it, or None.
+
+    `events` is None (nothing to pick), "click" (a click picks a point) or "select" (clicks, boxes
+    and lassos pick points). The pick is a mapping ``{"points": [...]}`` (`ui.selection` reads it);
+    a pick made on an earlier figure under the same key is not returned. `on_change` is called, as a
+    widget callback, when the user picks.
+    """
+    data = {
+        "key": key,
+        "figure": spec.json,
+        "revision": spec.revision,
+        "height": spec.height,
+        "config": config,
+        "events": events,
+        "src": PLOTLY_JS_URL,
+    }
+    result = _component(key=key, data=data, on_selection_change=on_change or (lambda: None))
+    return current_selection(getattr(result, "selection", None), spec.revision)
+
+
+def current_selection(selection, revision: str):
+    """The selection if it was made on the figure with `revision`; None otherwise."""
+    if isinstance(selection, dict) and selection.get("revision") == revision:
+        return selection
+    return None
+
+
+def stored_selection(key: str):
+    """The last pick on the chart `key`, from Session State (for a callback), or None."""
+    state = st.session_state.get(key)
+    selection = getattr(state, "selection", None) if state is not None else None
+    if selection is None and isinstance(state, dict):
+        selection = state.get("selection")
+    return selection if isinstance(selection, dict) else None
