@@ -3,7 +3,6 @@
 import functools
 
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
 from core.analysis import evaluation
@@ -16,7 +15,7 @@ from core.figures.charts import (
     accuracy_chart,
     homogeneity_chart,
     inertia_chart,
-    mark_k,
+    k_marker,
 )
 from core.figures.evaluation_charts import confusion_heatmap
 from core.figures.images import display_scale, enlarge
@@ -181,8 +180,8 @@ def numbers_table(table: pd.DataFrame) -> None:
 
 
 def charts(table: pd.DataFrame, dataset, sweep: tuple, current_k: int) -> None:
-    """The three charts, marked K. Each is made once per sweep (`sweep` says which) without the mark;
-    a K move only copies it and adds the mark: no fit, no new chart."""
+    """The three charts, marked K. Each is made and sent once per sweep (`sweep` says which) without
+    the mark, which is drawn over it: a K move sends only the mark (no fit, no chart built or sent)."""
     ks = table["k"].tolist()
     panels = [
         (lambda: inertia_chart(ks, table["inertia"]), ["inertia"], ["inertia"]),
@@ -198,23 +197,16 @@ def charts(table: pd.DataFrame, dataset, sweep: tuple, current_k: int) -> None:
     for i, (column, (build, explained, scores)) in enumerate(zip(columns, panels, strict=True)):
         if plain:
             build = functools.partial(_in_plain_words, build, explained[0])
-        unmarked = caches.dataset_memo(dataset, ("sweep_unmarked", i, *sweep, plain), build)
         values = [value for score in scores for value in table[score]]
         with column:
             show_chart(
-                functools.partial(_marked, unmarked, current_k, values),
+                build,
                 key=f"sweep_chart_{i}",
-                memo=(dataset, (*sweep, current_k, plain)),
+                memo=(dataset, (*sweep, plain)),
+                overlay=k_marker(current_k, values),
             )
             for metric in explained:
                 st.caption(METRIC_EXPLANATIONS[metric])
-
-
-def _marked(unmarked: go.Figure, k: int, values: list[float]) -> go.Figure:
-    """A copy of the chart with K marked (the original is shared between reruns: left as it is)."""
-    fig = go.Figure(unmarked)
-    mark_k(fig, k, values)
-    return fig
 
 
 def _in_plain_words(build, metric: str):

@@ -7,18 +7,22 @@ from dataclasses import dataclass
 
 from streamlit.testing.v1 import AppTest
 
+from ui.plotly_component import SENT_CHARTS_KEY
+
 #: The name `st.components.v2` elements have in AppTest's tree.
 COMPONENT = "bidi_component"
 
 
 @dataclass(frozen=True)
 class ShownChart:
-    """One chart as the browser gets it: its key, Plotly figure and config, and the figure's size."""
+    """One chart as the browser draws it: its key, Plotly figure (overlay included) and config, the
+    size of its figure's JSON, and whether that JSON was sent on this run (else the page had it)."""
 
     key: str
     figure: dict
     config: dict
     figure_bytes: int
+    figure_sent: bool
 
 
 def charts(at: AppTest) -> list[ShownChart]:
@@ -26,7 +30,15 @@ def charts(at: AppTest) -> list[ShownChart]:
     shown = []
     for element in at.get(COMPONENT):
         data = json.loads(element.proto.json)
-        if "figure" in data:
-            text = data["figure"]
-            shown.append(ShownChart(data["key"], json.loads(text), data["config"], len(text.encode())))
+        if "revision" not in data:
+            continue
+        text = data["figure"] or at.session_state[SENT_CHARTS_KEY][data["key"]].json
+        figure = json.loads(text)
+        overlay = data["overlay"] or {}
+        figure["data"] += overlay.get("data", [])
+        figure["layout"]["annotations"] = figure["layout"].get("annotations", []) + overlay.get(
+            "annotations", []
+        )
+        sent = data["figure"] is not None
+        shown.append(ShownChart(data["key"], figure, data["config"], len(text.encode()), sent))
     return shown

@@ -279,6 +279,36 @@ def test_a_k_change_updates_the_charts_in_place_without_a_blank_frame(app_page, 
     assert exception_count(app_page) == 0
 
 
+def sweep_marker_shown(page, k: int) -> None:
+    """Wait until all three K sweep charts are drawn with the marker at `k`."""
+    page.wait_for_function(
+        "(k) => { const charts = [...document.querySelectorAll('.lab-chart')];"
+        " return charts.length == 3 && charts.every(c => c.querySelector('.main-svg')"
+        " && [...c.querySelectorAll('.annotation-text')].some(t => t.textContent == `Your K = ${k}`)); }",
+        arg=k,
+        timeout=SLOW_MS,
+    )
+
+
+def test_a_page_that_lost_its_charts_gets_them_again(app_page, app_url):
+    open_page(app_page, app_url, "K sweep")
+    sweep_marker_shown(app_page, DEFAULT_K)
+    # The page keeps the charts it was sent, and the server sends each only once. Here it loses them,
+    # as a page does after many others: it must ask for them again, not stay blank.
+    app_page.evaluate("() => window.kmeansLabFigures.clear()")
+    links = app_page.locator('[data-testid="stSidebar"] [data-testid="stPageLink"]')
+    links.filter(has_text="Explore").click()
+    app_page.get_by_role("heading", name="Explore").first.wait_for()
+    wait_until_idle(app_page)
+    app_page.evaluate("() => window.kmeansLabFigures.clear()")
+    links.filter(has_text="K sweep").click()
+    sweep_marker_shown(app_page, DEFAULT_K)
+
+    type_k(app_page, DEFAULT_K + 4)  # only the marker is sent, and moves
+    sweep_marker_shown(app_page, DEFAULT_K + 4)
+    assert exception_count(app_page) == 0
+
+
 def test_map_selection_shows_the_selected_images(app_page, app_url):
     app_page.set_viewport_size({"width": 1280, "height": 720})
     open_page(app_page, app_url, "Map")

@@ -61,6 +61,20 @@ def test_moving_k_on_the_sweep_page_fits_no_model_while_the_centroids_page_does(
     assert is_saved(13)
 
 
+def test_moving_k_on_the_sweep_page_sends_only_the_marker_not_its_charts():
+    at = page_at("pages/sweep.py", 10)
+    first = charts(at)
+    assert len(first) == 3 and all(chart.figure_sent for chart in first)
+    at = with_k(at, 14)
+    moved = charts(at)
+    assert not any(chart.figure_sent for chart in moved), "the browser has these charts already"
+    for before, after in zip(first, moved, strict=True):
+        assert "Your K = 14" in json.dumps(after.figure) and "Your K = 10" not in json.dumps(after.figure)
+        assert after.figure["data"][:-1] == before.figure["data"][:-1]  # the same series, only K moved
+    # Another session's page has none of them: it gets every chart.
+    assert all(chart.figure_sent for chart in charts(page_at("pages/sweep.py", 14)))
+
+
 def map_spec(at: AppTest) -> tuple[dict, int]:
     (chart,) = charts(at)
     return chart.figure, chart.figure_bytes

@@ -29,6 +29,7 @@ def show_chart(
     memo: tuple | None = None,
     on_select=None,
     selection_mode="points",
+    overlay: dict | None = None,
 ):
     """A Plotly chart with the lab's settings, kept in the page under `key`. Every chart goes through this.
 
@@ -37,8 +38,10 @@ def show_chart(
     dataset, `ui.caches.chart_memo`), so a rerun that does not change it neither builds it again nor
     sends the browser anything to redraw.
     `on_select` lets the user pick points: "rerun", or a callback run when they do; `selection_mode`
-    is "points" (a click) or a tuple that also has "box" and "lasso". Returns the pick, a mapping
-    ``{"points": [...]}`` that `ui.selection` reads, or None.
+    is "points" (a click) or a tuple that also has "box" and "lasso". `overlay` is drawn on top,
+    ``{"data": [traces], "annotations": [...]}`` (`core.figures.charts.k_marker`): it changes without
+    the figure being built or sent again. Returns the pick, a mapping ``{"points": [...]}`` that
+    `ui.selection` reads, or None.
     """
     presenting = presenter_mode()
     picking = drag_mode(selection_mode) if on_select else {}
@@ -60,7 +63,7 @@ def show_chart(
         )
     if not PUBLISHED:  # no static folder to serve plotly.js from: Streamlit's own chart
         kwargs = {"on_select": on_select, "selection_mode": selection_mode} if on_select else {}
-        event = st.plotly_chart(json.loads(spec.json), key=key, config=chart_config(key), **kwargs)
+        event = st.plotly_chart(with_overlay(spec, overlay), key=key, config=chart_config(key), **kwargs)
         return event.selection if on_select else None
     events = None if not on_select else ("click" if selection_mode == "points" else "select")
     return plotly_component(
@@ -69,7 +72,19 @@ def show_chart(
         config=chart_config(key),
         events=events,
         on_change=on_select if callable(on_select) else None,
+        overlay=overlay,
     )
+
+
+def with_overlay(spec, overlay: dict | None) -> dict:
+    """The figure of `spec` with `overlay`'s traces and annotations added, as the browser draws them."""
+    figure = json.loads(spec.json)
+    if overlay:
+        figure["data"] += overlay.get("data", [])
+        figure["layout"]["annotations"] = figure["layout"].get("annotations", []) + overlay.get(
+            "annotations", []
+        )
+    return figure
 
 
 def dress_figure(fig, presenting: bool, height: int | None = None, *, copy: bool = True) -> go.Figure:

@@ -55,13 +55,38 @@ function listen(chart, Plotly) {
   }).observe(chart.el);
 }
 
-function draw(chart, Plotly) {
+// Figures by revision, parsed once: a figure the browser has is not sent again (ui/plotly_component.py),
+// and the same arrays drawn again are unchanged data to Plotly.react, which then redraws only the overlay.
+const FIGURES = (window.kmeansLabFigures ??= new Map());
+const FIGURES_KEPT = 24;
+
+function figureOf(data) {
+  let figure = FIGURES.get(data.revision);
+  if (!figure && data.figure) figure = JSON.parse(data.figure);
+  if (figure) {
+    FIGURES.delete(data.revision); // most recently used last
+    FIGURES.set(data.revision, figure);
+    while (FIGURES.size > FIGURES_KEPT) FIGURES.delete(FIGURES.keys().next().value);
+  }
+  return figure;
+}
+
+// The figure with the overlay (say, the K sweep's K marker) added: its traces and annotations.
+function withOverlay(figure, overlay) {
+  if (!overlay) return { data: figure.data, layout: { ...figure.layout } };
+  const layout = { ...figure.layout };
+  layout.annotations = [...(layout.annotations || []), ...(overlay.annotations || [])];
+  return { data: [...figure.data, ...(overlay.data || [])], layout };
+}
+
+function draw(chart, Plotly, figure) {
   const data = chart.latest;
-  if (chart.drawn === data.revision) return;
-  const figure = JSON.parse(data.figure);
-  const layout = { ...figure.layout, autosize: true, width: undefined };
-  Plotly.react(chart.el, figure.data, layout, data.config).then(() => {
-    chart.drawn = data.revision;
+  const drawing = `${data.revision} ${JSON.stringify(data.overlay)}`;
+  if (chart.drawn === drawing) return;
+  const shown = withOverlay(figure, data.overlay);
+  const layout = { ...shown.layout, autosize: true, width: undefined };
+  Plotly.react(chart.el, shown.data, layout, data.config).then(() => {
+    chart.drawn = drawing;
     chart.el.dataset.revision = data.revision;
   });
   if (!chart.bound) {
@@ -84,9 +109,15 @@ export default function (component) {
   }
   chart.latest = data;
   chart.setStateValue = setStateValue;
+  const figure = figureOf(data);
+  if (!figure) {
+    // Sent before, but this page no longer has it (it keeps FIGURES_KEPT): ask for it again.
+    setStateValue("missing", { revision: data.revision, at: Date.now() });
+    return () => {};
+  }
   loadPlotly(data.src).then(
     (Plotly) => {
-      if (chart.latest === data) draw(chart, Plotly);
+      if (chart.latest === data) draw(chart, Plotly, figure);
     },
     () => {
       chart.el.textContent = "This chart could not be drawn: the page did not get its chart library. Reload the page.";

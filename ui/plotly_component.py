@@ -56,6 +56,19 @@ LAB_TEMPLATE = {
 }  # fmt: skip
 
 
+#: Session State key of the charts this session sent: {chart key: `SentChart`}.
+SENT_CHARTS_KEY = "kmeans_lab_sent_charts"
+
+
+@dataclass(frozen=True)
+class SentChart:
+    """The figure last sent to one chart, and the browser's last request to send it again."""
+
+    revision: str
+    json: str
+    answered: float | None
+
+
 @dataclass(frozen=True)
 class ChartSpec:
     """A figure as the browser gets it: its JSON text, a revision that changes with it, its height."""
@@ -116,9 +129,14 @@ def drag_mode(selection_mode) -> dict:
     return layout
 
 
-def plotly_component(spec: ChartSpec, *, key: str, config: dict, events=None, on_change=None):
+def plotly_component(
+    spec: ChartSpec, *, key: str, config: dict, events=None, on_change=None, overlay: dict | None = None
+):
     """Show `spec` in the chart kept under `key`; return the user's current pick on it, or None.
 
+    The figure's JSON goes to the browser only when this session has not sent it to that chart already
+    (`figure_to_send`); `overlay` (``{"data": [traces], "annotations": [...]}``, small) is drawn on
+    top and sent every time: the K sweep moves its K marker without sending its charts again.
     `events` is None (nothing to pick), "click" (a click picks a point) or "select" (clicks, boxes
     and lassos pick points). The pick is a mapping ``{"points": [...]}`` (`ui.selection` reads it);
     a pick made on an earlier figure under the same key is not returned. `on_change` is called, as a
@@ -126,15 +144,43 @@ def plotly_component(spec: ChartSpec, *, key: str, config: dict, events=None, on
     """
     data = {
         "key": key,
-        "figure": spec.json,
+        "figure": figure_to_send(key, spec),
         "revision": spec.revision,
+        "overlay": overlay,
         "height": spec.height,
         "config": config,
         "events": events,
         "src": PLOTLY_JS_URL,
     }
-    result = _component(key=key, data=data, on_selection_change=on_change or (lambda: None))
+    result = _component(
+        key=key, data=data, on_selection_change=on_change or (lambda: None), on_missing_change=lambda: None
+    )
     return current_selection(getattr(result, "selection", None), spec.revision)
+
+
+def figure_to_send(key: str, spec: ChartSpec) -> str | None:
+    """`spec`'s JSON, or None if this session sent it to chart `key` last time and the page still has it.
+
+    The page keeps the figures it was sent by revision; one that lost a figure (it keeps the last 24)
+    asks for it again through the component's ``missing`` state, and gets it on that rerun.
+    """
+    sent = st.session_state.setdefault(SENT_CHARTS_KEY, {})
+    missing = component_value(key, "missing") or {}
+    last = sent.get(key)
+    asked = missing.get("revision") == spec.revision and missing.get("at") != (last and last.answered)
+    sent[key] = SentChart(spec.revision, spec.json, missing.get("at"))
+    if last is not None and last.revision == spec.revision and not asked:
+        return None
+    return spec.json
+
+
+def component_value(key: str, name: str):
+    """A state value of the component under `key` in Session State (its pick, say), or None."""
+    state = st.session_state.get(key)
+    value = getattr(state, name, None) if state is not None else None
+    if value is None and isinstance(state, dict):
+        value = state.get(name)
+    return value
 
 
 def current_selection(selection, revision: str):
@@ -146,8 +192,5 @@ def current_selection(selection, revision: str):
 
 def stored_selection(key: str):
     """The last pick on the chart `key`, from Session State (for a callback), or None."""
-    state = st.session_state.get(key)
-    selection = getattr(state, "selection", None) if state is not None else None
-    if selection is None and isinstance(state, dict):
-        selection = state.get("selection")
+    selection = component_value(key, "selection")
     return selection if isinstance(selection, dict) else None

@@ -192,6 +192,18 @@ def mark_k(fig: go.Figure, k: int, values: Sequence[float]) -> None:
     )
 
 
+def k_marker(k: int, values: Sequence[float]) -> dict:
+    """`mark_k`'s line and label as plain Plotly data, to draw over a chart that stays as it is:
+    ``{"data": [the line], "annotations": [the label]}``."""
+    fig = go.Figure()
+    mark_k(fig, k, values)
+    spec = fig.to_plotly_json()
+    return {
+        "data": [dict(trace) for trace in spec["data"]],
+        "annotations": [dict(a) for a in spec["layout"]["annotations"]],
+    }
+
+
 def inertia_chart(ks, inertia, current_k=None) -> go.Figure:
     """Inertia against K: `sweep_chart` with the labels in ``SWEEP_LABELS["inertia"]``."""
     return sweep_chart(ks, {"Inertia": inertia}, current_k=current_k, **SWEEP_LABELS["inertia"])
