@@ -34,11 +34,9 @@ def charts(at: AppTest) -> list[ShownChart]:
             continue
         text = data["figure"] or at.session_state[SENT_CHARTS_KEY][data["key"]].json
         figure = json.loads(text)
-        overlay = data["overlay"] or {}
-        figure["data"] += overlay.get("data", [])
-        figure["layout"]["annotations"] = figure["layout"].get("annotations", []) + overlay.get(
-            "annotations", []
-        )
+        layout = figure["layout"]
+        for name, items in (data["overlay"] or {}).items():  # drawn over the figure: shapes, annotations
+            layout[name] = layout.get(name, []) + items
         sent = data["figure"] is not None
         shown.append(ShownChart(data["key"], figure, data["config"], len(text.encode()), sent))
     return shown

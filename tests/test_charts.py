@@ -46,13 +46,14 @@ def test_pixel_histogram_rejects_floats():
 
 def test_sweep_chart_marks_the_chosen_k():
     fig = sweep_chart(KS, {"Score": [1, 2, 3, 4]}, title="T", y_title="Y", current_k=36)
-    line, marker = fig.data
+    (line,) = fig.data
     assert list(line.x) == KS and list(line.y) == [1, 2, 3, 4]
     assert line.mode == "lines+markers"
     assert "K = %{x}" in line.hovertemplate
-    assert marker.name == "Your K = 36" and list(marker.x) == [36, 36]
-    assert marker.line.dash == "dash" and not marker.showlegend
-    assert marker.y[0] < 1 and marker.y[1] > 4  # spans every value
+    (marker,) = fig.layout.shapes
+    assert marker.type == "line" and (marker.x0, marker.x1) == (36, 36)  # a shape takes K itself
+    assert marker.line.dash == "dash"
+    assert marker.y0 < 1 and marker.y1 > 4  # spans every value
     (label,) = fig.layout.annotations
     assert label.text == "Your K = 36"
     assert label.x == pytest.approx(np.log10(36))  # annotations on a log axis use log10 units
@@ -62,7 +63,7 @@ def test_sweep_chart_marks_the_chosen_k():
 
 def test_sweep_chart_without_a_chosen_k_has_no_marker():
     fig = sweep_chart(KS, {"Score": [1, 2, 3, 4]}, title="T", y_title="Y")
-    assert len(fig.data) == 1 and not fig.layout.annotations
+    assert len(fig.data) == 1 and not fig.layout.annotations and not fig.layout.shapes
 
 
 def test_sweep_chart_checks_series_lengths():
@@ -74,12 +75,13 @@ def test_sweep_chart_checks_series_lengths():
 
 def test_accuracy_chart_has_train_and_test_as_percentages():
     fig = accuracy_chart(KS, [0.5, 0.6, 0.7, 0.8], [0.4, 0.5, 0.6, 0.7], current_k=16)
-    assert [trace.name for trace in fig.data] == ["Train accuracy", "Test accuracy", "Your K = 16"]
+    assert [trace.name for trace in fig.data] == ["Train accuracy", "Test accuracy"]
     assert fig.layout.yaxis.tickformat == ".0%"
     assert "%{y:.1%}" in fig.data[1].hovertemplate
     assert fig.layout.title.text.startswith("Accuracy")
     assert fig.layout.yaxis.title.text == "Labelled correctly"
-    assert list(fig.data[-1].x) == [16, 16] and fig.data[-1].y[0] < 0.4 < 0.8 < fig.data[-1].y[1]
+    (marker,) = fig.layout.shapes
+    assert marker.x0 == 16 and marker.y0 < 0.4 < 0.8 < marker.y1
 
 
 @pytest.mark.parametrize(
@@ -94,7 +96,7 @@ def test_single_metric_charts_are_titled_for_people(builder, title, y_title):
     assert fig.layout.title.text.startswith(title) and "<sup>" in fig.layout.title.text
     assert fig.layout.yaxis.title.text == y_title
     assert fig.layout.annotations[0].text == "Your K = 64"
-    assert fig.data[-1].name == "Your K = 64"
+    assert fig.layout.shapes[0].x0 == 64
     assert not fig.layout.showlegend
 
 

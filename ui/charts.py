@@ -39,7 +39,7 @@ def show_chart(
     sends the browser anything to redraw.
     `on_select` lets the user pick points: "rerun", or a callback run when they do; `selection_mode`
     is "points" (a click) or a tuple that also has "box" and "lasso". `overlay` is drawn on top,
-    ``{"data": [traces], "annotations": [...]}`` (`core.figures.charts.k_marker`): it changes without
+    ``{"shapes": [...], "annotations": [...]}`` (`core.figures.charts.k_marker`): it changes without
     the figure being built or sent again. Returns the pick, a mapping ``{"points": [...]}`` that
     `ui.selection` reads, or None.
     """
@@ -77,13 +77,11 @@ def show_chart(
 
 
 def with_overlay(spec, overlay: dict | None) -> dict:
-    """The figure of `spec` with `overlay`'s traces and annotations added, as the browser draws them."""
+    """The figure of `spec` with `overlay`'s shapes and annotations added, as the browser draws them."""
     figure = json.loads(spec.json)
-    if overlay:
-        figure["data"] += overlay.get("data", [])
-        figure["layout"]["annotations"] = figure["layout"].get("annotations", []) + overlay.get(
-            "annotations", []
-        )
+    layout = figure["layout"]
+    for name, items in (overlay or {}).items():
+        layout[name] = layout.get(name, []) + items
     return figure
 
 

@@ -135,7 +135,7 @@ def plotly_component(
     """Show `spec` in the chart kept under `key`; return the user's current pick on it, or None.
 
     The figure's JSON goes to the browser only when this session has not sent it to that chart already
-    (`figure_to_send`); `overlay` (``{"data": [traces], "annotations": [...]}``, small) is drawn on
+    (`figure_to_send`); `overlay` (``{"shapes": [...], "annotations": [...]}``, small) is drawn on
     top and sent every time: the K sweep moves its K marker without sending its charts again.
     `events` is None (nothing to pick), "click" (a click picks a point) or "select" (clicks, boxes
     and lassos pick points). The pick is a mapping ``{"points": [...]}`` (`ui.selection` reads it);
