@@ -293,8 +293,8 @@ def sweep_marker_shown(page, k: int) -> None:
 def test_a_page_that_lost_its_charts_gets_them_again(app_page, app_url):
     open_page(app_page, app_url, "K sweep")
     sweep_marker_shown(app_page, DEFAULT_K)
-    # The page keeps the charts it was sent, and the server sends each only once. Here it loses them,
-    # as a page does after many others: it must ask for them again, not stay blank.
+    # The page keeps the charts it was sent, and the server sends each only once. Here the page loses
+    # them (as when a newer run's message reaches a chart first): it must ask again, not stay blank.
     app_page.evaluate("() => window.kmeansLabFigures.clear()")
     links = app_page.locator('[data-testid="stSidebar"] [data-testid="stPageLink"]')
     links.filter(has_text="Explore").click()

@@ -55,19 +55,17 @@ function listen(chart, Plotly) {
   }).observe(chart.el);
 }
 
-// Figures by revision, parsed once: a figure the browser has is not sent again (ui/plotly_component.py),
-// and the same arrays drawn again are unchanged data to Plotly.react, which then redraws only the overlay.
-const FIGURES = (window.kmeansLabFigures ??= new Map());
-const FIGURES_KEPT = 24;
+// The last figure each chart key was sent, parsed once. The server sends a figure only when it
+// differs from the last one it sent to that key (ui/plotly_component.py), so that is the one figure a
+// key can need again; the same parsed arrays drawn again are unchanged data to Plotly.react.
+const FIGURES = (window.kmeansLabFigures ??= new Map()); // chart key -> {revision, figure}
 
 function figureOf(data) {
-  let figure = FIGURES.get(data.revision);
-  if (!figure && data.figure) figure = JSON.parse(data.figure);
-  if (figure) {
-    FIGURES.delete(data.revision); // most recently used last
-    FIGURES.set(data.revision, figure);
-    while (FIGURES.size > FIGURES_KEPT) FIGURES.delete(FIGURES.keys().next().value);
-  }
+  const last = FIGURES.get(data.key);
+  if (last && last.revision === data.revision) return last.figure;
+  if (!data.figure) return null;
+  const figure = JSON.parse(data.figure);
+  FIGURES.set(data.key, { revision: data.revision, figure });
   return figure;
 }
 
@@ -113,7 +111,7 @@ export default function (component) {
   chart.setStateValue = setStateValue;
   const figure = figureOf(data);
   if (!figure) {
-    // Sent before, but this page no longer has it (it keeps FIGURES_KEPT): ask for it again.
+    // Sent before, but this chart never got it (a newer run's message came first): ask for it again.
     setStateValue("missing", { revision: data.revision, at: Date.now() });
     return () => {};
   }

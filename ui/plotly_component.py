@@ -161,8 +161,9 @@ def plotly_component(
 def figure_to_send(key: str, spec: ChartSpec) -> str | None:
     """`spec`'s JSON, or None if this session sent it to chart `key` last time and the page still has it.
 
-    The page keeps the figures it was sent by revision; one that lost a figure (it keeps the last 24)
-    asks for it again through the component's ``missing`` state, and gets it on that rerun.
+    The page keeps the last figure each key was sent. If it does not have that one (a newer run's
+    message can reach the chart before the one that carried the figure), it asks for it again through
+    the component's ``missing`` state, and gets it on that rerun.
     """
     sent = st.session_state.setdefault(SENT_CHARTS_KEY, {})
     missing = component_value(key, "missing") or {}
