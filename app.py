@@ -45,7 +45,8 @@ def render(page: Page) -> None:
 def dataset_facts(dataset) -> None:
     st.subheader(dataset.title)
     height, width = dataset.image_shape
-    cols = st.columns(4)
+    # Keyed: presenter mode keeps these facts at their usual size (ui.presenter.PRESENTER_TEXT).
+    cols = st.container(key="dataset_facts").columns(4)
     cols[0].metric("Training images", f"{dataset.n_train:,}")
     cols[1].metric("Test images", f"{dataset.n_test:,}")
     cols[2].metric("Image size", f"{height} × {width} px")

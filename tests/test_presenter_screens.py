@@ -75,6 +75,12 @@ CLIPPED_JS = """() => {
             }
         }
     }
+    // A metric's value cut short with an ellipsis ("28 × 28…").
+    for (const value of document.querySelectorAll('[data-testid="stMain"] [data-testid="stMetricValue"]')) {
+        for (const e of [value, ...value.querySelectorAll('*')]) {
+            if (e.scrollWidth > e.clientWidth + 1) { clipped.push(value.textContent); break; }
+        }
+    }
     return clipped;
 }"""
 
