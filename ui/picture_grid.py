@@ -32,10 +32,11 @@ class Sprite(NamedTuple):
     count: int
     columns: int
     tile: tuple[int, int]  #: (height, width) of a picture, in pixels
+    digest: str  #: short, different for different pictures
 
     def css_class(self, scale: int) -> str:
         """The CSS class of its tiles at `scale`: different for different pictures or scales."""
-        return f"sprite-{hashlib.blake2s(self.uri.encode('ascii'), digest_size=6).hexdigest()}-x{scale}"
+        return f"sprite-{self.digest}-x{scale}"
 
 
 def sprite(images) -> Sprite:
@@ -49,7 +50,9 @@ def sprite(images) -> Sprite:
     # (rows, columns, h, w, ...) -> (rows, h, columns, w, ...) -> one picture
     grid = padded.reshape(rows, columns, *images.shape[1:]).swapaxes(1, 2)
     sheet = grid.reshape(rows * height, columns * width, *images.shape[3:])
-    return Sprite(png_data_uri(sheet), count, columns, (height, width))
+    uri = png_data_uri(sheet)
+    digest = hashlib.blake2s(uri.encode("ascii"), digest_size=6).hexdigest()
+    return Sprite(uri, count, columns, (height, width), digest)
 
 
 def sprite_style(sheet: Sprite, *, scale: int) -> str:
