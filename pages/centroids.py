@@ -113,7 +113,8 @@ def cluster_members(dataset, model, images, captions) -> None:
     sheet = sprite(dataset.train_images[sample])
     scale = display_scale(images.shape[1:], target=64)
     names = [dataset.class_names[dataset.train_labels[i]] for i in sample]
-    shown = sprite_figures(sheet, range(len(sample)), names, scale=scale)
+    # Side by side, as `st.image` shows a list.
+    shown = sprite_figures(sheet, range(len(sample)), names, scale=scale, gap="1rem 0")
     show_beside(
         centre,
         f"<p>{text} A sample, captioned with each image's true class:</p>{shown}",

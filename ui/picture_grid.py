@@ -66,10 +66,11 @@ def sprite_style(sheet: Sprite, *, scale: int) -> str:
     )
 
 
-def sprite_figures(sheet: Sprite, indices, captions: list[str], *, scale: int) -> str:
+def sprite_figures(sheet: Sprite, indices, captions: list[str], *, scale: int, gap: str = "0.5rem") -> str:
     """The tiles at `indices`, each with its caption (also its text for screen readers), in a row that wraps.
 
-    Needs `sprite_style(sheet, scale=scale)` in the same block.
+    `gap` is the CSS gap between them (rows, then columns if it has two parts). Needs
+    `sprite_style(sheet, scale=scale)` in the same block.
     """
     height, width = sheet.tile
     name = sheet.css_class(scale)
@@ -82,7 +83,7 @@ def sprite_figures(sheet: Sprite, indices, captions: list[str], *, scale: int) -
             f'<div class="{name}" role="img" aria-label="{text}" style="background-position:-{x}px -{y}px">'
             f'</div><figcaption style="{CAPTION_STYLE}">{text}</figcaption></figure>'
         )
-    return f'<div style="display:flex;flex-wrap:wrap;gap:0.5rem">{"".join(figures)}</div>'
+    return f'<div style="display:flex;flex-wrap:wrap;gap:{gap}">{"".join(figures)}</div>'
 
 
 def show_picture_groups(groups: list[tuple[str, str, str]], *, head: str = "", columns: int = 2) -> None:
@@ -94,7 +95,7 @@ def show_picture_groups(groups: list[tuple[str, str, str]], *, head: str = "", c
     stacks = [[] for _ in range(columns)]
     for i, (name, note, block) in enumerate(groups):
         heading = f"<strong>{html.escape(name)}</strong> — {html.escape(note)}"
-        stacks[i % columns].append(f'<section><p style="margin:0 0 0.5rem">{heading}</p>{block}</section>')
+        stacks[i % columns].append(f'<section><p style="margin:0 0 1rem">{heading}</p>{block}</section>')
     column = "flex:1 1 18rem;min-width:0;display:flex;flex-direction:column;gap:1rem"
     body = "".join(f'<div style="{column}">{"".join(stack)}</div>' for stack in stacks)
     st.html(f'{head}<div style="display:flex;flex-wrap:wrap;gap:1rem 4rem">{body}</div>')
