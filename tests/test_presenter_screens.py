@@ -33,7 +33,7 @@ PRESENTER_TEXT_PX = 18
 KEY_VISUAL_JS = """() => {
     const visual = document.querySelector('[class*="st-key-key_visual"]');
     if (!visual) return [];
-    return [...visual.querySelectorAll('img, .lab-chart')].map(e => {
+    return [...visual.querySelectorAll('img, .stHtml [role="img"], .lab-chart')].map(e => {
         const r = e.getBoundingClientRect();
         return {top: r.top, bottom: r.bottom, left: r.left, right: r.right};
     });
