@@ -63,7 +63,7 @@ from browser_support import (  # noqa: E402
 #: Fitting the default sweep on a busy machine can take minutes.
 SWEEP_MS = 600_000
 
-RECORDER_JS = """
+RECORDER_JS = r"""
 window.__bench = [];
 (() => {
     const note = (what) => window.__bench.push([what, performance.now()]);
@@ -76,7 +76,26 @@ window.__bench = [];
             .some((m) => m.textContent.includes('Predicted digit'));
         if (metric !== shown) { shown = metric; note(metric ? 'prediction' : 'no-prediction'); }
     };
-    new MutationObserver(look).observe(document, {subtree: true, childList: true, attributes: true});
+    // Pictures drawn as CSS backgrounds (ui/picture_grid.py's sprite sheets) fire no 'load': each new
+    // sheet in an added style sheet counts as shown once the browser has decoded a copy of it.
+    const sheets = new Set(), SHEET = /url\(["']?(data:image\/png;base64,[^"')]+)/g;
+    const decodeSheets = (records) => {
+        for (const record of records) for (const node of record.addedNodes) {
+            if (node.nodeType !== 1) continue;
+            const styles = node.tagName === 'STYLE' ? [node] : node.querySelectorAll('style');
+            for (const style of styles) {
+                for (const [, uri] of style.textContent.matchAll(SHEET)) {
+                    if (sheets.has(uri)) continue;
+                    sheets.add(uri);
+                    const copy = new Image();
+                    copy.src = uri;
+                    copy.decode().then(() => note('picture'), () => {});
+                }
+            }
+        }
+    };
+    new MutationObserver((records) => { decodeSheets(records); look(); })
+        .observe(document, {subtree: true, childList: true, attributes: true});
     document.addEventListener('keydown', (e) => note('key'), true);
     document.addEventListener('mouseup', (e) => note('mouseup'), true);
     // A picture on screen: 'load' does not bubble, but a capturing listener sees every <img> load.
