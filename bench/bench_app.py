@@ -14,7 +14,9 @@ on free loopback ports with empty caches in a temporary folder, and driven with 
   "Centres as pictures" ticked, and Step by step's first visit: K set to a value its steps have not
   been run for (at most 64) on Explore, then the sidebar's link clicked, to the Step by step page
   idle with its pictures shown. A picture the browser fetches after the run counts: until November
-  27, 2026 only the run was waited for, and pictures served by URL came up to 3 s later.
+  27, 2026 only the run was waited for, and pictures served by URL came up to 3 s later. So do a
+  sprite sheet's decoding and a lab chart's drawing (`ui/plotly_chart.js` draws after the run):
+  since the fifth pass, the wait is to whichever comes last.
 
 Then, for the lab alone: A script in the page notes, with `performance.now()`, each key press,
 mouse-up, change of the app's script state ("running" / "notRunning") and the moment the
@@ -100,6 +102,8 @@ window.__bench = [];
     document.addEventListener('mouseup', (e) => note('mouseup'), true);
     // A picture on screen: 'load' does not bubble, but a capturing listener sees every <img> load.
     document.addEventListener('load', (e) => { if (e.target.tagName === 'IMG') note('picture'); }, true);
+    // A chart drawn (ui/plotly_chart.js), after its run: it counts like a picture.
+    document.addEventListener('lab-chart-drawn', () => note('picture'), true);
 })();
 """
 

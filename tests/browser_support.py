@@ -184,12 +184,14 @@ IDLE_JS = """() => {
     const app = document.querySelector('[data-testid="stApp"]');
     return app !== null && app.getAttribute('data-test-script-state') === 'notRunning'
         && document.querySelector('[data-testid="stStatusWidget"]') === null
-        && document.querySelector('[data-testid="stSkeleton"]') === null;
+        && document.querySelector('[data-testid="stSkeleton"]') === null
+        && document.querySelector('.lab-chart[data-drawing]') === null;
 }"""
 
 
 def wait_until_idle(page, timeout: float = SLOW_MS) -> None:
-    """Wait until the script is not running, the "Running..." widget has gone and nothing is a skeleton.
+    """Wait until the script is not running, the "Running..." widget has gone, nothing is a skeleton
+    and no chart is still drawing (`ui/plotly_chart.js` marks a chart ``data-drawing`` meanwhile).
 
     Only meaningful once a run has started (the state reads "notRunning" before the first run and
     for a moment after a widget changes), so callers first wait for the text they expect.
