@@ -137,8 +137,12 @@ def test_the_centres_come_with_the_page_not_one_request_each(chromium, servers):
         open_page(page, servers["lab"][0], "Centroids")
         page.on("request", lambda request: fetched.append(request.url))
         type_k(page, 90)
-        pictures = page.locator('[data-testid="stMain"] [data-testid="stHtml"] figure img')
-        shown = pictures.evaluate_all("(images) => images.filter((i) => i.complete && i.naturalWidth).length")
+        # Tiles of one sprite sheet (ui/picture_grid.py), a data URI in the page's own message.
+        tiles = page.locator('[data-testid="stMain"] [data-testid="stHtml"] [role="img"]')
+        shown = tiles.evaluate_all(
+            "(tiles) => tiles.filter((t) => t.getBoundingClientRect().width > 0"
+            " && getComputedStyle(t).backgroundImage.startsWith('url(\"data:image/png')).length"
+        )
     finally:
         context.close()
     assert shown >= 90, f"{shown} pictures on screen when the run ended"

@@ -101,7 +101,8 @@ def publish_plotly_js(static_dir: Path = STATIC_DIR) -> bool:
         static_dir.mkdir(exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=static_dir, suffix=".part")
         os.close(handle)
-        shutil.copyfile(source, temporary)
+        # With its date: the browser's cache then keeps it longer before asking whether it changed.
+        shutil.copy2(source, temporary)
         os.replace(temporary, target)
         return True
     except OSError as error:
