@@ -185,13 +185,15 @@ IDLE_JS = """() => {
     return app !== null && app.getAttribute('data-test-script-state') === 'notRunning'
         && document.querySelector('[data-testid="stStatusWidget"]') === null
         && document.querySelector('[data-testid="stSkeleton"]') === null
-        && document.querySelector('.lab-chart[data-drawing]') === null;
+        && [...document.querySelectorAll('[data-testid="stBidiComponentRegular"]')]
+            .every((c) => c.querySelector('.lab-chart:not([data-drawing])') !== null);
 }"""
 
 
 def wait_until_idle(page, timeout: float = SLOW_MS) -> None:
     """Wait until the script is not running, the "Running..." widget has gone, nothing is a skeleton
-    and no chart is still drawing (`ui/plotly_chart.js` marks a chart ``data-drawing`` meanwhile).
+    and every chart is drawn (`ui/plotly_chart.js` marks a chart ``data-drawing`` until it is; a
+    chart whose script has not started yet has no ``.lab-chart`` at all).
 
     Only meaningful once a run has started (the state reads "notRunning" before the first run and
     for a moment after a widget changes), so callers first wait for the text they expect.
