@@ -8,6 +8,7 @@
 - `ui.frame`: the page frame: header, dataset and model, and error handling;
 - `ui.charts`: Plotly charts with the lab's settings, drawn by `ui.plotly_component` (kept in the page,
   updated in place); `ui.selection`: reading chart selections;
+- `ui.picture_grid`: many small captioned pictures as one sprite sheet in one block;
 - `ui.progress`: a progress bar for slow work; `ui.warm_up`: the model modules loaded in the background;
 - `ui.audience_room` and `ui.audience_live`: audience mode (the phones' model, the presenter's live wall).
 """
