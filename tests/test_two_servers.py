@@ -170,6 +170,7 @@ class TwoServerRun:
     shown: list[int] = field(default_factory=list)
     exceptions: list[int] = field(default_factory=list)
     requests: list[tuple[str, str, str]] = field(default_factory=list)
+    plotly_js: tuple[str | None, int] = (None, 0)  # its Content-Encoding through the proxy, and its bytes
 
 
 def server_of(sticky: str, access_log: Path) -> str | None:
@@ -222,8 +223,21 @@ def two_servers(tmp_path_factory, nginx, chromium):
             page.context.close()
         time.sleep(1)  # nginx logs a WebSocket when it closes
         run.connections = [connections(url_a), connections(url_b)]
+        run.plotly_js = fetched_compressed(f"{proxy}/app/static/plotly.min.js")
         run.requests = proxied_requests(access_log)
         yield run
+
+
+def fetched_compressed(url: str) -> tuple[str | None, int]:
+    """(Content-Encoding, bytes received) of `url` for a browser that accepts gzip."""
+    request = urllib.request.Request(url, headers={"Accept-Encoding": "gzip"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return response.headers.get("Content-Encoding"), len(response.read())
+
+
+def test_the_proxy_sends_plotly_js_compressed(two_servers):
+    encoding, size = two_servers.plotly_js
+    assert encoding == "gzip" and 0 < size < 2_000_000, two_servers.plotly_js  # 4.8 MB uncompressed
 
 
 def test_both_servers_get_sessions_through_the_proxy(two_servers):
