@@ -301,6 +301,7 @@ def compare_with_reference(stack, browser, tmp: Path, repeats: int) -> tuple[lis
         ks = list(range(next_k, next_k + repeats))
         next_k += repeats
         waits = time_typed_k(page, ks)
+        print(f"  ms per K, in order: {[round(wait) for wait in waits]}", file=sys.stderr)
         every_page += waits
         lines.append(ratio_row(f"new K typed ({title})", reference_k, waits, 2.0))
     # The target over the sample's pages together: the median within 2x, the slowest within 4x.
