@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from streamlit.testing.v1 import AppTest
 
+from ui.charts import with_overlay
 from ui.plotly_component import SENT_CHARTS_KEY
 
 #: The name `st.components.v2` elements have in AppTest's tree.
@@ -33,10 +34,7 @@ def charts(at: AppTest) -> list[ShownChart]:
         if "revision" not in data:
             continue
         text = data["figure"] or at.session_state[SENT_CHARTS_KEY][data["key"]].json
-        figure = json.loads(text)
-        layout = figure["layout"]
-        for name, items in (data["overlay"] or {}).items():  # drawn over the figure: shapes, annotations
-            layout[name] = layout.get(name, []) + items
+        figure = with_overlay(text, data["overlay"])
         sent = data["figure"] is not None
         shown.append(ShownChart(data["key"], figure, data["config"], len(text.encode()), sent))
     return shown

@@ -62,7 +62,8 @@ def show_chart(
         )
     if not PUBLISHED:  # no static folder to serve plotly.js from: Streamlit's own chart
         kwargs = {"on_select": on_select, "selection_mode": selection_mode} if on_select else {}
-        event = st.plotly_chart(with_overlay(spec, overlay), key=key, config=chart_config(key), **kwargs)
+        figure = with_overlay(spec.json, overlay)
+        event = st.plotly_chart(figure, key=key, config=chart_config(key), **kwargs)
         return event.selection if on_select else None
     events = None if not on_select else ("click" if selection_mode == "points" else "select")
     return plotly_component(
@@ -75,9 +76,9 @@ def show_chart(
     )
 
 
-def with_overlay(spec, overlay: dict | None) -> dict:
-    """The figure of `spec` with `overlay`'s shapes and annotations added, as the browser draws them."""
-    figure = json.loads(spec.json)
+def with_overlay(figure_json: str, overlay: dict | None) -> dict:
+    """The figure (its JSON text) with `overlay`'s shapes and annotations added, as the browser draws it."""
+    figure = json.loads(figure_json)
     layout = figure["layout"]
     for name, items in (overlay or {}).items():
         layout[name] = layout.get(name, []) + items
