@@ -66,25 +66,22 @@ def projection_map(
         The size of the axes' text, which the margins leave room for (`map_margin`).
 
     Each point's ``customdata`` is its row in `points_2d`, whatever trace it is drawn in, so a
-    selection can be read back; centres carry ``-1 - cluster``.
+    selection can be read back; centres carry ``-1 - cluster``. Built from plain dicts in one call,
+    twice as fast as adding each trace and updating the layout and axes in turn.
     """
     points_2d, centers_2d = np.asarray(points_2d, dtype=np.float64), np.asarray(centers_2d, dtype=np.float64)
     groups = np.asarray(groups, dtype=np.int64)
     _check_lengths(points_2d, groups, point_text, centers_2d, center_names)
     pictured = point_pictures is not None
     if pictured:
-        text = np.asarray(with_pictures(point_text, point_pictures), dtype=object)
+        text = with_pictures(point_text, point_pictures)
     else:
-        text = np.asarray(texts_with_pictures(point_text, point_images), dtype=object)
+        text = texts_with_pictures(point_text, point_images)
     with_legend = len(group_names) <= MAX_LEGEND_GROUPS
     traces = _point_traces(points_2d, groups, group_names if with_legend else None, text)
     traces.append(_centre_trace(centers_2d, texts_with_pictures(center_names, center_images)))
     monospace = pictured or point_images is not None or center_images is not None
-    layout = _map_layout(
-        title, legend_title if with_legend else "", axis_name, map_margin(text_size), monospace
-    )
-    # One constructor call with plain dicts: Plotly checks each value once (adding each trace and
-    # then updating the layout and each axis in turn took about twice as long at K = 140).
+    layout = _map_layout(title, legend_title if with_legend else "", axis_name, text_size, monospace)
     return go.Figure(data=traces, layout=layout)
 
 
@@ -98,9 +95,10 @@ def _check_lengths(points_2d, groups, point_text, centers_2d, center_names) -> N
         raise ValueError(f"{len(centers_2d)} centres need as many names, got {len(center_names)}.")
 
 
-def _point_traces(points_2d, groups, group_names: Sequence[str] | None, text) -> list[dict]:
+def _point_traces(points_2d, groups, group_names: Sequence[str] | None, text: list[str]) -> list[dict]:
     """A trace per group present, named for the legend; without `group_names`, one trace of all the
     points, each in its group's colour (too many groups for a legend)."""
+    text = np.asarray(text, dtype=object)
     if group_names is not None:
         batches = [
             (str(group_names[g]), groups == g, {"color": GROUP_COLOURS[g % len(GROUP_COLOURS)]})
@@ -165,7 +163,7 @@ def map_margin(text_size: int = TEXT_SIZE) -> dict:
     return {"t": 60, "l": 42 + 2 * text_size, "b": 80}
 
 
-def _map_layout(title: str, legend_title: str, axis_name: str, margin: dict, monospace: bool) -> dict:
+def _map_layout(title: str, legend_title: str, axis_name: str, text_size: int, monospace: bool) -> dict:
     # Lasso by default: picking a region of the map is what the page's image list reads back. With
     # the lasso, Streamlit's chart sets clicks to "event" itself; asking for that already saves the
     # browser drawing the whole map a second time.
@@ -174,7 +172,7 @@ def _map_layout(title: str, legend_title: str, axis_name: str, margin: dict, mon
         "legend": {"title": {"text": legend_title}},
         "dragmode": "lasso",
         "clickmode": "event",
-        "margin": margin,
+        "margin": map_margin(text_size),
         "hovermode": "closest",
         "xaxis": {"title": {"text": f"{axis_name} direction 1 (the biggest difference between images)"}},
         "yaxis": {"title": {"text": f"{axis_name} direction 2 (the next biggest)"}},
