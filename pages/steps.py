@@ -4,11 +4,12 @@ import numpy as np
 import streamlit as st
 
 from core.figures.charts import steps_inertia_chart
-from core.figures.images import display_scale, enlarge
+from core.figures.images import display_scale
 from core.model.stepwise import KMeansSteps
 from ui import samples
-from ui.charts import show_chart, show_images
+from ui.charts import show_chart
 from ui.frame import Page, run_page
+from ui.picture_grid import sprite, sprite_figures, sprite_style
 
 SAMPLE_SIZE = 3000
 MAX_STEP_K = 64
@@ -112,14 +113,13 @@ def show_step(steps: KMeansSteps, step: int, k: int, dataset, *, marked: bool = 
         images = np.rint(np.clip(centres, 0, 1) * 255).astype(np.uint8)
         scale = display_scale(dataset.image_shape, target=picture_px(k))
         # A box of fixed height beside the chart: up to FIT_K centres fit in it, more scroll inside it.
-        # The pictures travel inside the page's message as data URIs: as media files, the browser
-        # fetched them one request each after the run, and had all 46 some 0.3 s after it.
+        # The centres are tiles of one picture sent at their own size, in one block (`ui.picture_grid`):
+        # one picture for the browser to decode and one element to draw on each step and each frame.
+        sheet = sprite(images)
+        captions = [f"{size:,}" for size in steps.sizes[step]]
         with st.container(key="key_visual", height=GRID_HEIGHT, border=False):
-            show_images(
-                [enlarge(image, scale) for image in images],
-                caption=[f"{size:,}" for size in steps.sizes[step]],
-                width=images.shape[2] * scale,
-            )
+            figures = sprite_figures(sheet, range(k), captions, scale=scale, gap="0.25rem 0")
+            st.html(sprite_style(sheet, scale=scale) + figures)
         st.caption("Each picture is one centre; under it, how many images are nearest to it at this step.")
     with chart:
         show_chart(

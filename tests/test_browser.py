@@ -422,7 +422,7 @@ def test_the_step_grid_fits_beside_the_chart_up_to_36_and_scrolls_beyond(app_pag
         overflow = grid.evaluate("g => g.scrollHeight > g.clientHeight + 1")
         assert overflow == scrolls, k
         if not scrolls:
-            pictures = grid.locator("img")
+            pictures = grid.locator('[role="img"]')
             assert pictures.count() == k
             assert pictures.nth(k - 1).bounding_box()["y"] + 20 < box["y"] + box["height"]
     assert exception_count(app_page) == 0

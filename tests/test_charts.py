@@ -106,5 +106,6 @@ def test_steps_inertia_chart_marks_the_shown_step():
     assert list(line.x) == [0, 1, 2] and list(line.y) == [10.0, 6.0, 5.5]
     assert list(marker.x) == [1] and list(marker.y) == [6.0]
     assert fig.layout.xaxis.title.text.startswith("Step")
+    assert fig.layout.xaxis.range[0] > -1  # no step "-1" on the axis
     with pytest.raises(ValueError, match="current_step=3 should be from 0 to 2"):
         steps_inertia_chart([10.0, 6.0, 5.5], current_step=3)

@@ -256,6 +256,7 @@ def steps_inertia_chart(
             y=[inertia[current_step]],
             mode="markers",
             marker={"size": 14, "color": MARKER_COLOUR},
+            cliponaxis=False,  # whole at step 0, at the axis's edge
             name=f"Step {current_step}",
             hovertemplate="Shown: step %{x}, inertia %{y:,.0f}<extra></extra>",
         )
@@ -264,6 +265,13 @@ def steps_inertia_chart(
         showlegend=False,
         margin={"t": 70},
     )
-    fig.update_xaxes(title_text="Step (0 = the start)", dtick=1 if len(inertia) <= 20 else None)
+    # From step 0: no "-1" at the edge. A label per step while they fit, then every other one.
+    steps = len(inertia)
+    fig.update_xaxes(
+        title_text="Step (0 = the start)",
+        range=[-0.5, steps - 0.5],
+        tick0=0,
+        dtick=1 if steps <= 12 else 2 if steps <= 30 else None,
+    )
     fig.update_yaxes(title_text="Sum of squared distances", tickformat=",.0f")
     return fig
