@@ -11,6 +11,7 @@ from core.figures.images import display_scale, enlarge
 from ui import caches
 from ui.charts import display_size, show_chart, show_images
 from ui.frame import Page, run_page
+from ui.picture_grid import sprite, sprite_figures, sprite_style
 from ui.plotly_component import stored_selection
 from ui.selection import clicked_cell
 
@@ -112,7 +113,6 @@ def least_pure(model, dataset) -> None:
         + METRIC_EXPLANATIONS["purity"]
     )
     picks = evaluation.least_pure_clusters(model.cluster_purity_, model.cluster_sizes_, LEAST_PURE)
-    centres = centroid_images(model)
     counts = model.cluster_class_counts_
     captions = []
     for c in picks:
@@ -122,13 +122,13 @@ def least_pure(model, dataset) -> None:
             for t in top
             if counts[c, t]
         )
-        captions.append(shares)
-    scale = display_scale(dataset.image_shape, target=display_size(120))
-    # One column each, so every picture is the same width whatever its caption's length.
-    for column, c, shares in zip(st.columns(LEAST_PURE), picks, captions, strict=False):
-        show_images(enlarge(centres[c], scale), width="stretch", place=column)
-        # One caption of two lines: every element is one more message on each K change.
-        column.caption(f"**Cluster {c}**  \n{shares}", text_alignment="center")
+        captions.append(f"Cluster {c}\n{shares}")
+    # The centres as tiles of one picture in one block (`ui.picture_grid`): one element for the
+    # browser to draw on each K, not a column, a picture and a caption per cluster.
+    sheet = sprite(centroid_images(model)[picks])
+    scale = display_scale(dataset.image_shape, target=display_size(112))
+    figures = sprite_figures(sheet, range(len(picks)), captions, scale=scale, gap="1rem 1.5rem")
+    st.html(sprite_style(sheet, scale=scale) + figures)
 
 
 run_page(

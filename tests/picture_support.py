@@ -13,7 +13,7 @@ SHEET_RULE = (
     r"background-size:(\d+)px (\d+)px;width:(\d+)px;height:(\d+)px\}"
 )
 TILE = (
-    r'<div class="(sprite-[\w-]+)" role="img" aria-label="([^"]*)" '
+    r'(?s)<div class="(sprite-[\w-]+)" role="img" aria-label="([^"]*)" '
     r'style="background-position:-(\d+)px -(\d+)px"></div><figcaption[^>]*>(.*?)</figcaption>'
 )
 

@@ -413,6 +413,7 @@ def test_evaluate_summarises_and_shows_the_images_of_the_chosen_cell(mnist):
     import re
 
     from core.analysis.evaluation import evaluate, top_confusions
+    from core.analysis.pictures import centroid_images
     from core.analysis.sweep import fit_model
 
     model, _ = fit_model(mnist, SMALL_K, random_state=0)
@@ -435,9 +436,14 @@ def test_evaluate_summarises_and_shows_the_images_of_the_chosen_cell(mnist):
         f"**{count2:,}** test images of **{true2}** were read as {predicted2}" in text
         for text in texts(at.markdown)
     )
-    # The least pure clusters come last, captioned with their name and two biggest classes.
-    for caption in texts(at.caption)[-6:]:
-        assert re.fullmatch(r"\*\*Cluster \d+\*\*  \n\d+% \d(, \d+% \d)?", caption), caption
+    # The least pure clusters come last: their centres, captioned with their name and two biggest classes.
+    [mixed] = [html.value for html in at.get("html") if 'role="img"' in html.value]
+    centres = centroid_images(model)
+    shown = tiles(mixed)
+    assert len(shown) == 6
+    for pixels, caption in shown:
+        assert re.fullmatch(r"Cluster \d+\n\d+% \d(, \d+% \d)?", caption), caption
+        assert (pixels == centres[int(caption.split()[1])]).all()
 
 
 def test_evaluate_diagonal_cell_shows_correct_answers():

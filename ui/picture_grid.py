@@ -19,8 +19,8 @@ import streamlit as st
 
 from core.figures.images import png_data_uri
 
-#: The look of `st.image`'s captions: small and muted.
-CAPTION_STYLE = "font-size:0.875rem;opacity:0.6;line-height:1.4;padding-top:0.25rem"
+#: The look of `st.image`'s captions: small and muted; a caption's line breaks are kept.
+CAPTION_STYLE = "font-size:0.875rem;opacity:0.6;line-height:1.4;padding-top:0.25rem;white-space:pre-line"
 #: Tiles per row of a sprite sheet: keeps the sheet well inside any browser's picture size limit.
 SHEET_COLUMNS = 32
 
