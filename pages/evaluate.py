@@ -126,8 +126,9 @@ def least_pure(model, dataset) -> None:
     # The centres as tiles of one picture in one block (`ui.picture_grid`): one element for the
     # browser to draw on each K, not a column, a picture and a caption per cluster.
     sheet = sprite(centroid_images(model)[picks])
-    scale = display_scale(dataset.image_shape, target=display_size(112))
-    figures = sprite_figures(sheet, range(len(picks)), captions, scale=scale, gap="1rem 1.5rem")
+    # As wide as six columns of the page at 1280 px with the sidebar open, in presenter mode too.
+    scale = display_scale(dataset.image_shape, target=140)
+    figures = sprite_figures(sheet, range(len(picks)), captions, scale=scale, gap="1rem 0.75rem")
     st.html(sprite_style(sheet, scale=scale) + figures)
 
 
