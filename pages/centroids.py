@@ -13,7 +13,15 @@ from ui import caches
 from ui.charts import display_size
 from ui.frame import Page, run_page
 from ui.model_files import model_download
-from ui.picture_grid import figure, show_beside, show_picture_groups, sprite, sprite_figures, sprite_style
+from ui.picture_grid import (
+    figure,
+    show_beside,
+    show_picture_groups,
+    show_sprite,
+    sprite,
+    sprite_figures,
+    sprite_style,
+)
 from ui.settings import presenter_mode
 
 GROUPED = "Grouped by inferred class"
@@ -64,10 +72,10 @@ def centre_grid(dataset, model, images, captions, *, grouped: bool) -> None:
     scale = display_scale(images.shape[1:], target=display_size(84))
     # Made once per model: moving K back to a model seen before sends the same sheet at once.
     sheet = caches.dataset_memo(dataset, ("centroid sheet", caches.model_key(model)), lambda: sprite(images))
-    style = sprite_style(sheet, scale=scale)
     if not grouped:
-        st.html(style + sprite_figures(sheet, range(len(images)), captions, scale=scale))
+        show_sprite(sheet, captions, scale=scale)
         return
+    style = sprite_style(sheet, scale=scale)
     groups = []
     for label in np.unique(model.cluster_labels_):
         members = np.flatnonzero(model.cluster_labels_ == label)

@@ -11,7 +11,7 @@ from core.figures.images import display_scale, enlarge
 from ui import caches
 from ui.charts import display_size, show_chart, show_images
 from ui.frame import Page, run_page
-from ui.picture_grid import sprite, sprite_figures, sprite_style
+from ui.picture_grid import show_sprite, sprite
 from ui.plotly_component import stored_selection
 from ui.selection import clicked_cell
 
@@ -128,8 +128,7 @@ def least_pure(model, dataset) -> None:
     sheet = sprite(centroid_images(model)[picks])
     # As wide as six columns of the page at 1280 px with the sidebar open, in presenter mode too.
     scale = display_scale(dataset.image_shape, target=140)
-    figures = sprite_figures(sheet, range(len(picks)), captions, scale=scale, gap="1rem 0.75rem")
-    st.html(sprite_style(sheet, scale=scale) + figures)
+    show_sprite(sheet, captions, scale=scale, gap="1rem 0.75rem")
 
 
 run_page(

@@ -9,7 +9,7 @@ from core.model.stepwise import KMeansSteps
 from ui import samples
 from ui.charts import show_chart
 from ui.frame import Page, run_page
-from ui.picture_grid import sprite, sprite_figures, sprite_style
+from ui.picture_grid import show_sprite, sprite
 
 SAMPLE_SIZE = 3000
 MAX_STEP_K = 64
@@ -118,8 +118,7 @@ def show_step(steps: KMeansSteps, step: int, k: int, dataset, *, marked: bool = 
         sheet = sprite(images)
         captions = [f"{size:,}" for size in steps.sizes[step]]
         with st.container(key="key_visual", height=GRID_HEIGHT, border=False):
-            figures = sprite_figures(sheet, range(k), captions, scale=scale, gap="0.25rem 0")
-            st.html(sprite_style(sheet, scale=scale) + figures)
+            show_sprite(sheet, captions, scale=scale, gap="0.25rem 0")
         st.caption("Each picture is one centre; under it, how many images are nearest to it at this step.")
     with chart:
         show_chart(

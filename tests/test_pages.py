@@ -238,10 +238,14 @@ def test_sweep_explains_a_bad_k_list(text, message):
 # --- Centroids ---------------------------------------------------------------------------------
 
 
+def sprite_blocks(at: AppTest) -> list[str]:
+    """The page's `st.html` blocks that draw pictures as tiles of a sprite sheet (`ui.picture_grid`)."""
+    return [html.value for html in at.get("html") if 'role="img"' in html.value]
+
+
 def centre_grids(at: AppTest) -> list[list[tuple[np.ndarray, str]]]:
     """Each group of centres on the page (one when in cluster order), as (pixels, caption) in order."""
-    blocks = [html.value for html in at.get("html") if 'role="img"' in html.value]
-    [grid] = [block for block in blocks if "Centre of cluster" not in block]
+    [grid] = [block for block in sprite_blocks(at) if "Centre of cluster" not in block]
     return [tiles(group, grid) for group in grid.split("<section")[1:] or [grid]]
 
 
@@ -437,7 +441,7 @@ def test_evaluate_summarises_and_shows_the_images_of_the_chosen_cell(mnist):
         for text in texts(at.markdown)
     )
     # The least pure clusters come last: their centres, captioned with their name and two biggest classes.
-    [mixed] = [html.value for html in at.get("html") if 'role="img"' in html.value]
+    [mixed] = sprite_blocks(at)
     centres = centroid_images(model)
     shown = tiles(mixed)
     assert len(shown) == 6
@@ -488,7 +492,7 @@ def test_map_without_umap_says_what_to_install(monkeypatch):
 
 def step_centres(at: AppTest) -> list[tuple[np.ndarray, str]]:
     """Step by step's centres at the step shown, as (pixels, caption: the images nearest to it)."""
-    [grid] = [html.value for html in at.get("html") if 'role="img"' in html.value]
+    [grid] = sprite_blocks(at)
     return tiles(grid)
 
 

@@ -86,6 +86,14 @@ def sprite_figures(sheet: Sprite, indices, captions: list[str], *, scale: int, g
     return f'<div style="display:flex;flex-wrap:wrap;gap:{gap}">{"".join(figures)}</div>'
 
 
+def show_sprite(sheet: Sprite, captions: list[str], *, scale: int, gap: str = "0.5rem") -> None:
+    """Every tile of `sheet` in order, each with its caption, in a row that wraps: one `st.html` block."""
+    st.html(
+        sprite_style(sheet, scale=scale)
+        + sprite_figures(sheet, range(sheet.count), captions, scale=scale, gap=gap)
+    )
+
+
 def show_picture_groups(groups: list[tuple[str, str, str]], *, head: str = "", columns: int = 2) -> None:
     """Groups of pictures in `columns` columns, as one `st.html` block after `head` (a style sheet).
 
