@@ -16,6 +16,10 @@ Starts `streamlit run app.py` on a free loopback port with empty caches in a tem
   CPU per interaction (page loads included), and the fits: saves to the on-disk result cache
   (inotify; one per fit, whichever session asked) and Streamlit's cache lookups per cache from
   /_stcore/metrics (a session that waits for another's fit of the same model counts one miss).
+  The anchor comes first, in the same run, with the lab's server not yet started: the same counts,
+  pacing and rounds on the reference app (bench/reference_app: a K box, a caption, one small
+  chart; `load_reference.py`), whose rounds type a new K twice. Printed beside the lab's rows: the
+  reference's own p95 over its one session's, and the lab's p95 over the reference's at that count.
 
 - Users: one browser, one context (one Streamlit session) per user, all at once. Each opens the
   Draw page, then per round moves K by one and draws a "1" (and clears it). The first user
@@ -62,6 +66,7 @@ from pathlib import Path
 import bench_paths  # noqa: F401 (puts the project and its tests on the import path)
 import psutil  # noqa: E402
 from browser_support import CHROMIUM, CHROMIUM_ARGS, streamlit_server  # noqa: E402
+from load_reference import REFERENCE_APP, run_reference_room  # noqa: E402
 from load_support import (  # noqa: E402
     UPLOAD_TITLE,
     CacheWrites,
@@ -271,7 +276,42 @@ def run_sessions(url: str, server: Server, n: int, rounds: int, pace: Pace) -> S
     return ScaleRow(n, times, errors, before, sampler.peak, (cpu[0], cpu[1]), wall, fits.writes)
 
 
-def scale_part(url: str, server: Server, counts: list[int], rounds: int, pace: Pace) -> None:
+def reference_part(counts: list[int], rounds: int, pace: Pace) -> dict[int, float]:
+    """The same room on the reference app, alone on the machine: the p95 per count (0: one session)."""
+    print(
+        f"== Anchor: the reference app (bench/reference_app), paced the same; each round: pause 0-"
+        f"{2 * pace.think_seconds:g} s, type a new K, pause, type another =="
+    )
+    p95s = {}
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        streamlit_server(Path(tmp), app_dir=REFERENCE_APP) as (url, process),
+    ):
+        server = psutil.Process(process.pid)
+        run_reference_room(url, 1, 1, pace)  # the first visit imports the libraries: not a session's cost
+        anchor = [t for _ in range(3) for t in run_reference_room(url, 1, rounds, pace)]
+        p95s[0] = percentile(anchor, 95)
+        print(f"  one session alone, 3 runs: p50 {percentile(anchor, 50):.2f} s, p95 {p95s[0]:.2f} s")
+        print(
+            "  sessions  p50 s  p95 s  p95 / one  CPU s server / browsers  "
+            "server CPU ms / interaction  wall s"
+        )
+        for n in counts:
+            cpu_before, start = cpu_seconds(server), time.perf_counter()
+            times = run_reference_room(url, n, rounds, pace)
+            cpu = [b - a for a, b in zip(cpu_before, cpu_seconds(server), strict=True)]
+            p95s[n] = percentile(times, 95)
+            print(
+                f"  {n:>8}  {percentile(times, 50):5.2f}  {p95s[n]:5.2f}  {p95s[n] / p95s[0]:8.2f}x  "
+                f"{cpu[0]:12.0f} / {cpu[1]:<8.0f} {1000 * cpu[0] / max(len(times), 1):27.0f}  "
+                f"{time.perf_counter() - start:6.0f}"
+            )
+    return p95s
+
+
+def scale_part(
+    url: str, server: Server, counts: list[int], rounds: int, pace: Pace, reference: dict[int, float]
+) -> None:
     print(
         f"== Scaling: one session, then {', '.join(map(str, counts))} at once on the Draw page; they open "
         f"the page {pace.arrival_seconds:g} s apart (within {pace.open_seconds:g} s each), wait for all, "
@@ -289,7 +329,8 @@ def scale_part(url: str, server: Server, counts: list[int], rounds: int, pace: P
     print(f"  one session alone, 3 runs: p50 {percentile(anchor, 50):.2f} s, p95 {one:.2f} s")
     print(
         "  sessions  errors  p50 s  p95 s  p95 / one  RSS before -> peak MB  MB/session  "
-        "CPU s server / browsers  server CPU ms / interaction  wall s"
+        "CPU s server / browsers  server CPU ms / interaction  wall s  p95 / one: reference's  "
+        "p95 / reference's p95"
     )
     for n in counts:
         lookups = cache_lookups(url)
@@ -299,7 +340,7 @@ def scale_part(url: str, server: Server, counts: list[int], rounds: int, pace: P
             f"  {n:>8}  {row.errors:>6}  {percentile(row.times, 50):5.2f}  {p95:5.2f}  {p95 / one:8.2f}x  "
             f"{row.rss_before:9.0f} -> {row.rss_peak:5.0f}  {(row.rss_peak - row.rss_before) / n:10.1f}  "
             f"{row.cpu[0]:12.0f} / {row.cpu[1]:<8.0f} {1000 * row.cpu[0] / max(len(row.times), 1):27.0f}  "
-            f"{row.wall:6.0f}"
+            f"{row.wall:6.0f}  {reference[n] / reference[0]:17.2f}x  {p95 / reference[n]:20.2f}x"
         )
         shared = lookups_between(lookups, cache_lookups(url)) or "none"
         print(f"            {row.fits} fits; Streamlit's caches: {shared}")
@@ -371,6 +412,9 @@ def main(argv=None) -> int:
     os.environ["STREAMLIT_SERVER_DISCONNECTED_SESSION_TTL"] = str(args.session_ttl)  # the server inherits it
     if args.mmap_threshold:
         os.environ["MALLOC_MMAP_THRESHOLD_"] = str(args.mmap_threshold)
+    pace = Pace(True, args.think, args.arrival, args.open_timeout)
+    # The anchor first, with the lab's server not yet started: the two never share the machine.
+    reference = reference_part(args.scale, args.scale_rounds, pace) if args.scale else {}
     with tempfile.TemporaryDirectory() as tmp, streamlit_server(Path(tmp)) as (url, process):
         server = psutil.Process(process.pid)
         print(f"server at {url}, pid {process.pid}, RSS {rss_mb(server):.0f} MB at start")
@@ -378,8 +422,7 @@ def main(argv=None) -> int:
         print(f"RSS {rss_mb(server):.0f} MB after one visit")
         if args.scale:
             lab = Server(server, Path(tmp) / "results")
-            pace = Pace(True, args.think, args.arrival, args.open_timeout)
-            scale_part(url, lab, args.scale, args.scale_rounds, pace)
+            scale_part(url, lab, args.scale, args.scale_rounds, pace, reference)
         if args.users:
             warm_and_users_part(url, server, args)
         if args.uploads:

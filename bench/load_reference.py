@@ -1,0 +1,92 @@
+"""The load benchmark's anchor: the same room of users on the reference app (bench/reference_app).
+
+`bench_load.py --scale` runs it before the lab, with the same pacing: sessions open the page
+``arrival_seconds`` apart and wait for each other, then, per round, pause and change K, pause and
+change K again (the lab's rounds move K and draw a digit: two interactions each, as here). The
+reference app has nothing of the lab in it (a K box, a caption, one small chart), so its figures
+are what Streamlit itself and this machine's browsers cost a room of that size.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import re
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+from browser_support import CHROMIUM, CHROMIUM_ARGS, IDLE_JS
+from load_support import CONTEXTS_PER_BROWSER, Pace
+
+REFERENCE_APP = Path(__file__).resolve().parent / "reference_app"
+#: The K the reference app opens with.
+FIRST_K = 36
+
+
+async def reference_session(browser, url: str, i: int, rounds: int, pace: Pace, ready) -> list[float]:
+    """One user of the reference app; the seconds from each Enter to the new K shown and the page idle."""
+    context = await browser.new_context(viewport={"width": 1400, "height": 1000})
+    context.set_default_timeout(pace.open_seconds * 1000)
+    page = await context.new_page()
+    pauses = np.random.default_rng(i).uniform(0, 2 * pace.think_seconds, 2 * rounds)
+    waits = []
+    try:
+        try:
+            await asyncio.sleep(pace.arrival_seconds * i)
+            await page.goto(url, wait_until="domcontentloaded")
+            await page.get_by_text(re.compile(rf"K = {FIRST_K}(?!\d)")).first.wait_for()
+            await page.wait_for_function(IDLE_JS)
+        finally:  # a user that failed to open the page must not keep the others waiting
+            if ready is not None:
+                await ready.wait()
+        box, k = page.get_by_role("spinbutton").first, FIRST_K
+        for step, pause in zip([+1, -1] * rounds, pauses, strict=True):
+            await asyncio.sleep(pause)
+            k += step
+            await box.fill(str(k))
+            start = time.perf_counter()
+            await box.press("Enter")
+            await page.get_by_text(re.compile(rf"K = {k}(?!\d)")).first.wait_for()
+            await page.wait_for_function(IDLE_JS)
+            waits.append(time.perf_counter() - start)
+    finally:
+        await context.close()
+    return waits
+
+
+async def _reference_room(url: str, n: int, rounds: int, pace: Pace) -> list[float]:
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        browsers = [
+            await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+            for _ in range(math.ceil((n + 1) / CONTEXTS_PER_BROWSER))
+        ]
+        try:
+            ready = asyncio.Barrier(n) if pace.start_together and n > 1 else None
+            sessions = [
+                reference_session(browsers[(i + 1) % len(browsers)], url, i, rounds, pace, ready)
+                for i in range(n)
+            ]
+            rooms = await asyncio.gather(*sessions)
+        finally:
+            for browser in browsers:
+                await browser.close()
+    return [wait for waits in rooms for wait in waits]
+
+
+def run_reference_room(url: str, n: int, rounds: int, pace: Pace) -> list[float]:
+    """`n` users of the reference app at `url` at once; every K change's wait, in seconds.
+
+    Runs in its own thread (as `load_support.run_users`), so it works beside a sync Playwright.
+    """
+    result: list = []
+    room = _reference_room(url, n, rounds, pace)
+    thread = threading.Thread(target=lambda: result.append(asyncio.run(room)))
+    thread.start()
+    thread.join()
+    if not result:
+        raise RuntimeError("the reference room failed before reporting; see the traceback above")
+    return result[0]
