@@ -220,6 +220,30 @@ async def drop_files(page, files: list[tuple[str, bytes]], folder: Path | None =
     box = upload_box(page)
     if await box.locator("details[open]").count() == 0:  # closed: its content is inert until opened
         await box.locator("summary").first.click()
+    for _attempt in range(1 + UPLOAD_RETRIES):
+        await add_files(box, files, folder)
+        failed = await failed_uploads(box)
+        if not failed:
+            break
+        # Streamlit's own upload request for a file failed (an error chip), which happens on a loaded
+        # machine: the send would go without that file, and the app would rightly answer another
+        # message. Not what these users test, so the files are taken out and added again.
+        for chip in await box.locator('[data-testid="stFileChip"]').all():
+            await chip.locator('[data-testid="stFileChipDeleteBtn"]').click()
+        await box.locator('[data-testid="stFileChip"]').first.wait_for(state="detached")
+    else:
+        raise RuntimeError(f"the browser could not upload {', '.join(failed)}, {1 + UPLOAD_RETRIES} times")
+    # The send button is enabled once no file is uploading any more; click waits for that.
+    await box.locator('[data-testid="stChatInputSubmitButton"]').first.click()
+    return box
+
+
+#: How many times `drop_files` adds the files again when Streamlit's upload of one of them failed.
+UPLOAD_RETRIES = 2
+
+
+async def add_files(box, files: list[tuple[str, bytes]], folder: Path | None) -> None:
+    """Put `files` in the box's file input, and wait until none is uploading any more."""
     uploader = box.locator('[data-testid="stChatInput"] input[type="file"]').first
     if folder is None:
         await uploader.set_input_files(
@@ -232,9 +256,17 @@ async def drop_files(page, files: list[tuple[str, bytes]], folder: Path | None =
         for path, (_, data) in zip(paths, files, strict=True):
             path.write_bytes(data)
         await uploader.set_input_files(paths)
-    # The send button is enabled once every file is up; click waits for that.
-    await box.locator('[data-testid="stChatInputSubmitButton"]').first.click()
-    return box
+    chips = box.locator('[data-testid="stFileChip"]')
+    await chips.nth(len(files) - 1).wait_for()
+    await box.locator('[data-testid="stFileChipIconSpinner"]').first.wait_for(state="detached")
+
+
+async def failed_uploads(box) -> list[str]:
+    """The names of the files in the box whose upload failed (shown with an error icon)."""
+    failed = box.locator('[data-testid="stFileChip"]').filter(
+        has=box.page.locator('[data-testid="stFileChipIconError"]')
+    )
+    return [name.strip() for name in await failed.locator('[data-testid="stFileChipName"]').all_inner_texts()]
 
 
 async def picker_options(page) -> list[str]:
@@ -358,6 +390,17 @@ class HostileReport:
     error: str = ""
 
 
+async def wait_for_message(box, message: str) -> None:
+    """Wait for the box's error `message`; if it does not come, fail saying what the box says instead."""
+    from playwright.async_api import TimeoutError as PlaywrightTimeoutError
+
+    try:
+        await box.locator('[data-testid="stAlertContentError"]').filter(has_text=message).wait_for()
+    except PlaywrightTimeoutError:
+        said = " | ".join((await box.inner_text()).split("\n"))
+        raise AssertionError(f"no {message!r} in the upload box, which says: {said}") from None
+
+
 async def hostile_session(browser, base_url: str, uploads: list[HostileUpload], stop: asyncio.Event):
     """Drop each of `uploads` and wait for its message, then upload a good dataset and forget it; again
     until `stop` is set (once at least). Stops at the first message that does not come."""
@@ -373,11 +416,7 @@ async def hostile_session(browser, base_url: str, uploads: list[HostileUpload], 
         while not (stop.is_set() and report.good_uploads_forgotten):  # one round at least
             for hostile in uploads:
                 box = await drop_files(page, hostile.files, Path(folder.name))
-                await (
-                    box.locator('[data-testid="stAlertContentError"]')
-                    .filter(has_text=hostile.message)
-                    .wait_for()
-                )
+                await wait_for_message(box, hostile.message)
                 report.refused[hostile.what] = report.refused.get(hostile.what, 0) + 1
             n_images = UPLOAD_IMAGES + report.good_uploads_forgotten % 50
             await upload(page, "good.npz", small_npz(n_images, seed=report.good_uploads_forgotten), n_images)
