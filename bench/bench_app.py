@@ -8,6 +8,11 @@ of Streamlit's own round trip. Both apps are started cold, one after the other, 
 on free loopback ports with empty caches in a temporary folder, and driven with Playwright.
 
 - Cold start: from launching the server to the first heading on screen, for both apps.
+- The fitting floor, not the lab: bench/reference_fit_app, the reference app plus the lab's own fit
+  of each new K on the sample (and nothing else), timed like the reference app at the K values the
+  lab's pages are timed at. Its ratio is what fitting costs a page by itself; what a fitting page of
+  the lab takes beyond it is the page. Like the lab, it freezes its loaded objects, so Streamlit's
+  collection after each run is shorter than the reference app's (about 25 ms of its round trip).
 - K typed: a new K typed into the K box and Enter pressed, to the page idle again with every picture
   on it shown (every K a value not seen before, so the lab fits a new model); medians on the
   reference app and on each page of the lab, with their ratio to the reference. Also the Map with
@@ -253,6 +258,8 @@ def row(what: str, target_ms: float | None, values_ms: list[float], unit: str = 
 
 
 REFERENCE_APP = PROJECT / "bench" / "reference_app"
+#: The reference app plus the lab's fit of each new K, and nothing else of the lab.
+REFERENCE_FIT_APP = PROJECT / "bench" / "reference_fit_app"
 
 
 def ratio_row(what: str, reference_ms: float | None, lab_ms: list[float], target: float | None) -> str:
@@ -283,6 +290,8 @@ def compare_with_reference(stack, browser, tmp: Path, repeats: int) -> tuple[lis
     wait_until_idle(page)
     reference_k = median(time_typed_k(page, [40 + i for i in range(repeats)]))
     context.close()
+    print("reference app with the lab's fit: typed K...", file=sys.stderr)
+    fitting = time_reference_fit(stack, browser, tmp / "reference-fit", repeats)
 
     print("the lab: cold start (caches empty)...", file=sys.stderr)
     url, heading, complete = time_cold_start(stack, browser, tmp / "lab", PROJECT, "Explore the images")
@@ -290,6 +299,8 @@ def compare_with_reference(stack, browser, tmp: Path, repeats: int) -> tuple[lis
         ratio_row("cold start, launch -> first heading", ref_heading * 1000, [heading * 1000], 1.4),
         ratio_row("cold start, launch -> page complete", ref_heading * 1000, [complete * 1000], None),
     ]
+    # Not the lab: what a new K costs a page that fits the lab's model and does nothing else.
+    lines.append(ratio_row("new K typed (reference app + lab's fit)", reference_k, fitting, None))
     context = browser.new_context(viewport={"width": 1280, "height": 720})
     context.add_init_script(RECORDER_JS)
     page = context.new_page()
@@ -323,6 +334,21 @@ def compare_with_reference(stack, browser, tmp: Path, repeats: int) -> tuple[lis
     context.close()
     lines += fashion_rows(browser, url, reference_k, repeats)  # bench/app_fashion.py
     return lines, url
+
+
+def time_reference_fit(stack, browser, workdir: Path, repeats: int) -> list[float]:
+    """The fitting floor (bench/reference_fit_app): ms per new K typed, as for the reference app."""
+    url, _ = stack.enter_context(streamlit_server(workdir, app_dir=REFERENCE_FIT_APP))
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    context.add_init_script(RECORDER_JS)
+    page = context.new_page()
+    page.goto(url)
+    page.get_by_text(k_text(36)).first.wait_for(timeout=SWEEP_MS)
+    wait_until_idle(page, SWEEP_MS)
+    # The K values the lab's pages are timed at (from 100 up): a fit's cost grows with K.
+    waits = time_typed_k(page, [100 + i for i in range(repeats)])
+    context.close()
+    return waits
 
 
 def time_first_visits(page, url: str, ks: list[int]) -> list[float]:
