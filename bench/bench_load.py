@@ -289,20 +289,21 @@ def reference_part(counts: list[int], rounds: int, pace: Pace) -> dict[int, floa
     ):
         server = psutil.Process(process.pid)
         run_reference_room(url, 1, 1, pace)  # the first visit imports the libraries: not a session's cost
-        anchor = [t for _ in range(3) for t in run_reference_room(url, 1, rounds, pace)]
+        anchor = [t for _ in range(3) for t in run_reference_room(url, 1, rounds, pace)[0]]
         p95s[0] = percentile(anchor, 95)
         print(f"  one session alone, 3 runs: p50 {percentile(anchor, 50):.2f} s, p95 {p95s[0]:.2f} s")
         print(
-            "  sessions  p50 s  p95 s  p95 / one  CPU s server / browsers  "
+            "  sessions  errors  p50 s  p95 s  p95 / one  CPU s server / browsers  "
             "server CPU ms / interaction  wall s"
         )
         for n in counts:
             cpu_before, start = cpu_seconds(server), time.perf_counter()
-            times = run_reference_room(url, n, rounds, pace)
+            times, errors = run_reference_room(url, n, rounds, pace)
             cpu = [b - a for a, b in zip(cpu_before, cpu_seconds(server), strict=True)]
             p95s[n] = percentile(times, 95)
             print(
-                f"  {n:>8}  {percentile(times, 50):5.2f}  {p95s[n]:5.2f}  {p95s[n] / p95s[0]:8.2f}x  "
+                f"  {n:>8}  {errors:>6}  {percentile(times, 50):5.2f}  {p95s[n]:5.2f}  "
+                f"{p95s[n] / p95s[0]:8.2f}x  "
                 f"{cpu[0]:12.0f} / {cpu[1]:<8.0f} {1000 * cpu[0] / max(len(times), 1):27.0f}  "
                 f"{time.perf_counter() - start:6.0f}"
             )

@@ -56,7 +56,7 @@ async def reference_session(browser, url: str, i: int, rounds: int, pace: Pace, 
     return waits
 
 
-async def _reference_room(url: str, n: int, rounds: int, pace: Pace) -> list[float]:
+async def _reference_room(url: str, n: int, rounds: int, pace: Pace) -> tuple[list[float], int]:
     from playwright.async_api import async_playwright
 
     async with async_playwright() as playwright:
@@ -70,15 +70,19 @@ async def _reference_room(url: str, n: int, rounds: int, pace: Pace) -> list[flo
                 reference_session(browsers[(i + 1) % len(browsers)], url, i, rounds, pace, ready)
                 for i in range(n)
             ]
-            rooms = await asyncio.gather(*sessions)
+            rooms = await asyncio.gather(*sessions, return_exceptions=True)
         finally:
             for browser in browsers:
                 await browser.close()
-    return [wait for waits in rooms for wait in waits]
+    failed = [room for room in rooms if isinstance(room, BaseException)]
+    for error in failed[:3]:  # reported, not raised: the other users' figures still count
+        print(f"    a reference session failed: {type(error).__name__}: {error}".splitlines()[0])
+    waits = [wait for room in rooms if not isinstance(room, BaseException) for wait in room]
+    return waits, len(failed)
 
 
-def run_reference_room(url: str, n: int, rounds: int, pace: Pace) -> list[float]:
-    """`n` users of the reference app at `url` at once; every K change's wait, in seconds.
+def run_reference_room(url: str, n: int, rounds: int, pace: Pace) -> tuple[list[float], int]:
+    """`n` users of the reference app at `url` at once; every K change's wait (s), and how many failed.
 
     Runs in its own thread (as `load_support.run_users`), so it works beside a sync Playwright.
     """
