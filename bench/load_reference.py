@@ -10,15 +10,13 @@ are what Streamlit itself and this machine's browsers cost a room of that size.
 from __future__ import annotations
 
 import asyncio
-import math
 import re
-import threading
 import time
 from pathlib import Path
 
 import numpy as np
-from browser_support import CHROMIUM, CHROMIUM_ARGS, IDLE_JS
-from load_support import CONTEXTS_PER_BROWSER, Pace
+from browser_support import IDLE_JS
+from load_support import Pace, launch_browsers, run_in_own_thread
 
 REFERENCE_APP = Path(__file__).resolve().parent / "reference_app"
 #: The K the reference app opens with.
@@ -60,10 +58,7 @@ async def _reference_room(url: str, n: int, rounds: int, pace: Pace) -> tuple[li
     from playwright.async_api import async_playwright
 
     async with async_playwright() as playwright:
-        browsers = [
-            await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-            for _ in range(math.ceil((n + 1) / CONTEXTS_PER_BROWSER))
-        ]
+        browsers = await launch_browsers(playwright, n + 1)
         try:
             ready = asyncio.Barrier(n) if pace.start_together and n > 1 else None
             sessions = [
@@ -86,11 +81,4 @@ def run_reference_room(url: str, n: int, rounds: int, pace: Pace) -> tuple[list[
 
     Runs in its own thread (as `load_support.run_users`), so it works beside a sync Playwright.
     """
-    result: list = []
-    room = _reference_room(url, n, rounds, pace)
-    thread = threading.Thread(target=lambda: result.append(asyncio.run(room)))
-    thread.start()
-    thread.join()
-    if not result:
-        raise RuntimeError("the reference room failed before reporting; see the traceback above")
-    return result[0]
+    return run_in_own_thread(lambda: _reference_room(url, n, rounds, pace), "the reference room")

@@ -443,10 +443,7 @@ async def _run_users(base_url, n_users, rounds, upload_content, hostile, pace):
     from playwright.async_api import async_playwright
 
     async with async_playwright() as playwright:
-        browsers = [
-            await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-            for _ in range(math.ceil((n_users + 1) / CONTEXTS_PER_BROWSER))
-        ]
+        browsers = await launch_browsers(playwright, n_users + 1)
         browser = browsers[0]
         try:
             stop = asyncio.Event()
@@ -492,16 +489,28 @@ def run_users(
     are closed when it returns. `pace` sets whether the users start together and pause between actions;
     `upload_content=None`: nobody uploads.
     """
+    return run_in_own_thread(
+        lambda: _run_users(base_url, n_users, rounds, upload_content, hostile, pace), "the load run"
+    )
+
+
+async def launch_browsers(playwright, n_contexts: int) -> list:
+    """Enough of Debian's Chromium for `n_contexts` browser contexts, `CONTEXTS_PER_BROWSER` to each."""
+    return [
+        await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        for _ in range(math.ceil(n_contexts / CONTEXTS_PER_BROWSER))
+    ]
+
+
+def run_in_own_thread(make_coroutine, what: str):
+    """``asyncio.run(make_coroutine())`` in a thread of its own, so that it works beside a sync
+    Playwright already running in this one; its result. `what` names it if it fails."""
     result: list = []
-
-    def target():
-        result.append(asyncio.run(_run_users(base_url, n_users, rounds, upload_content, hostile, pace)))
-
-    thread = threading.Thread(target=target, name="load-users")
+    thread = threading.Thread(target=lambda: result.append(asyncio.run(make_coroutine())), name=what)
     thread.start()
     thread.join()
     if not result:
-        raise RuntimeError("the load run failed before reporting; see the traceback above")
+        raise RuntimeError(f"{what} failed before reporting; see the traceback above")
     return result[0]
 
 
