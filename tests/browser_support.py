@@ -356,3 +356,57 @@ def type_k(page, k: int, timeout: float = SLOW_MS) -> None:
     field.press("Enter")
     page.get_by_text(k_text(k)).first.wait_for(timeout=timeout)
     wait_until_idle(page, timeout)
+
+
+# --- The Map's dots ------------------------------------------------------------------------------
+
+#: What a test needs to find a Map dot on the screen: WebGL dots are not page elements. The figure
+#: the page was sent (ui/plotly_chart.js keeps it), the axes' ranges Plotly settled on, and the
+#: plot area (Plotly's drag cover spans it exactly).
+MAP_GEOMETRY_JS = """() => {
+    const chart = document.querySelector('.lab-chart');
+    const box = chart.querySelector('.nsewdrag').getBoundingClientRect();
+    const figure = window.kmeansLabFigures.get('map_chart').figure;
+    return {
+        area: [box.left, box.top, box.width, box.height],
+        x_range: chart.layout.xaxis.range, y_range: chart.layout.yaxis.range,
+        traces: figure.data.map((t) => ({x: t.x, y: t.y, text: t.hovertext})),
+    };
+}"""
+
+
+def _numbers(values) -> list[float]:
+    """A trace's coordinates as sent: a list, or Plotly's typed-array form {"dtype", "bdata"}."""
+    if isinstance(values, dict):
+        import base64
+        import struct
+
+        raw = base64.b64decode(values["bdata"])
+        code = {"f8": "d", "f4": "f", "i4": "i", "i2": "h", "i1": "b", "u1": "B"}[values["dtype"]]
+        return list(struct.unpack(f"<{len(raw) // struct.calcsize(code)}{code}", raw))
+    return list(values)
+
+
+def map_dot_with_picture(page) -> tuple[float, float]:
+    """Where on the screen a Map dot is that shows its picture when hovered, as far from other dots
+    as such a dot is (so the mouse there hovers that dot and no other)."""
+    geometry = page.evaluate(MAP_GEOMETRY_JS)
+    left, top, width, height = geometry["area"]
+    (x0, x1), (y0, y1) = geometry["x_range"], geometry["y_range"]
+    dots = []  # (screen x, screen y, has a picture)
+    for trace in geometry["traces"]:
+        texts = trace["text"] or []
+        for i, (x, y) in enumerate(zip(_numbers(trace["x"]), _numbers(trace["y"]), strict=True)):
+            screen = (left + (x - x0) / (x1 - x0) * width, top + (y1 - y) / (y1 - y0) * height)
+            dots.append((*screen, i < len(texts) and "<br>" in texts[i]))
+
+    def room(dot):
+        return min(math.dist(dot[:2], other[:2]) for other in dots if other is not dot)
+
+    inside = [
+        d
+        for d in dots
+        if d[2] and left + 10 < d[0] < left + width - 10 and top + 10 < d[1] < top + height - 10
+    ]
+    best = max(inside, key=room)
+    return best[0], best[1]

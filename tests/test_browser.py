@@ -9,6 +9,8 @@ import re
 import pytest
 from browser_support import (
     BLANK_CANVAS_HINT,
+    CHROMIUM,
+    CHROMIUM_ARGS,
     PAGES,
     SLOW_MS,
     ScriptRuns,
@@ -18,6 +20,7 @@ from browser_support import (
     draw_strokes,
     exception_count,
     k_text,
+    map_dot_with_picture,
     move_k,
     open_page,
     predicted_digit,
@@ -316,8 +319,8 @@ def test_map_selection_shows_the_selected_images(app_page, app_url):
     hint.wait_for()
 
     # Hovering a dot shows its picture, drawn in shade characters under its text.
-    dot = app_page.locator(".lab-chart .scatterlayer .point").nth(5).bounding_box()
-    app_page.mouse.move(dot["x"] + dot["width"] / 2, dot["y"] + dot["height"] / 2)
+    dot = map_dot_with_picture(app_page)
+    app_page.mouse.move(*dot)
     label = app_page.locator(".hoverlayer .hovertext").first
     label.wait_for()
     assert re.search(r"cluster \d+.*[░▒▓█]", label.text_content())
@@ -343,12 +346,31 @@ def test_map_selection_shows_the_selected_images(app_page, app_url):
     chart = app_page.locator(".lab-chart").first
     chart.hover()
     chart.locator('.modebar-btn[data-title="Pan"]').click()
-    dot = chart.locator(".scatterlayer .point").nth(5).bounding_box()
-    app_page.mouse.click(dot["x"] + dot["width"] / 2, dot["y"] + dot["height"] / 2)
+    app_page.mouse.click(*dot)
     app_page.get_by_text(re.compile(r"^1 image selected")).first.wait_for()
     wait_until_idle(app_page)
     assert app_page.get_by_text(re.compile(r"^\d · cluster \d+$")).count() == 1
     assert exception_count(app_page) == 0
+
+
+def test_a_browser_without_webgl_still_shows_and_hovers_every_map_dot(chromium, app_url):
+    # Some laptops block WebGL, which draws the Map's dots: the page then draws them as SVG.
+    browser = chromium.browser_type.launch(
+        executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, "--disable-webgl"], headless=True
+    )
+    try:
+        page = browser.new_page(viewport={"width": 1280, "height": 720})
+        open_page(page, app_url, "Map")
+        assert not page.evaluate("() => Boolean(document.createElement('canvas').getContext('webgl'))")
+        dots = page.locator(".lab-chart .scatterlayer .point")
+        assert dots.count() >= 1000  # the 1,000 images and the centres
+        page.mouse.move(*map_dot_with_picture(page))
+        label = page.locator(".hoverlayer .hovertext").first
+        label.wait_for()
+        assert re.search(r"cluster \d+.*[░▒▓█]", label.text_content())
+        assert exception_count(page) == 0
+    finally:
+        browser.close()
 
 
 #: From now until the last step is on screen: frames painted, and those without the inertia chart.

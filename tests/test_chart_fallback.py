@@ -33,6 +33,11 @@ def test_an_app_folder_that_cannot_serve_plotly_js_still_shows_every_chart(chrom
             page.get_by_text(re.compile(r"test images? of 3 were read as 5")).first.wait_for()
             wait_until_idle(page)
             assert exception_count(page) == 0
+            # Streamlit's chart cannot check for WebGL, so the Map's dots come as SVG, drawn everywhere.
+            open_page(page, url, "Map")
+            page.locator('[data-testid="stPlotlyChart"] .scatterlayer .point').first.wait_for()
+            assert page.locator('[data-testid="stPlotlyChart"] .scatterlayer .point').count() >= 1000
+            assert exception_count(page) == 0
             log = (tmp_path / "server" / "streamlit.log").read_text()
             assert "Charts fall back to st.plotly_chart" in log
         finally:

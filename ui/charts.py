@@ -62,7 +62,7 @@ def show_chart(
         )
     if not PUBLISHED:  # no static folder to serve plotly.js from: Streamlit's own chart
         kwargs = {"on_select": on_select, "selection_mode": selection_mode} if on_select else {}
-        figure = with_overlay(spec.json, overlay)
+        figure = svg_traces(with_overlay(spec.json, overlay))
         event = st.plotly_chart(figure, key=key, config=chart_config(key), **kwargs)
         return event.selection if on_select else None
     events = None if not on_select else ("click" if selection_mode == "points" else "select")
@@ -82,6 +82,15 @@ def with_overlay(figure_json: str, overlay: dict | None) -> dict:
     layout = figure["layout"]
     for name, items in (overlay or {}).items():
         layout[name] = layout.get(name, []) + items
+    return figure
+
+
+def svg_traces(figure: dict) -> dict:
+    """The figure with its WebGL traces drawn as SVG: Streamlit's own chart cannot check, as
+    ui/plotly_chart.js does, whether the browser has WebGL, and SVG draws everywhere."""
+    for trace in figure.get("data", []):
+        if trace.get("type") == "scattergl":
+            trace["type"] = "scatter"
     return figure
 
 

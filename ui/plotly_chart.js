@@ -79,6 +79,27 @@ function withOverlay(figure, overlay) {
   return { data: figure.data, layout };
 }
 
+// Whether this browser draws WebGL (some laptops block it), checked once. The Map's dots are WebGL
+// ("scattergl", core/figures/maps.py); without it they are drawn as SVG ("scatter") instead of not at all.
+function webglWorks() {
+  if (window.kmeansLabWebgl === undefined) {
+    let gl = null;
+    try {
+      gl = document.createElement("canvas").getContext("webgl");
+    } catch (error) {
+      gl = null;
+    }
+    window.kmeansLabWebgl = Boolean(gl);
+    if (gl) gl.getExtension("WEBGL_lose_context")?.loseContext(); // a test context: give it back
+  }
+  return window.kmeansLabWebgl;
+}
+
+function drawable(traces) {
+  if (webglWorks() || !traces.some((t) => t.type === "scattergl")) return traces;
+  return traces.map((t) => (t.type === "scattergl" ? { ...t, type: "scatter" } : t));
+}
+
 function draw(chart, Plotly, figure) {
   const data = chart.latest;
   const drawing = `${data.revision} ${JSON.stringify(data.overlay)}`;
@@ -88,7 +109,7 @@ function draw(chart, Plotly, figure) {
   }
   const shown = withOverlay(figure, data.overlay);
   const layout = { ...shown.layout, autosize: true, width: undefined };
-  Plotly.react(chart.el, shown.data, layout, data.config).then(() => {
+  Plotly.react(chart.el, drawable(shown.data), layout, data.config).then(() => {
     chart.drawn = drawing;
     chart.el.dataset.revision = data.revision;
     if (chart.latest === data) {

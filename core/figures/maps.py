@@ -21,6 +21,10 @@ CENTRE_PICTURES_NAME = "Cluster centres (the pictures)"
 MAX_PICTURE_PIXELS = 8000
 #: The axes' text size (Streamlit's charts use 12 px; presenter mode enlarges it).
 TEXT_SIZE = 12
+#: The dots and centres are drawn with WebGL: redrawing 1,000 SVG dots on a K change cost about 40 ms
+#: more in Chromium here (bench/README.md, "Eighth pass"). The centres are WebGL too, so that they
+#: stay on top of the dots. A browser without WebGL gets them as SVG ("scatter"): ui/plotly_chart.js.
+MAP_TRACE_TYPE = "scattergl"
 
 
 def projection_map(
@@ -110,7 +114,7 @@ def _point_traces(points_2d, groups, group_names: Sequence[str] | None, text: li
         batches = [("Images", np.ones(len(groups), dtype=bool), group_colour_numbers(groups))]
     return [
         {
-            "type": "scatter",
+            "type": MAP_TRACE_TYPE,
             "x": points_2d[mask, 0],
             "y": points_2d[mask, 1],
             "mode": "markers",
@@ -141,7 +145,7 @@ def group_colour_numbers(groups) -> dict:
 
 def _centre_trace(centers_2d: np.ndarray, center_text: list[str]) -> dict:
     return {
-        "type": "scatter",
+        "type": MAP_TRACE_TYPE,
         "x": centers_2d[:, 0],
         "y": centers_2d[:, 1],
         "mode": "markers",
