@@ -16,10 +16,8 @@ from ui.settings import presenter_mode
 BY_CLUSTER = "Cluster"
 BY_CLASS = "True class"
 SAMPLE_SIZES = (1000, 2000, 4000)
-#: Streamlit 1.67 draws a Plotly chart twice whenever its figure changes (a new figure is a new
-#: element: drawn before its width is measured, then again once Streamlit has measured and re-themed
-#: it), and each draw costs about 30 ms per 1,000 dots in Chromium here. 1,000 dots still show every
-#: cluster's shape, and halve that part of a K change.
+#: Every K change recolours every dot and sends the figure again; 1,000 dots still show every
+#: cluster's shape, for half the cost of 2,000.
 DEFAULT_SAMPLE_SIZE = 1000
 #: The map's height: under the page's header it fits a 1280x720 screen.
 MAP_HEIGHT = 500
