@@ -16,7 +16,7 @@ from core.audience.store import Drawing
 from core.data.dataset import DIGIT_NAMES, Dataset
 from core.data.uploads import MIN_TRAIN_IMAGES, TEST_SHARE, check_session_budget
 from core.figures.evaluation_charts import confusion_heatmap
-from core.figures.maps import projection_map
+from core.figures.maps import MAP_TRACE_TYPE, projection_map
 from ui import caches, samples
 from ui.audience_room import RoomModel
 from ui.charts import show_chart, show_images
@@ -143,14 +143,23 @@ def map_chart(drawings: Sequence[Drawing], room: RoomModel) -> None:
 
 
 def add_stars(fig: go.Figure, placed: np.ndarray, text: list[str]) -> None:
-    fig.add_scatter(
-        x=placed[:, 0],
-        y=placed[:, 1],
-        mode="markers",
-        marker={"symbol": "star", "size": 16, "color": "#facc15", "line": {"width": 1.5, "color": "#111827"}},
-        name="The room's drawings",
-        hovertext=text,
-        hovertemplate="%{hovertext}<extra></extra>",
+    # The map's own trace type (WebGL): an SVG trace would be drawn under the map's WebGL dots.
+    fig.add_trace(
+        {
+            "type": MAP_TRACE_TYPE,
+            "x": placed[:, 0],
+            "y": placed[:, 1],
+            "mode": "markers",
+            "marker": {
+                "symbol": "star",
+                "size": 16,
+                "color": "#facc15",
+                "line": {"width": 1.5, "color": "#111827"},
+            },
+            "name": "The room's drawings",
+            "hovertext": text,
+            "hovertemplate": "%{hovertext}<extra></extra>",
+        }
     )
 
 
