@@ -370,7 +370,7 @@ MAP_GEOMETRY_JS = """() => {
     return {
         area: [box.left, box.top, box.width, box.height],
         x_range: chart.layout.xaxis.range, y_range: chart.layout.yaxis.range,
-        traces: figure.data.map((t) => ({x: t.x, y: t.y, text: t.hovertext})),
+        traces: figure.data.map((t) => ({x: t.x, y: t.y, pictures: t.text || []})),
     };
 }"""
 
@@ -395,10 +395,10 @@ def map_dot_with_picture(page) -> tuple[float, float]:
     (x0, x1), (y0, y1) = geometry["x_range"], geometry["y_range"]
     dots = []  # (screen x, screen y, has a picture)
     for trace in geometry["traces"]:
-        texts = trace["text"] or []
+        pictures = trace["pictures"]  # a dot's picture goes under its hover text (core/figures/maps.py)
         for i, (x, y) in enumerate(zip(_numbers(trace["x"]), _numbers(trace["y"]), strict=True)):
             screen = (left + (x - x0) / (x1 - x0) * width, top + (y1 - y) / (y1 - y0) * height)
-            dots.append((*screen, i < len(texts) and "<br>" in texts[i]))
+            dots.append((*screen, i < len(pictures) and "<br>" in pictures[i]))
 
     def room(dot):
         return min(math.dist(dot[:2], other[:2]) for other in dots if other is not dot)

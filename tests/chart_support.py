@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from streamlit.testing.v1 import AppTest
 
 from ui.charts import with_overlay
-from ui.plotly_component import SENT_CHARTS_KEY
+from ui.plotly_component import SENT_CHARTS_KEY, whole_figure
 
 #: The name `st.components.v2` elements have in AppTest's tree.
 COMPONENT = "bidi_component"
@@ -17,7 +17,8 @@ COMPONENT = "bidi_component"
 @dataclass(frozen=True)
 class ShownChart:
     """One chart as the browser draws it: its key, Plotly figure (overlay included) and config, the
-    size of its figure's JSON, and whether that JSON was sent on this run (else the page had it)."""
+    bytes of figure and arrays sent on this run, and whether its figure was sent on this run (else
+    the page had it)."""
 
     key: str
     figure: dict
@@ -33,8 +34,12 @@ def charts(at: AppTest) -> list[ShownChart]:
         data = json.loads(element.proto.json)
         if "revision" not in data:
             continue
-        text = data["figure"] or at.session_state[SENT_CHARTS_KEY][data["key"]].json
-        figure = with_overlay(text, data["overlay"])
+        spec = at.session_state[SENT_CHARTS_KEY][data["key"]].spec
+        assert spec.revision == data["revision"]
+        figure = with_overlay(whole_figure(spec), data["overlay"])
         sent = data["figure"] is not None
-        shown.append(ShownChart(data["key"], figure, data["config"], len(text.encode()), sent))
+        size = len((data["figure"] or "").encode()) + sum(
+            len(text.encode()) for text in data["arrays"].values()
+        )
+        shown.append(ShownChart(data["key"], figure, data["config"], size, sent))
     return shown

@@ -353,6 +353,21 @@ def test_map_selection_shows_the_selected_images(app_page, app_url):
     assert exception_count(app_page) == 0
 
 
+def test_a_map_that_lost_its_dots_gets_them_again_on_the_next_k(app_page, app_url):
+    app_page.set_viewport_size({"width": 1280, "height": 720})
+    open_page(app_page, app_url, "Map")
+    # A K change sends the map without its dots' positions and pictures, which the page already holds.
+    # Here the page has lost them: it must ask for them again, and draw the new K with every dot.
+    app_page.evaluate("() => window.kmeansLabArrays.clear()")
+    type_k(app_page, DEFAULT_K + 5)
+    app_page.get_by_text(f"1,000 training images and {DEFAULT_K + 5} cluster centres").first.wait_for()
+    app_page.mouse.move(*map_dot_with_picture(app_page))
+    label = app_page.locator(".hoverlayer .hovertext").first
+    label.wait_for()
+    assert re.search(r"cluster \d+.*[░▒▓█]", label.text_content())
+    assert exception_count(app_page) == 0
+
+
 def test_a_browser_without_webgl_still_shows_and_hovers_every_map_dot(chromium, app_url):
     # Some laptops block WebGL, which draws the Map's dots: the page then draws them as SVG.
     browser = chromium.browser_type.launch(

@@ -82,10 +82,11 @@ def test_projection_map_hover_shows_each_picture_in_a_monospace_font():
         center_images=centres,
     )
     first, _, crosses = fig.data
-    text, *picture = first.hovertext[1].split("<br>")
-    assert text == "A 1, in cluster 2" and len(picture) == 14
+    # The label shows the text, then the picture under it (a line of its own each).
+    assert first.hovertemplate == "%{hovertext}%{text}<extra></extra>"
+    _, *picture = first.text[1].split("<br>")
+    assert first.hovertext[1] == "A 1, in cluster 2" and len(picture) == 14
     assert all(line == BLANK * 10 + FULL for line in picture)  # blanks ending a line are dropped
-    assert first.hovertemplate == "%{hovertext}<extra></extra>"
     assert crosses.hovertext[0].split("<br>") == ["Centre of cluster 0"] + [BLANK] * 8
     assert crosses.hovertext[1].split("<br>") == ["Centre of cluster 1"] + [FULL * 16] * 8
     assert "monospace" in fig.layout.hoverlabel.font.family and fig.layout.hoverlabel.align == "left"

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
 from core.figures.images import png_data_uri
 from ui.caches import chart_memo
-from ui.plotly_component import PUBLISHED, chart_spec, drag_mode, plotly_component
+from ui.plotly_component import PUBLISHED, chart_spec, drag_mode, plotly_component, whole_figure
 from ui.settings import presenter_mode
 
 CHART_HEIGHT = 450
@@ -62,7 +60,7 @@ def show_chart(
         )
     if not PUBLISHED:  # no static folder to serve plotly.js from: Streamlit's own chart
         kwargs = {"on_select": on_select, "selection_mode": selection_mode} if on_select else {}
-        figure = svg_traces(with_overlay(spec.json, overlay))
+        figure = svg_traces(with_overlay(whole_figure(spec), overlay))
         event = st.plotly_chart(figure, key=key, config=chart_config(key), **kwargs)
         return event.selection if on_select else None
     events = None if not on_select else ("click" if selection_mode == "points" else "select")
@@ -76,9 +74,8 @@ def show_chart(
     )
 
 
-def with_overlay(figure_json: str, overlay: dict | None) -> dict:
-    """The figure (its JSON text) with `overlay`'s shapes and annotations added, as the browser draws it."""
-    figure = json.loads(figure_json)
+def with_overlay(figure: dict, overlay: dict | None) -> dict:
+    """The figure with `overlay`'s shapes and annotations added (in place), as the browser draws it."""
     layout = figure["layout"]
     for name, items in (overlay or {}).items():
         layout[name] = layout.get(name, []) + items

@@ -59,13 +59,37 @@ function listen(chart, Plotly) {
 // differs from the last one it sent to that key (ui/plotly_component.py), so that is the one figure a
 // key can need again; the same parsed arrays drawn again are unchanged data to Plotly.react.
 const FIGURES = (window.kmeansLabFigures ??= new Map()); // chart key -> {revision, figure}
+// The big arrays of each key's last figure, by digest: a figure refers to an array its key had
+// before as {labArray: digest}, and gets it sent only when the key does not hold it yet.
+const ARRAYS = (window.kmeansLabArrays ??= new Map()); // chart key -> Map(digest -> array)
+
+// The figure's kept arrays in place, or null if one was neither sent nor held (ask for it again).
+function withArrays(figure, data) {
+  const held = ARRAYS.get(data.key) || new Map();
+  const kept = new Map();
+  for (const trace of figure.data || []) {
+    for (const [name, value] of Object.entries(trace)) {
+      if (value === null || typeof value !== "object" || typeof value.labArray !== "string") continue;
+      const digest = value.labArray;
+      let array = kept.get(digest) ?? held.get(digest);
+      if (array === undefined && data.arrays && data.arrays[digest] !== undefined) {
+        array = JSON.parse(data.arrays[digest]);
+      }
+      if (array === undefined) return null;
+      kept.set(digest, array);
+      trace[name] = array;
+    }
+  }
+  ARRAYS.set(data.key, kept);
+  return figure;
+}
 
 function figureOf(data) {
   const last = FIGURES.get(data.key);
   if (last && last.revision === data.revision) return last.figure;
   if (!data.figure) return null;
-  const figure = JSON.parse(data.figure);
-  FIGURES.set(data.key, { revision: data.revision, figure });
+  const figure = withArrays(JSON.parse(data.figure), data);
+  if (figure) FIGURES.set(data.key, { revision: data.revision, figure });
   return figure;
 }
 

@@ -15,11 +15,12 @@ Plotly.js is the installed plotly package's own copy. `publish_plotly_js` copies
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import shutil
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import plotly
@@ -60,31 +61,61 @@ LAB_TEMPLATE = {
 SENT_CHARTS_KEY = "kmeans_lab_sent_charts"
 
 
-@dataclass(frozen=True)
-class SentChart:
-    """The figure last sent to one chart, and the browser's last request to send it again."""
-
-    revision: str
-    json: str
-    answered: float | None
+#: Trace arrays a chart gets once: a figure with the same array as the last figure sent to its chart
+#: refers to it instead of sending it again. The Map's dot positions and pictures stay while K changes.
+KEPT_ARRAYS = ("x", "y", "customdata", "text")
+#: Shorter arrays (as JSON) go with their figure every time: a reference would save nothing.
+MIN_KEPT_CHARS = 4_000
+#: What stands for a kept array in a figure's JSON: ``{"labArray": its digest}``.
+ARRAY_REFERENCE = "labArray"
 
 
 @dataclass(frozen=True)
 class ChartSpec:
-    """A figure as the browser gets it: its JSON text, a revision that changes with it, its height."""
+    """A figure as the browser gets it: its JSON text, a revision that changes with it, its height,
+    and its big arrays (`KEPT_ARRAYS`), each as JSON under its digest, which the JSON refers to."""
 
     json: str
     revision: str
     height: int
+    arrays: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SentChart:
+    """The chart last sent under one key, and the browser's last request to send it again."""
+
+    spec: ChartSpec
+    answered: float | None
 
 
 def chart_spec(fig) -> ChartSpec:
     """The figure's JSON with the lab's template instead of its own (Streamlit's has placeholder colours)."""
     spec = fig.to_dict()
     spec["layout"]["template"] = LAB_TEMPLATE
-    text = pio.json.to_json_plotly(spec)
+    arrays = {}
+    for trace in spec["data"]:
+        for name in KEPT_ARRAYS:
+            if trace.get(name) is None:
+                continue
+            text = pio.json.to_json_plotly(trace[name])
+            if len(text) >= MIN_KEPT_CHARS:
+                digest = hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
+                arrays[digest] = text
+                trace[name] = {ARRAY_REFERENCE: digest}
+    text = pio.json.to_json_plotly(spec)  # the arrays' digests are in it, so the revision follows them
     revision = hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
-    return ChartSpec(text, revision, int(spec["layout"].get("height") or DEFAULT_HEIGHT))
+    return ChartSpec(text, revision, int(spec["layout"].get("height") or DEFAULT_HEIGHT), arrays)
+
+
+def whole_figure(spec: ChartSpec) -> dict:
+    """The figure `spec` stands for, its kept arrays in place: what the browser draws."""
+    figure = json.loads(spec.json)
+    for trace in figure.get("data", []):
+        for name, value in trace.items():
+            if isinstance(value, dict) and ARRAY_REFERENCE in value:
+                trace[name] = json.loads(spec.arrays[value[ARRAY_REFERENCE]])
+    return figure
 
 
 def publish_plotly_js(static_dir: Path = STATIC_DIR) -> bool:
@@ -143,9 +174,11 @@ def plotly_component(
     a pick made on an earlier figure under the same key is not returned. `on_change` is called, as a
     widget callback, when the user picks.
     """
+    figure, arrays = figure_to_send(key, spec)
     data = {
         "key": key,
-        "figure": figure_to_send(key, spec),
+        "figure": figure,
+        "arrays": arrays,
         "revision": spec.revision,
         "overlay": overlay,
         "height": spec.height,
@@ -159,21 +192,23 @@ def plotly_component(
     return current_selection(getattr(result, "selection", None), spec.revision)
 
 
-def figure_to_send(key: str, spec: ChartSpec) -> str | None:
-    """`spec`'s JSON, or None if this session sent it to chart `key` last time and the page still has it.
+def figure_to_send(key: str, spec: ChartSpec) -> tuple[str | None, dict[str, str]]:
+    """What chart `key` needs of `spec`: its JSON, or None if this session sent it there last time and
+    the page still has it; and its kept arrays that the page does not hold (those of the last figure).
 
-    The page keeps the last figure each key was sent. If it does not have that one (a newer run's
-    message can reach the chart before the one that carried the figure), it asks for it again through
-    the component's ``missing`` state, and gets it on that rerun.
+    The page keeps the last figure each key was sent, and its arrays. If it does not have what it
+    needs (a newer run's message can reach the chart before the one that carried the figure), it asks
+    again through the component's ``missing`` state, and gets the whole figure on that rerun.
     """
     sent = st.session_state.setdefault(SENT_CHARTS_KEY, {})
     missing = component_value(key, "missing") or {}
     last = sent.get(key)
     asked = missing.get("revision") == spec.revision and missing.get("at") != (last and last.answered)
-    sent[key] = SentChart(spec.revision, spec.json, missing.get("at"))
-    if last is not None and last.revision == spec.revision and not asked:
-        return None
-    return spec.json
+    sent[key] = SentChart(spec, missing.get("at"))
+    if last is not None and last.spec.revision == spec.revision and not asked:
+        return None, {}
+    held = set() if last is None or asked else set(last.spec.arrays)
+    return spec.json, {digest: text for digest, text in spec.arrays.items() if digest not in held}
 
 
 def component_value(key: str, name: str):

@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 from PIL import Image
 
 from core.figures.colours import GROUP_COLOURS
-from core.figures.hover_pictures import MONOSPACE_FONTS, texts_with_pictures, with_pictures
+from core.figures.hover_pictures import MONOSPACE_FONTS, hover_pictures, texts_with_pictures
 from core.figures.images import TILE_OPACITY, png_data_uri
 
 #: Most groups the map gives a legend entry each; beyond this, colours repeat without a legend.
@@ -76,15 +76,12 @@ def projection_map(
     points_2d, centers_2d = np.asarray(points_2d, dtype=np.float64), np.asarray(centers_2d, dtype=np.float64)
     groups = np.asarray(groups, dtype=np.int64)
     _check_lengths(points_2d, groups, point_text, centers_2d, center_names)
-    pictured = point_pictures is not None
-    if pictured:
-        text = with_pictures(point_text, point_pictures)
-    else:
-        text = texts_with_pictures(point_text, point_images)
+    point_pictures = _point_pictures(point_text, point_images, point_pictures)
     with_legend = len(group_names) <= MAX_LEGEND_GROUPS
-    traces = _point_traces(points_2d, groups, group_names if with_legend else None, text)
+    names = group_names if with_legend else None
+    traces = _point_traces(points_2d, groups, names, point_text, point_pictures)
     traces.append(_centre_trace(centers_2d, texts_with_pictures(center_names, center_images)))
-    monospace = pictured or point_images is not None or center_images is not None
+    monospace = point_pictures is not None or center_images is not None
     layout = _map_layout(title, legend_title if with_legend else "", axis_name, text_size, monospace)
     return go.Figure(data=traces, layout=layout)
 
@@ -99,10 +96,29 @@ def _check_lengths(points_2d, groups, point_text, centers_2d, center_names) -> N
         raise ValueError(f"{len(centers_2d)} centres need as many names, got {len(center_names)}.")
 
 
-def _point_traces(points_2d, groups, group_names: Sequence[str] | None, text: list[str]) -> list[dict]:
+def _point_pictures(point_text, point_images, point_pictures) -> Sequence[str] | None:
+    """Each point's picture: `point_pictures` as given, or drawn from `point_images`; None for neither."""
+    if point_pictures is None and point_images is not None:
+        if len(point_images) != len(point_text):
+            raise ValueError(f"{len(point_text)} hover texts need as many images, got {len(point_images)}.")
+        point_pictures = hover_pictures(point_images)
+    if point_pictures is not None and len(point_pictures) != len(point_text):
+        raise ValueError(f"{len(point_text)} hover texts need as many pictures, got {len(point_pictures)}.")
+    return point_pictures
+
+
+def _point_traces(points_2d, groups, group_names, texts, pictures) -> list[dict]:
     """A trace per group present, named for the legend; without `group_names`, one trace of all the
-    points, each in its group's colour (too many groups for a legend)."""
-    text = np.asarray(text, dtype=object)
+    points, each in its group's colour (too many groups for a legend).
+
+    Each point's hover label is its text, then its picture if it has one (`pictures`, "" for none).
+    The pictures are the trace's ``text``, apart from the texts: they stay the same while K changes
+    the texts, so the browser gets them once (`ui.plotly_component.KEPT_ARRAYS`).
+    """
+    texts = np.asarray(texts, dtype=object)
+    shown = (
+        None if pictures is None else np.asarray([f"<br>{p}" if p else "" for p in pictures], dtype=object)
+    )
     if group_names is not None:
         batches = [
             (str(group_names[g]), groups == g, {"color": GROUP_COLOURS[g % len(GROUP_COLOURS)]})
@@ -112,6 +128,7 @@ def _point_traces(points_2d, groups, group_names: Sequence[str] | None, text: li
         # Colour numbers through a stepped scale, not a colour name per point: a K change sends
         # and checks a small array of numbers instead of thousands of strings.
         batches = [("Images", np.ones(len(groups), dtype=bool), group_colour_numbers(groups))]
+    template = "%{hovertext}<extra></extra>" if shown is None else "%{hovertext}%{text}<extra></extra>"
     return [
         {
             "type": MAP_TRACE_TYPE,
@@ -121,9 +138,10 @@ def _point_traces(points_2d, groups, group_names: Sequence[str] | None, text: li
             "marker": {"size": 6, "opacity": 0.75, **colour},
             "name": name,
             "customdata": np.flatnonzero(mask).tolist(),
-            "hovertext": text[mask],
-            "hovertemplate": "%{hovertext}<extra></extra>",
+            "hovertext": texts[mask],
+            "hovertemplate": template,
             "showlegend": group_names is not None,
+            **({} if shown is None else {"text": shown[mask]}),
         }
         for name, mask, colour in batches
     ]
