@@ -16,16 +16,17 @@ from ui.settings import presenter_mode
 BY_CLUSTER = "Cluster"
 BY_CLASS = "True class"
 SAMPLE_SIZES = (1000, 2000, 4000)
-#: Every K change recolours every dot and sends the figure again; 1,000 dots still show every
-#: cluster's shape, for half the cost of 2,000.
+#: Every K change recolours every dot and sends their colours and texts again; 1,000 dots still
+#: show every cluster's shape, for half the cost of 2,000.
 DEFAULT_SAMPLE_SIZE = 1000
 #: The map's height: under the page's header it fits a 1280x720 screen.
 MAP_HEIGHT = 500
 MAX_SHOWN = 40
 #: The selected pictures' box beside the map, under its controls.
 SELECTION_HEIGHT = 260
-#: How many dots show their picture when hovered. Each picture is about 0.8 kB of the figure, and
-#: the figure goes to the browser again on every K change: all 4,000 would be 3 MB each time.
+#: How many dots show their picture when hovered. Each picture is about 0.8 kB of the figure; the
+#: page gets them once, not on every K change (`ui.plotly_component.KEPT_ARRAYS`), but all 4,000
+#: would still be 3 MB on the first visit.
 HOVER_PICTURES = 300
 
 

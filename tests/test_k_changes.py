@@ -21,7 +21,7 @@ APP = str(Path(__file__).resolve().parent.parent / "app.py")
 #: A figure of 2,000 dots with a picture under every hover text was 1.6 MB on every K change. The
 #: dots' positions and pictures now go once; a K change sends their colours and texts and the centres.
 MAX_MAP_BYTES = 150_000
-#: The Map's dots by default: each is drawn twice by the browser on every K change.
+#: The Map's dots by default.
 MAP_DOTS = 1000
 
 
