@@ -27,6 +27,8 @@ from ui.settings import presenter_mode
 GROUPED = "Grouped by inferred class"
 BY_NUMBER = "In cluster order"
 MEMBER_SAMPLE = 24
+#: Session State keys of the cluster picked under "Look inside a cluster", and of the K it was picked at.
+PICK_KEY, PICK_FOR_K_KEY = "centroid_pick", "centroid_pick_for_k"
 
 
 def render(page: Page) -> None:
@@ -95,12 +97,13 @@ def centre_grid(dataset, model, images, captions, *, grouped: bool) -> None:
 def cluster_members(dataset, model, images, captions) -> None:
     st.subheader("Look inside a cluster")
     k = len(images)
-    # One box per K: its choices change with K, so a new K starts quietly at cluster 0.
+    # A new K starts at cluster 0: its clusters are not the last K's. The box itself stays (one key),
+    # so the browser updates its choices instead of building a new box on every K.
+    state = st.session_state
+    if state.get(PICK_FOR_K_KEY) != k:
+        state[PICK_KEY], state[PICK_FOR_K_KEY] = 0, k
     pick = st.selectbox(
-        "Cluster",
-        range(k),
-        format_func=lambda i: f"Cluster {i}: {captions[i]}",
-        key=f"centroid_pick_k{k}",
+        "Cluster", range(k), format_func=lambda i: f"Cluster {i}: {captions[i]}", key=PICK_KEY
     )
     members = np.flatnonzero(model.labels_ == pick)
     label = model.cluster_labels_[pick]

@@ -281,10 +281,15 @@ def test_centroids_grouped_by_inferred_class_cover_every_cluster():
         assert all(re.fullmatch(r"[\d,]+ images?, \d+% pure", caption) for _, caption in group)
     centre, members = member_panel(at)
     assert centre == "Centre of cluster 0" and 0 < len(members) <= 24
-    at.selectbox(key=f"centroid_pick_k{SMALL_K}").set_value(3).run()
+    at.selectbox(key="centroid_pick").set_value(3).run()
     centre, members = member_panel(at)
     assert centre == "Centre of cluster 3"
     assert 0 < len(members) <= 24 and all(name in "0123456789" for name in members)
+    at.radio(key="centroid_order").set_value("In cluster order").run()
+    assert member_panel(at)[0] == "Centre of cluster 3"  # the pick stays while K does
+    at.slider(key="k").set_value(SMALL_K + 1).run()
+    assert_clean(at)
+    assert member_panel(at)[0] == "Centre of cluster 0"  # a new K's clusters are new: back to the first
 
 
 # --- Draw --------------------------------------------------------------------------------------
@@ -692,7 +697,7 @@ def test_k_moves_back_and_forth_without_an_error(page, algorithm):
     choices depend on K start again quietly, and every page follows K."""
     at = on_page(app(k=36, algorithm=algorithm), page)
     if page == "pages/centroids.py":
-        at.selectbox(key="centroid_pick_k36").set_value(35).run()
+        at.selectbox(key="centroid_pick").set_value(35).run()
     for k in (100, 23, 36):
         at.slider(key="k").set_value(k).run()
         assert_clean(at)
