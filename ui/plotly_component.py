@@ -100,12 +100,16 @@ def chart_spec(fig) -> ChartSpec:
                 continue
             text = pio.json.to_json_plotly(trace[name])
             if len(text) >= MIN_KEPT_CHARS:
-                digest = hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
+                digest = digest_of(text)
                 arrays[digest] = text
                 trace[name] = {ARRAY_REFERENCE: digest}
     text = pio.json.to_json_plotly(spec)  # the arrays' digests are in it, so the revision follows them
-    revision = hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
-    return ChartSpec(text, revision, int(spec["layout"].get("height") or DEFAULT_HEIGHT), arrays)
+    return ChartSpec(text, digest_of(text), int(spec["layout"].get("height") or DEFAULT_HEIGHT), arrays)
+
+
+def digest_of(text: str) -> str:
+    """A short digest of a JSON text: a figure's revision, or the name of one of its kept arrays."""
+    return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
 
 
 def whole_figure(spec: ChartSpec) -> dict:
