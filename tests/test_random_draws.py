@@ -8,7 +8,8 @@ from core.data.registry import load_dataset
 from core.model.pipeline import prepare
 from core.model.random_draws import RepeatedChoiceRandomState
 from core.model.settings import default_preprocessing
-from core.model.vote import ClusterVoteClassifier, openmp_threads
+from core.model.vote import ClusterVoteClassifier
+from core.threads import openmp_threads
 
 
 @pytest.mark.parametrize("seed", [0, 3])

@@ -12,7 +12,8 @@ from core.data.registry import load_dataset
 from core.model.pipeline import prepare
 from core.model.seeding import KEPT_BYTES, kept_bytes, kmeans_plusplus_start
 from core.model.settings import default_preprocessing
-from core.model.vote import ClusterVoteClassifier, openmp_threads
+from core.model.vote import ClusterVoteClassifier
+from core.threads import openmp_threads
 
 
 @pytest.fixture(scope="module")

@@ -14,6 +14,10 @@
 """
 
 from core.memory import return_large_blocks_to_the_system
+from core.threads import one_blas_thread_from_now_on
 
 # Freed upload buffers and arrays go back to the system, so the server shrinks when sessions end.
 return_large_blocks_to_the_system()
+# Matrix products on the thread that asks: a second BLAS thread polling for work took the core the
+# browser needed, on every K (core.threads).
+one_blas_thread_from_now_on()

@@ -28,7 +28,8 @@ from core.model.settings import (  # noqa: F401 (the defaults' home; importable 
     is_handwriting,
     resolve_preprocessing,
 )
-from core.model.vote import ALGORITHMS, blas_threads, openmp_threads
+from core.model.vote import ALGORITHMS
+from core.threads import blas_threads, openmp_threads
 
 #: The tutorial's K values.
 DEFAULT_KS = (10, 16, 36, 64, 144, 256)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
-from core.model.vote import blas_threads
+from core.threads import blas_threads
 
 
 @dataclass(frozen=True, eq=False)

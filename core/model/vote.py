@@ -18,6 +18,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from core.model.random_draws import RepeatedChoiceRandomState
 from core.model.seeding import kmeans_plusplus_start
 from core.model.settings import ALGORITHMS
+from core.threads import openmp_threads
 
 #: Lloyd mode seeds k-means++ from a random sample of this many training rows (or 3 K if more).
 INIT_SAMPLE = 10_000
@@ -196,25 +197,3 @@ def euclidean(rows: np.ndarray, centers: np.ndarray, *, squared: bool = False) -
     sq += np.einsum("ij,ij->i", centers, centers)[None, :]
     np.maximum(sq, 0, out=sq)
     return sq if squared else np.sqrt(sq, out=sq)
-
-
-_controller = None
-
-
-def _threadpools():
-    global _controller
-    if _controller is None:
-        from threadpoolctl import ThreadpoolController
-
-        _controller = ThreadpoolController()
-    return _controller
-
-
-def openmp_threads(n: int):
-    """A context manager limiting OpenMP (scikit-learn's K-means loops) to `n` threads, in this thread."""
-    return _threadpools().limit(limits=n, user_api="openmp")
-
-
-def blas_threads(n: int):
-    """A context manager limiting BLAS (matrix products) to `n` threads, for the whole process."""
-    return _threadpools().limit(limits=n, user_api="blas")
