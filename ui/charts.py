@@ -153,8 +153,14 @@ def _url(image) -> str:
 
 
 def chart_config(name: str) -> dict:
-    """Plotly's options for every chart: the camera button saves a PNG (made in the browser)."""
+    """Plotly's options for every chart: the camera button saves a PNG (made in the browser).
+
+    No "Share chart" button: plotly.js 3 shows one by default, and it uploads the chart, data and
+    all, to Plotly's cloud; a chart here may show a user's own upload, which never leaves the app.
+    `ui/plotly_chart.js` draws the PNG on white, in a font the picture can use.
+    """
     return {
         "displaylogo": False,
+        "showSendToCloud": False,
         "toImageButtonOptions": {"format": "png", "filename": f"kmeans-lab-{name}", "scale": 2},
     }

@@ -124,6 +124,37 @@ function drawable(traces) {
   return traces.map((t) => (t.type === "scattergl" ? { ...t, type: "scatter" } : t));
 }
 
+// The PNG download (the camera button) draws the chart on white, in fonts of the computer: the picture
+// is drawn from the chart's SVG as an image, which cannot use the page's web font, so its text came out
+// wider than Plotly had measured it, and the legend's last letters were cut off. Plotly measures the
+// text again with these fonts, which the image has too.
+const DOWNLOAD_FONTS = 'Arial, "Helvetica Neue", Helvetica, "Liberation Sans", sans-serif';
+const CONFIGS = new Map(); // config as JSON -> the config given to Plotly (the same object each time)
+
+function downloadable(gd) {
+  const layout = { ...gd.layout, paper_bgcolor: "#ffffff", plot_bgcolor: "#ffffff" };
+  layout.font = { ...(layout.font || {}), family: DOWNLOAD_FONTS };
+  // On the page the title lines up with the text around the chart; in the picture, off its edge.
+  const title = typeof layout.title === "string" ? { text: layout.title } : layout.title || {};
+  layout.title = { ...title, pad: { ...(title.pad || {}), l: 12 } };
+  return { data: gd.data, layout: { ...layout, width: gd.clientWidth, height: gd.clientHeight } };
+}
+
+function withDownload(config, Plotly) {
+  const key = JSON.stringify(config);
+  if (!CONFIGS.has(key)) {
+    const options = config.toImageButtonOptions;
+    const button = {
+      name: "downloadPng",
+      title: "Download plot as a PNG",
+      icon: Plotly.Icons.camera,
+      click: (gd) => Plotly.downloadImage(downloadable(gd), { ...options }),
+    };
+    CONFIGS.set(key, options ? { ...config, modeBarButtonsToRemove: ["toImage"], modeBarButtonsToAdd: [button] } : config);
+  }
+  return CONFIGS.get(key);
+}
+
 function draw(chart, Plotly, figure) {
   const data = chart.latest;
   const drawing = `${data.revision} ${JSON.stringify(data.overlay)}`;
@@ -133,7 +164,7 @@ function draw(chart, Plotly, figure) {
   }
   const shown = withOverlay(figure, data.overlay);
   const layout = { ...shown.layout, autosize: true, width: undefined };
-  Plotly.react(chart.el, drawable(shown.data), layout, data.config).then(() => {
+  Plotly.react(chart.el, drawable(shown.data), layout, withDownload(data.config, Plotly)).then(() => {
     chart.drawn = drawing;
     chart.el.dataset.revision = data.revision;
     if (chart.latest === data) {
