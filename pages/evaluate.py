@@ -44,7 +44,9 @@ def render(page: Page) -> None:
         )
         st.caption(
             "Each row is the true class, each column what the model said: the diagonal counts the right "
-            "answers, every other cell a mix-up. Click a cell to see its images below."
+            "answers, every other cell a mix-up. The darker the blue, the bigger the cell's share of its "
+            "row (white: none of the row's images, darkest: all of them). Click a cell to see its images "
+            "below."
         )
     with right:
         show_chart(
