@@ -7,9 +7,9 @@ from core.analysis import evaluation
 from core.analysis.metrics import METRIC_EXPLANATIONS
 from core.analysis.pictures import centroid_images
 from core.figures.evaluation_charts import class_accuracy_bar, confusion_heatmap
-from core.figures.images import display_scale, enlarge
+from core.figures.images import display_scale
 from ui import caches
-from ui.charts import display_size, show_chart, show_images
+from ui.charts import display_size, show_chart
 from ui.frame import Page, run_page
 from ui.picture_grid import show_sprite, sprite
 from ui.plotly_component import stored_selection
@@ -98,14 +98,17 @@ def cell_images(result: evaluation.Evaluation, model, dataset) -> None:
     )
     centres = centroid_images(model)
     scale = display_scale(dataset.image_shape, target=display_size(72))
-    pairs = [_pair(dataset.test_images[i], centres[result.nearest_cluster[i]], scale) for i in shown]
-    show_images(pairs, caption=[f"{names[true]} · cluster {result.nearest_cluster[i]}" for i in shown])
+    # One sheet of every pair in one block (`ui.picture_grid`): one picture for the browser to decode
+    # on each K, not 24 pictures and 24 captions.
+    pairs = [_pair(dataset.test_images[i], centres[result.nearest_cluster[i]]) for i in shown]
+    sheet = sprite(np.stack(pairs))
+    show_sprite(sheet, [f"{names[true]} · cluster {result.nearest_cluster[i]}" for i in shown], scale=scale)
 
 
-def _pair(image: np.ndarray, centre: np.ndarray, scale: int) -> np.ndarray:
+def _pair(image: np.ndarray, centre: np.ndarray) -> np.ndarray:
     """The image and a centre side by side, split by a thin grey bar."""
     bar = np.full((image.shape[0], 1), 128, dtype=np.uint8)
-    return enlarge(np.hstack([image, bar, centre]), scale)
+    return np.hstack([image, bar, centre])
 
 
 def least_pure(model, dataset) -> None:

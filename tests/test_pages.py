@@ -438,16 +438,21 @@ def test_evaluate_summarises_and_shows_the_images_of_the_chosen_cell(mnist):
     at.selectbox(key="eval_true").set_value(true2)
     at.selectbox(key="eval_pred").set_value(predicted2).run()
     assert_clean(at)
-    pairs = at.image[0]
-    assert len(pairs.captions) == min(count2, 24)
-    assert all(caption.startswith(f"{true2} · cluster ") for caption in pairs.captions)
+    # Each picture is the test image beside the centre of its nearest cluster, captioned with both.
+    pairs, mixed = sprite_blocks(at)
+    pairs = tiles(pairs)
+    assert len(pairs) == min(count2, 24)
+    centres = centroid_images(model)
+    shown = np.flatnonzero((result.y_true == true2) & (result.y_pred == predicted2))[:24]
+    for (pixels, caption), row in zip(pairs, shown, strict=True):
+        cluster = result.nearest_cluster[row]
+        assert caption == f"{true2} · cluster {cluster}"
+        assert (pixels[:, :28] == mnist.test_images[row]).all() and (pixels[:, 29:] == centres[cluster]).all()
     assert any(
         f"**{count2:,}** test images of **{true2}** were read as {predicted2}" in text
         for text in texts(at.markdown)
     )
     # The least pure clusters come last: their centres, captioned with their name and two biggest classes.
-    [mixed] = sprite_blocks(at)
-    centres = centroid_images(model)
     shown = tiles(mixed)
     assert len(shown) == 6
     for pixels, caption in shown:
@@ -461,7 +466,8 @@ def test_evaluate_diagonal_cell_shows_correct_answers():
     at.selectbox(key="eval_pred").set_value(1).run()
     assert_clean(at)
     assert any("were classified correctly" in text for text in texts(at.markdown))
-    assert all(caption.startswith("1 · cluster ") for caption in at.image[0].captions)
+    pairs, _ = sprite_blocks(at)
+    assert all(caption.startswith("1 · cluster ") for _, caption in tiles(pairs))
 
 
 def test_map_shows_the_hint_until_something_is_selected_and_colours_by_class():
