@@ -44,7 +44,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import re
 import statistics
 import sys
@@ -59,6 +58,7 @@ from browser_support import (  # noqa: E402
     SLOW_MS,
     clear_canvas,
     draw_digit,
+    heading_drawn_at,
     k_text,
     launch_chromium,
     move_k,
@@ -67,24 +67,12 @@ from browser_support import (  # noqa: E402
     streamlit_server,
     wait_for_health,
     wait_until_idle,
+    watch_for_heading,
 )
 
 #: Fitting the default sweep on a busy machine can take minutes.
 SWEEP_MS = 600_000
 
-#: Notes when a first-level heading with the given text (%s, as JSON) is first drawn, in ms since the
-#: epoch: the frame after it entered the page.
-HEADING_JS = r"""
-(() => {
-    const wanted = %s;
-    new MutationObserver((records, observer) => {
-        const found = [...document.querySelectorAll('h1')].some((h) => h.textContent.includes(wanted));
-        if (!found) return;
-        observer.disconnect();
-        requestAnimationFrame(() => { window.__headingDrawn = performance.timeOrigin + performance.now(); });
-    }).observe(document, {subtree: true, childList: true, characterData: true});
-})();
-"""
 RECORDER_JS = r"""
 window.__bench = [];
 (() => {
@@ -178,19 +166,19 @@ def time_cold_start(stack: contextlib.ExitStack, browser, workdir: Path, app_dir
     """Start a server for the app in `app_dir` and open it; seconds from launch to `heading` on screen.
 
     Returns the URL and the seconds to the first heading and to the page idle (its first run done).
-    The heading's moment is the page's own (`HEADING_JS`): Playwright's wait, after its first few
-    checks, looks only every 500 ms, so it saw a heading drawn at 1.45 s anywhere up to 2.05 s.
+    The heading's moment is the page's own (`browser_support.watch_for_heading`): Playwright's wait,
+    after its first few checks, looks only every 500 ms, so it saw a heading drawn at 1.45 s anywhere
+    up to 2.05 s.
     """
     page = browser.new_page(viewport={"width": 1280, "height": 720})
-    page.add_init_script(HEADING_JS % json.dumps(heading))
+    watch_for_heading(page, heading)
     launched = time.time()
     start = time.perf_counter()
     url, process = stack.enter_context(streamlit_server(workdir, wait=False, app_dir=app_dir))
     wait_for_health(url, process, workdir / "streamlit.log", timeout=120)
     page.goto(url, wait_until="commit", timeout=SWEEP_MS)
     page.get_by_role("heading", name=heading).first.wait_for(timeout=SWEEP_MS)
-    page.wait_for_function("() => window.__headingDrawn !== undefined", timeout=SWEEP_MS)
-    first_heading = page.evaluate("window.__headingDrawn") / 1000 - launched
+    first_heading = heading_drawn_at(page, SWEEP_MS) - launched
     page.get_by_text(re.compile(r"K = \d")).first.wait_for(timeout=SWEEP_MS)
     wait_until_idle(page, SWEEP_MS)
     complete = time.perf_counter() - start

@@ -7,6 +7,7 @@ functions over Playwright's sync API; nothing here asserts.
 from __future__ import annotations
 
 import contextlib
+import json
 import math
 import os
 import re
@@ -199,6 +200,36 @@ def wait_until_idle(page, timeout: float = SLOW_MS) -> None:
     for a moment after a widget changes), so callers first wait for the text they expect.
     """
     page.wait_for_function(IDLE_JS, timeout=timeout)
+
+
+#: Notes, in ms since the epoch, the frame after a first-level heading holding the given text (%s, as
+#: JSON) first appeared in the page.
+HEADING_DRAWN_JS = r"""
+(() => {
+    const wanted = %s;
+    new MutationObserver((records, observer) => {
+        const found = [...document.querySelectorAll('h1')].some((h) => h.textContent.includes(wanted));
+        if (!found) return;
+        observer.disconnect();
+        requestAnimationFrame(() => { window.__headingDrawn = performance.timeOrigin + performance.now(); });
+    }).observe(document, {subtree: true, childList: true, characterData: true});
+})();
+"""
+
+
+def watch_for_heading(page, heading: str) -> None:
+    """Have `page` note when a heading with this text is first drawn; call before it opens the app.
+
+    Read the moment with `heading_drawn_at`. Playwright's own wait for an element looks after 0, 20,
+    50, 100 and 100 ms, then every 500 ms, so it may see a heading up to half a second late.
+    """
+    page.add_init_script(HEADING_DRAWN_JS % json.dumps(heading))
+
+
+def heading_drawn_at(page, timeout: float = SLOW_MS) -> float:
+    """When the heading `watch_for_heading` watches for was first drawn, in seconds since the epoch."""
+    page.wait_for_function("() => window.__headingDrawn !== undefined", timeout=timeout)
+    return page.evaluate("window.__headingDrawn") / 1000
 
 
 def open_page(page, base_url: str, title: str, timeout: float = SLOW_MS) -> None:
