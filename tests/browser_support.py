@@ -6,12 +6,14 @@ functions over Playwright's sync API; nothing here asserts.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 import math
 import os
 import re
 import socket
+import struct
 import subprocess
 import sys
 import time
@@ -409,9 +411,6 @@ MAP_GEOMETRY_JS = """() => {
 def _numbers(values) -> list[float]:
     """A trace's coordinates as sent: a list, or Plotly's typed-array form {"dtype", "bdata"}."""
     if isinstance(values, dict):
-        import base64
-        import struct
-
         raw = base64.b64decode(values["bdata"])
         code = {"f8": "d", "f4": "f", "i4": "i", "i2": "h", "i1": "b", "u1": "B"}[values["dtype"]]
         return list(struct.unpack(f"<{len(raw) // struct.calcsize(code)}{code}", raw))

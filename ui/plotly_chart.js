@@ -129,7 +129,9 @@ function drawable(traces) {
 // wider than Plotly had measured it, and the legend's last letters were cut off. Plotly measures the
 // text again with these fonts, which the image has too.
 const DOWNLOAD_FONTS = 'Arial, "Helvetica Neue", Helvetica, "Liberation Sans", sans-serif';
-const CONFIGS = new Map(); // config as JSON -> the config given to Plotly (the same object each time)
+// On the window, as the others: a config rebuilt after this module is evaluated again would hold a new
+// button, and Plotly.react would take that as a new config and draw the chart afresh.
+const CONFIGS = (window.kmeansLabConfigs ??= new Map()); // config as JSON -> the config given to Plotly
 
 function downloadable(gd) {
   const layout = { ...gd.layout, paper_bgcolor: "#ffffff", plot_bgcolor: "#ffffff" };
