@@ -1,12 +1,13 @@
 """Map: the training images flattened onto a 2D map, coloured by cluster or true class, centres on top."""
 
 import numpy as np
+import plotly.graph_objects as go
 import streamlit as st
 
 from core.analysis import projection
 from core.analysis.pictures import centroid_images
 from core.figures.images import display_scale, enlarge
-from core.figures.maps import TEXT_SIZE, add_thumbnails, projection_map
+from core.figures.maps import TEXT_SIZE, add_thumbnails, projection_map_spec
 from ui import caches, samples
 from ui.charts import PRESENTER_FONT_SIZE, display_size, show_chart, show_images
 from ui.frame import Page, run_page
@@ -45,8 +46,8 @@ def render(page: Page) -> None:
         def build():
             centers_2d = placed.place(model.cluster_centers_model_space_)
             fig = map_figure(model, dataset, rows, placed.points_2d, centers_2d, colour, method, hover)
-            if pictures:
-                add_thumbnails(fig, centroid_images(model), centers_2d)
+            if pictures:  # drawn into the figure by Plotly's own calls
+                return add_thumbnails(go.Figure(fig), centroid_images(model), centers_2d)
             return fig
 
         selection = show_chart(
@@ -116,7 +117,7 @@ def map_figure(model, dataset, rows, points_2d, centers_2d, colour, method, pict
         groups, names, legend = clusters, [f"Cluster {c} ({reads[c]})" for c in range(len(reads))], "Cluster"
     else:
         groups, names, legend = labels, list(dataset.class_names), "True class"
-    return projection_map(
+    return projection_map_spec(
         points_2d,
         groups,
         names,

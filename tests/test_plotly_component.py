@@ -1,13 +1,25 @@
 """The charts' Plotly.js is published for the browser, and figures reach it with the lab's own look."""
 
+import base64
 import json
 import os
 
+import numpy as np
 import plotly
 import plotly.graph_objects as go
+import pytest
 import streamlit  # noqa: F401  (sets Plotly's default template to Streamlit's, as in the app)
 
-from ui.plotly_component import PLOTLY_JS, chart_spec, current_selection, drag_mode, publish_plotly_js
+from core.figures.maps import projection_map_spec
+from ui.charts import dress_figure
+from ui.plotly_component import (
+    PLOTLY_JS,
+    chart_spec,
+    current_selection,
+    drag_mode,
+    publish_plotly_js,
+    whole_figure,
+)
 
 PLOTLY_SOURCE = os.path.join(os.path.dirname(plotly.__file__), "package_data", PLOTLY_JS)
 
@@ -54,3 +66,41 @@ def test_maps_drag_a_lasso_and_heatmaps_are_picked_by_a_click():
     assert drag_mode(("points", "box"))["dragmode"] == "select"
     assert "dragmode" not in drag_mode("points")
     assert drag_mode("points")["clickmode"] == "event+select"
+
+
+def map_spec(n_groups: int) -> dict:
+    """A Map figure as the Map page builds it: a plain dict, with numpy arrays and hover pictures."""
+    rng = np.random.default_rng(0)
+    n, k = 300, 40
+    return projection_map_spec(
+        rng.normal(size=(n, 2)),
+        rng.integers(0, n_groups, n),
+        [f"Cluster {g}" for g in range(n_groups)],
+        rng.normal(size=(k, 2)),
+        [f"Centre of cluster {c}" for c in range(k)],
+        point_text=[f"A {i % 10}, in cluster {i % k}" for i in range(n)],
+        title="300 training images and 40 cluster centres",
+        legend_title="Cluster",
+        center_images=rng.integers(0, 256, (k, 28, 28), dtype=np.uint8),
+        point_pictures=["" if i % 3 else "\u2588\u2588<br>\u2591\u2591" for i in range(n)],
+    )
+
+
+@pytest.mark.parametrize("n_groups", [40, 10], ids=["one trace, no legend", "a trace per group"])
+@pytest.mark.parametrize("presenting", [False, True], ids=["normal", "presenter"])
+def test_a_plain_figure_reaches_the_browser_as_the_figure_plotly_checks(n_groups, presenting):
+    """The Map sends its figure built as a plain dict, unchecked by Plotly (20 ms sooner at 1,000 dots):
+    the browser must get what the checked figure would have given it, typed arrays included."""
+    spec = map_spec(n_groups)
+    checked = dress_figure(go.Figure(spec), presenting, 500)  # raises if a property is wrong
+    plain = dress_figure(spec, presenting, 500)
+    assert whole_figure(chart_spec(plain)) == whole_figure(chart_spec(checked))
+    x = whole_figure(chart_spec(plain))["data"][0]["x"]
+    assert x["dtype"] == "f8" and len(base64.b64decode(x["bdata"])) == 8 * len(spec["data"][0]["x"])
+
+
+def test_dressing_a_plain_figure_leaves_the_one_given_as_it_was():
+    spec = map_spec(10)
+    before = json.dumps(chart_spec(spec).json)
+    dress_figure(spec, True, 777)
+    assert json.dumps(chart_spec(spec).json) == before

@@ -30,7 +30,8 @@ def show_chart(
 ):
     """A Plotly chart with the lab's settings, kept in the page under `key`. Every chart goes through this.
 
-    `fig` is a figure, or with `memo` a function that builds one: ``memo=(dataset, what)`` names
+    `fig` is a figure (a Plotly figure, or a plain figure dict: `dress_figure`), or with `memo` a
+    function that builds one: ``memo=(dataset, what)`` names
     what the figure shows (besides the dataset), and the finished chart is kept (the last 32 per
     dataset, `ui.caches.chart_memo`), so a rerun that does not change it neither builds it again nor
     sends the browser anything to redraw.
@@ -45,7 +46,9 @@ def show_chart(
 
     def finished(figure, copy):
         figure = dress_figure(figure, presenting, height, copy=copy)
-        if picking:
+        if picking and isinstance(figure, dict):
+            merge_into(figure["layout"], picking)
+        elif picking:
             figure.update_layout(picking)
         return chart_spec(figure)
 
@@ -91,29 +94,77 @@ def svg_traces(figure: dict) -> dict:
     return figure
 
 
-def dress_figure(fig, presenting: bool, height: int | None = None, *, copy: bool = True) -> go.Figure:
+def dress_figure(fig, presenting: bool, height: int | None = None, *, copy: bool = True):
     """The figure at the chart height; in presenter mode with bigger text and counts.
 
     A copy, so the caller's figure (maybe cached) is left as it was, unless `copy` is False: a
     figure just built for this call is changed in place (a copy checks every value again in Plotly).
+    A plain figure dict (`core.figures.maps.projection_map_spec`) is dressed as a dict, unchecked.
     """
+    if isinstance(fig, dict):
+        return _dress_spec(copy_spec(fig) if copy else fig, presenting, height)
     if copy or not isinstance(fig, go.Figure):
         fig = go.Figure(fig)
-    base = height or fig.layout.height or CHART_HEIGHT
     if presenting:
         # Streamlit's chart theme sets each text size itself, so each is enlarged explicitly.
-        size = PRESENTER_FONT_SIZE
-        fig.update_layout(
-            font_size=size,
-            title_font_size=size + 2,
-            legend_font_size=size,
-            hoverlabel_font_size=size,
-        )
-        fig.update_xaxes(title_font_size=size, tickfont_size=size - 2)
-        fig.update_yaxes(title_font_size=size, tickfont_size=size - 2)
-        fig.update_traces(textfont_size=size, selector={"type": "heatmap"})
-    fig.update_layout(height=base)
+        layout, axes, heatmaps = presenter_text()
+        fig.update_layout(layout)
+        fig.update_xaxes(axes)
+        fig.update_yaxes(axes)
+        fig.update_traces(heatmaps, selector={"type": "heatmap"})
+    fig.update_layout(height=height or fig.layout.height or CHART_HEIGHT)
     return fig
+
+
+def presenter_text() -> tuple[dict, dict, dict]:
+    """The text sizes of presenter mode: for the layout, for each axis, for a heatmap's cells."""
+    size = PRESENTER_FONT_SIZE
+    layout = {
+        "font": {"size": size},
+        "title": {"font": {"size": size + 2}},
+        "legend": {"font": {"size": size}},
+        "hoverlabel": {"font": {"size": size}},
+    }
+    axis = {"title": {"font": {"size": size}}, "tickfont": {"size": size - 2}}
+    return layout, axis, {"textfont": {"size": size}}
+
+
+def _dress_spec(spec: dict, presenting: bool, height: int | None) -> dict:
+    layout = spec.setdefault("layout", {})
+    if presenting:
+        sizes, axes, heatmaps = presenter_text()
+        merge_into(layout, sizes)
+        for name in [name for name in layout if name.startswith(("xaxis", "yaxis"))] or ["xaxis", "yaxis"]:
+            merge_into(layout.setdefault(name, {}), axes)
+        for trace in spec.get("data", []):
+            if trace.get("type") == "heatmap":
+                merge_into(trace, heatmaps)
+    layout["height"] = height or layout.get("height") or CHART_HEIGHT
+    return spec
+
+
+def merge_into(target: dict, changes: dict) -> None:
+    """Set `changes` in `target`, nested dicts merged key by key (a title given as text becomes
+    ``{"text": ...}``, as Plotly reads it)."""
+    for key, value in changes.items():
+        if isinstance(value, dict):
+            inner = target.get(key)
+            if isinstance(inner, str):
+                inner = {"text": inner}
+            target[key] = inner if isinstance(inner, dict) else {}
+            merge_into(target[key], value)
+        else:
+            target[key] = value
+
+
+def copy_spec(spec: dict) -> dict:
+    """A copy of a figure dict that can be dressed without changing `spec`: its dicts are copied, its
+    arrays shared."""
+    if isinstance(spec, dict):
+        return {key: copy_spec(value) for key, value in spec.items()}
+    if isinstance(spec, list):
+        return [copy_spec(value) for value in spec]
+    return spec
 
 
 def display_size(pixels: int) -> int:

@@ -14,6 +14,7 @@ Plotly.js is the installed plotly package's own copy. `publish_plotly_js` copies
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import logging
@@ -23,6 +24,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import plotly
 import plotly.io as pio
 import streamlit as st
@@ -90,8 +92,16 @@ class SentChart:
 
 
 def chart_spec(fig) -> ChartSpec:
-    """The figure's JSON with the lab's template instead of its own (Streamlit's has placeholder colours)."""
-    spec = fig.to_dict()
+    """The figure's JSON with the lab's template instead of its own (Streamlit's has placeholder colours).
+
+    `fig` is a Plotly figure or a plain figure dict, which is used as it is (its traces and layout
+    copied, their values not).
+    """
+    if isinstance(fig, dict):
+        traces = [typed_arrays(trace) for trace in fig.get("data", [])]
+        spec = {"data": traces, "layout": dict(fig.get("layout", {}))}
+    else:
+        spec = fig.to_dict()
     spec["layout"]["template"] = LAB_TEMPLATE
     arrays = {}
     for trace in spec["data"]:
@@ -105,6 +115,26 @@ def chart_spec(fig) -> ChartSpec:
                 trace[name] = {ARRAY_REFERENCE: digest}
     text = pio.json.to_json_plotly(spec)  # the arrays' digests are in it, so the revision follows them
     return ChartSpec(text, digest_of(text), int(spec["layout"].get("height") or DEFAULT_HEIGHT), arrays)
+
+
+#: The integer types a typed array is narrowed to, smallest first, as Plotly does.
+INTEGER_TYPES = ("i1", "i2", "i4")
+
+
+def typed_arrays(value):
+    """`value` (a trace, or a part of one) with its numeric numpy arrays as Plotly.js's typed arrays
+    (``{"dtype": "f8", "bdata": base64}``), as a Plotly figure's `to_dict` gives them; dicts copied."""
+    if isinstance(value, dict):
+        return {key: typed_arrays(inner) for key, inner in value.items()}
+    if not isinstance(value, np.ndarray) or value.dtype.kind not in "biuf" or value.ndim != 1:
+        return value
+    if value.dtype.kind == "f":
+        array = value.astype(np.float64 if value.dtype.itemsize > 4 else np.float32, copy=False)
+    else:
+        low, high = (int(value.min()), int(value.max())) if value.size else (0, 0)
+        fits = [t for t in INTEGER_TYPES if np.iinfo(t).min <= low and high <= np.iinfo(t).max]
+        array = value.astype(fits[0] if fits else np.float64)
+    return {"dtype": array.dtype.str[1:], "bdata": base64.b64encode(array.tobytes()).decode("ascii")}
 
 
 def digest_of(text: str) -> str:
