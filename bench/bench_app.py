@@ -315,9 +315,10 @@ REFERENCE_BETWEEN_PAGES = 3
 
 
 class ReferenceRound:
-    """The reference app's page, kept open through the run: new K typed on it now and then."""
+    """The reference app's page, kept open through the run: `repeats` new K typed on it at the start
+    (`at_start`), more now and then (`time`)."""
 
-    def __init__(self, browser, url: str):
+    def __init__(self, browser, url: str, repeats: int):
         self.context = browser.new_context(viewport={"width": 1280, "height": 720})
         self.context.add_init_script(RECORDER_JS)
         self.page = self.context.new_page()
@@ -325,8 +326,8 @@ class ReferenceRound:
         self.page.get_by_text(k_text(36)).first.wait_for(timeout=SLOW_MS)
         wait_until_idle(self.page)
         self.next_k = 40
-        self.at_start: list[float] = []
         self.waits: list[float] = []
+        self.at_start = self.time(repeats)
 
     def time(self, n: int) -> list[float]:
         """Type `n` new K; their waits (ms), also kept in `waits`."""
@@ -347,8 +348,7 @@ def compare_with_reference(stack, browser, tmp: Path, repeats: int) -> tuple[lis
     ref_url, ref_heading, _ = time_cold_start(
         stack, browser, tmp / "reference", REFERENCE_APP, "Reference app"
     )
-    reference = ReferenceRound(browser, ref_url)
-    reference.at_start = reference.time(repeats)
+    reference = ReferenceRound(browser, ref_url, repeats)
     print("reference app with the lab's fit: typed K...", file=sys.stderr)
     fitting = time_reference_fit(stack, browser, tmp / "reference-fit", repeats)
 

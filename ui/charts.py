@@ -45,12 +45,7 @@ def show_chart(
     picking = drag_mode(selection_mode) if on_select else {}
 
     def finished(figure, copy):
-        figure = dress_figure(figure, presenting, height, copy=copy)
-        if picking and isinstance(figure, dict):
-            merge_into(figure["layout"], picking)
-        elif picking:
-            figure.update_layout(picking)
-        return chart_spec(figure)
+        return chart_spec(dress_figure(figure, presenting, height, copy=copy, layout=picking))
 
     if memo is None:
         spec = finished(fig, True)
@@ -94,15 +89,20 @@ def svg_traces(figure: dict) -> dict:
     return figure
 
 
-def dress_figure(fig, presenting: bool, height: int | None = None, *, copy: bool = True):
-    """The figure at the chart height; in presenter mode with bigger text and counts.
+def dress_figure(
+    fig, presenting: bool, height: int | None = None, *, copy: bool = True, layout: dict | None = None
+):
+    """The figure at the chart height; in presenter mode with bigger text and counts; `layout`'s
+    settings (say, what a drag does) set last.
 
     A copy, so the caller's figure (maybe cached) is left as it was, unless `copy` is False: a
     figure just built for this call is changed in place (a copy checks every value again in Plotly).
     A plain figure dict (`core.figures.maps.projection_map_spec`) is dressed as a dict, unchecked.
     """
     if isinstance(fig, dict):
-        return _dress_spec(copy_spec(fig) if copy else fig, presenting, height)
+        spec = _dress_spec(copy_spec(fig) if copy else fig, presenting, height)
+        merge_into(spec["layout"], layout or {})
+        return spec
     if copy or not isinstance(fig, go.Figure):
         fig = go.Figure(fig)
     if presenting:
@@ -113,6 +113,8 @@ def dress_figure(fig, presenting: bool, height: int | None = None, *, copy: bool
         fig.update_yaxes(axes)
         fig.update_traces(heatmaps, selector={"type": "heatmap"})
     fig.update_layout(height=height or fig.layout.height or CHART_HEIGHT)
+    if layout:
+        fig.update_layout(layout)
     return fig
 
 

@@ -55,8 +55,8 @@ def projection_map_spec(
     """A scatter map of images in 2D, as a plain figure dict (``{"data": [...], "layout": {...}}``).
 
     What the Map page sends on every K: Plotly checking and copying the figure's thousands of values
-    (`projection_map`) cost about 20 ms of a new K's run at 1,000 dots. tests/test_maps.py has
-    Plotly check what this builds.
+    (`projection_map`) cost about 20 ms of a new K's run at 1,000 dots. tests/test_plotly_component.py
+    checks that the browser gets from it what it gets from the checked figure.
 
     Parameters
     ----------
