@@ -37,10 +37,11 @@ SETTINGS = {"dataset": "mnist", "k": 36, "seed": 0}
 
 
 class Clock:
-    """A clock the test moves by hand (UTC)."""
+    """A clock the test moves by hand (UTC). It starts at the real time: a worker process in another
+    test reads the real clock, and a room opened at a fixed date would have closed for it by now."""
 
     def __init__(self):
-        self.now = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
+        self.now = datetime.now(UTC).replace(microsecond=0)
 
     def __call__(self):
         return self.now
