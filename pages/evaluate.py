@@ -6,7 +6,11 @@ import streamlit as st
 from core.analysis import evaluation
 from core.analysis.metrics import METRIC_EXPLANATIONS
 from core.analysis.pictures import centroid_images
-from core.figures.evaluation_charts import class_accuracy_bar, confusion_heatmap
+from core.figures.evaluation_charts import (
+    class_accuracy_bar_spec,
+    confusion_heatmap_spec,
+    picked_cell_outline,
+)
 from core.figures.images import display_scale
 from ui import caches
 from ui.charts import display_size, show_chart
@@ -35,22 +39,25 @@ def render(page: Page) -> None:
     st.info(evaluation.summary(result), icon=":material/lightbulb:")
     with left:
         show_chart(
-            lambda: confusion_heatmap(result.confusion, dataset.class_names),
+            lambda: confusion_heatmap_spec(result.confusion, dataset.class_names),
             memo=(dataset, model_key),  # a K visited before comes back without building its charts
             key="eval_confusion",
             height=CHART_HEIGHT,
             on_select=_pick_clicked_cell,
             selection_mode="points",
+            # The cell shown below, framed: drawn over the table, so picking another cell does not
+            # send the table again.
+            overlay=picked_cell_outline(st.session_state["eval_true"], st.session_state["eval_pred"]),
         )
         st.caption(
             "Each row is the true class, each column what the model said: the diagonal counts the right "
             "answers, every other cell a mix-up. The darker the blue, the bigger the cell's share of its "
             "row (white: none of the row's images, darkest: all of them). Click a cell to see its images "
-            "below."
+            "below; the red frame marks the cell shown."
         )
     with right:
         show_chart(
-            lambda: class_accuracy_bar(result.class_accuracy, dataset.class_names),
+            lambda: class_accuracy_bar_spec(result.class_accuracy, dataset.class_names),
             memo=(dataset, model_key),
             key="eval_accuracy",
             height=CHART_HEIGHT,

@@ -222,22 +222,32 @@ def choose(page, label: str, option: str) -> None:
     box.press("Enter")
 
 
+def framed_cell(page) -> tuple[int, int]:
+    """The (true, predicted) cell of Evaluate's table that the red frame is round, read off the screen."""
+    chart = page.locator(".lab-chart").first
+    area = chart.locator(".nsewdrag").first.bounding_box()
+    frame = chart.locator(".shapelayer path").first.bounding_box()
+    centre_x, centre_y = frame["x"] + frame["width"] / 2, frame["y"] + frame["height"] / 2
+    return int((centre_y - area["y"]) / area["height"] * 10), int((centre_x - area["x"]) / area["width"] * 10)
+
+
 def test_evaluate_shows_a_cell_picked_on_the_heatmap_or_by_keyboard(app_page, app_url):
     open_page(app_page, app_url, "Evaluate")
     app_page.get_by_text(re.compile(r"of the [\d,]+ test images are classified correctly")).wait_for()
 
-    # Each cell carries an invisible marker; cell (true 3, predicted 5) is number 3 * 10 + 5.
-    cell = app_page.locator(".lab-chart").first.locator(".scatterlayer .point").nth(35)
-    box = cell.bounding_box()
-    app_page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    # Cell (true 3, predicted 5): the table's ten rows and ten columns share its plot area.
+    area = app_page.locator(".lab-chart").first.locator(".nsewdrag").first.bounding_box()
+    app_page.mouse.click(area["x"] + area["width"] * 5.5 / 10, area["y"] + area["height"] * 3.5 / 10)
     app_page.get_by_text(cell_text("3", "5")).first.wait_for()
     wait_until_idle(app_page)
+    assert framed_cell(app_page) == (3, 5)
 
     # The diagonal cell (5, 5) always holds images: the test 5s the model reads right.
     choose(app_page, "True class", "5")
     app_page.get_by_text(re.compile(r"test images? of 5 were classified correctly")).first.wait_for()
     wait_until_idle(app_page)
     assert app_page.get_by_text(re.compile(r"^5 · cluster \d+$")).count() > 0
+    assert framed_cell(app_page) == (5, 5)
     assert exception_count(app_page) == 0
 
 

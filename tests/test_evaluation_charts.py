@@ -3,32 +3,51 @@
 import json
 
 import numpy as np
+import plotly.graph_objects as go
 import pytest
 
-from core.figures.evaluation_charts import class_accuracy_bar, confusion_heatmap
+from core.figures.evaluation_charts import (
+    class_accuracy_bar,
+    confusion_heatmap,
+    confusion_heatmap_spec,
+    picked_cell_outline,
+)
 
 CONFUSION = np.array([[3, 0, 1], [0, 2, 0], [2, 0, 1]])
 NAMES3 = ["zero", "one", "two"]
 
 
 def test_confusion_heatmap_shows_counts_shares_and_clickable_cells():
-    fig = confusion_heatmap(CONFUSION, NAMES3)
-    heat, cells = fig.data
-    assert heat.type == "heatmap" and heat.hoverinfo == "skip"
+    fig = confusion_heatmap(CONFUSION, NAMES3)  # checked by Plotly: a wrong property raises
+    (heat,) = fig.data
+    assert heat.type == "heatmap"
     assert np.asarray(heat.text).tolist() == CONFUSION.tolist()
     assert np.asarray(heat.z)[0] == pytest.approx([0.75, 0, 0.25])
     assert list(heat.x) == NAMES3 and list(heat.y) == NAMES3
-    # One invisible marker per cell carries (true, predicted, count) for a click to read back.
-    assert len(cells.x) == 9 and cells.marker.opacity == 0
-    data = np.asarray(cells.customdata)
-    row = data.tolist().index([2, 0, 2])
-    assert (cells.y[row], cells.x[row]) == ("two", "zero")
-    assert cells.hovertext[row] == "2 test images of two read as zero<br>(66.7% of all two)"
-    assert cells.hovertext[0] == "3 test images of zero classified correctly<br>(75.0% of all zero)"
+    # Each cell carries (true, predicted, count) for a click to read back, and says what it holds.
+    assert heat.customdata[2][0] == [2, 0, 2]
+    assert heat.hovertext[2][0] == "2 test images of two read as zero<br>(66.7% of all two)"
+    assert heat.hovertext[0][0] == "3 test images of zero classified correctly<br>(75.0% of all zero)"
+    assert "%{hovertext}" in heat.hovertemplate
     assert fig.layout.xaxis.title.text.startswith("Predicted class")
     assert fig.layout.yaxis.title.text.startswith("True class")
     assert fig.layout.yaxis.autorange == "reversed"
-    assert fig.layout.clickmode == "event+select"
+
+
+def test_an_empty_cell_is_white_and_a_whole_row_dark_blue_in_the_browser_too():
+    # The figure goes to the browser as built, unchecked: a colour scale's name would reach Plotly.js,
+    # which reads "Blues" from dark to light, and the table would come out inverted.
+    (heat,) = confusion_heatmap_spec(CONFUSION, NAMES3)["data"]
+    assert heat["zmin"] == 0 and heat["zmax"] == 1
+    assert heat["colorscale"][0] == [0.0, "rgb(247,251,255)"]
+    assert heat["colorscale"][-1] == [1.0, "rgb(8,48,107)"]
+
+
+def test_the_picked_cell_is_framed_where_the_table_draws_it():
+    (frame,) = go.Layout(picked_cell_outline(2, 0)).shapes  # checked by Plotly
+    # Row "two" (class index 2), column "zero" (index 0): category axes put class i at i.
+    assert (frame.x0, frame.x1, frame.y0, frame.y1) == (-0.5, 0.5, 1.5, 2.5)
+    assert (frame.xref, frame.yref) == ("x", "y")
 
 
 def test_confusion_heatmap_rejects_a_shape_that_does_not_match_the_names():
@@ -47,7 +66,7 @@ def test_class_accuracy_bar_is_in_percent():
 
 
 def test_cells_carry_their_indices_as_plain_lists():
-    # Plotly sends numpy arrays as typed binary data, which a browser selection does not hand back.
-    cells = json.loads(confusion_heatmap(CONFUSION, NAMES3).to_json())["data"][1]
-    assert cells["customdata"][0] == [0, 0, 3]
-    assert cells["customdata"][7] == [2, 1, 0]
+    # Plotly sends numpy arrays as typed binary data, which a click does not hand back per cell.
+    heat = json.loads(confusion_heatmap(CONFUSION, NAMES3).to_json())["data"][0]
+    assert heat["customdata"][0][0] == [0, 0, 3]
+    assert heat["customdata"][2][1] == [2, 1, 0]

@@ -24,15 +24,20 @@ def test_clicked_cell_reads_the_first_point_with_a_cell():
 
 
 def browser_selection(figure, trace, indices):
-    """The selection Streamlit hands back when those points of that trace are picked: JSON values."""
+    """The pick the browser hands back when those points of that trace are clicked: JSON values. A
+    point of a heatmap is a (row, column) pair."""
     data = json.loads(figure.to_json())["data"][trace]
-    return {"points": [{"curve_number": trace, "customdata": data["customdata"][i]} for i in indices]}
+
+    def customdata(i):
+        return data["customdata"][i[0]][i[1]] if isinstance(i, tuple) else data["customdata"][i]
+
+    return {"points": [{"curve_number": trace, "customdata": customdata(i)} for i in indices]}
 
 
 def test_a_click_on_a_heatmap_cell_picks_that_true_and_predicted_class():
     figure = confusion_heatmap(np.array([[3, 0, 1], [0, 2, 0], [2, 0, 1]]), ["zero", "one", "two"])
-    assert clicked_cell(browser_selection(figure, 1, [6])) == (2, 0)  # "two" read as "zero"
-    assert clicked_cell(browser_selection(figure, 1, [])) is None
+    assert clicked_cell(browser_selection(figure, 0, [(2, 0)])) == (2, 0)  # "two" read as "zero"
+    assert clicked_cell(browser_selection(figure, 0, [])) is None
 
 
 def test_a_lasso_on_the_map_picks_the_rows_of_the_images_inside_it():

@@ -58,7 +58,7 @@ def show_chart(
         )
     if not PUBLISHED:  # no static folder to serve plotly.js from: Streamlit's own chart
         kwargs = {"on_select": on_select, "selection_mode": selection_mode} if on_select else {}
-        figure = svg_traces(with_overlay(whole_figure(spec), overlay))
+        figure = heatmap_cells_as_points(svg_traces(with_overlay(whole_figure(spec), overlay)))
         event = st.plotly_chart(figure, key=key, config=chart_config(key), **kwargs)
         return event.selection if on_select else None
     events = None if not on_select else ("click" if selection_mode == "points" else "select")
@@ -86,6 +86,34 @@ def svg_traces(figure: dict) -> dict:
     for trace in figure.get("data", []):
         if trace.get("type") == "scattergl":
             trace["type"] = "scatter"
+    return figure
+
+
+def heatmap_cells_as_points(figure: dict) -> dict:
+    """The figure with an invisible square marker on each cell of a heatmap that carries customdata
+    (in place): Streamlit's own chart hands back picked points, never heatmap cells, so a click on
+    a cell (Evaluate's table) picks its marker, which carries the cell's customdata and hover text."""
+    for trace in list(figure.get("data", [])):
+        if trace.get("type") != "heatmap" or trace.get("customdata") is None:
+            continue
+        columns, rows = trace["x"], trace["y"]
+        cells = [(row, column) for row in range(len(rows)) for column in range(len(columns))]
+        hover = trace.get("hovertext")
+        figure["data"].append(
+            {
+                "type": "scatter",
+                "mode": "markers",
+                "x": [columns[column] for _, column in cells],
+                "y": [rows[row] for row, _ in cells],
+                "marker": {"symbol": "square", "size": 28, "color": "#000000", "opacity": 0},
+                "customdata": [trace["customdata"][row][column] for row, column in cells],
+                "hovertext": [hover[row][column] for row, column in cells] if hover else None,
+                "hovertemplate": trace.get("hovertemplate"),
+                "showlegend": False,
+                "name": "cells",
+            }
+        )
+        trace["hoverinfo"] = "skip"  # the markers say it
     return figure
 
 

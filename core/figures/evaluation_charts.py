@@ -6,13 +6,25 @@ from collections.abc import Sequence
 
 import numpy as np
 import plotly.graph_objects as go
+from plotly.colors import make_colorscale, sequential
 
-from core.figures.colours import TEST_COLOUR
+from core.figures.colours import MARKER_COLOUR, TEST_COLOUR
+
+#: The table's colours, from white (none of a row's images) to dark blue (all of them), spelt out:
+#: Plotly.js reads the name "Blues" the other way round from Plotly's Python side, which spells it out.
+SHARE_COLOURS = make_colorscale(sequential.Blues)
 
 
 def confusion_heatmap(
     confusion, class_names: Sequence[str], *, title: str = "Which classes get mixed up?"
 ) -> go.Figure:
+    """`confusion_heatmap_spec`'s table as a Plotly figure, checked by Plotly (a wrong property raises)."""
+    return go.Figure(confusion_heatmap_spec(confusion, class_names, title=title))
+
+
+def confusion_heatmap_spec(
+    confusion, class_names: Sequence[str], *, title: str = "Which classes get mixed up?"
+) -> dict:
     """True class (rows) against predicted class (columns), coloured by the share of each true class.
 
     Parameters
@@ -22,11 +34,13 @@ def confusion_heatmap(
     class_names : sequence of str
     title : str, default="Which classes get mixed up?"
 
-    Each cell shows its count. An invisible marker sits on every cell and carries
-    ``customdata = [true index, predicted index, count]``, so a click on a cell can be read back as
-    a selection (Plotly reports no selections on heatmaps). There is no colour bar: the Evaluate
-    page says in words what the colours mean. Drawing one cost the browser 9-17 ms on every K
-    (A/B in Chromium, a new K 205 -> 188 ms), where the page's whole wait is about 0.15 s.
+    Returns the figure as a plain dict (Plotly's figure format, unchecked: the Evaluate page draws it
+    on every new K, and Plotly's checks and copies took 5-8 of the page's milliseconds). Each cell
+    shows its count, says in words what it holds when hovered, and carries
+    ``customdata = [true index, predicted index, count]``, which a click on it hands back
+    (`ui.selection.clicked_cell`). There is no colour bar: the Evaluate page says in words what the
+    colours mean. Drawing one cost the browser 9-17 ms on every K (A/B in Chromium, a new K
+    205 -> 188 ms), where the page's whole wait is about 0.15 s.
     """
     confusion = np.asarray(confusion, dtype=np.int64)
     n = len(class_names)
@@ -35,28 +49,33 @@ def confusion_heatmap(
     names = [str(name) for name in class_names]
     totals = confusion.sum(axis=1)
     share = np.divide(confusion, totals[:, None], out=np.zeros(confusion.shape), where=totals[:, None] > 0)
+    counts = confusion.tolist()
     heatmap = {
         "type": "heatmap",
-        "z": share,
+        "z": share.tolist(),
         "x": names,
         "y": names,
-        "text": confusion,
+        "text": counts,
         "texttemplate": "%{text:,}",
         # A fixed size: Plotly's automatic one shrinks the counts to 8 px when the fonts grow.
         "textfont": {"size": 16},
-        "colorscale": "Blues",
+        "colorscale": SHARE_COLOURS,
         "zmin": 0,
         "zmax": 1,
         "showscale": False,
-        "hoverinfo": "skip",
+        # Plain lists: a click hands a cell's customdata back as it was sent.
+        "customdata": [[[t, p, counts[t][p]] for p in range(n)] for t in range(n)],
+        "hovertext": [
+            [_confusion_hover(names[t], names[p], counts[t][p], share[t, p]) for p in range(n)]
+            for t in range(n)
+        ],
+        "hovertemplate": "%{hovertext}<extra></extra>",
         "name": "",
     }
-    # One constructor call with plain dicts: Plotly checks each value once. Adding the trace and then
-    # updating the layout and each axis in turn took three times as long (5 ms against 1.5 ms).
     layout = {
         "title": {"text": title},
         "margin": {"t": 60},
-        "clickmode": "event+select",
+        "clickmode": "event",
         "dragmode": False,
         "xaxis": {
             "title": {"text": "Predicted class (what the model said)"},
@@ -69,32 +88,25 @@ def confusion_heatmap(
             "autorange": "reversed",
         },
     }
-    return go.Figure(data=[heatmap, _clickable_cells(confusion, share, names)], layout=layout)
+    return {"data": [heatmap], "layout": layout}
 
 
-def _clickable_cells(confusion: np.ndarray, share: np.ndarray, names: list[str]) -> dict:
-    """An invisible square marker on each cell, carrying the cell's hover text and its indices."""
-    n = len(names)
-    true_index, predicted_index = np.divmod(np.arange(n * n), n)
-    return {
-        "type": "scatter",
-        "x": [names[p] for p in predicted_index],
-        "y": [names[t] for t in true_index],
-        "mode": "markers",
-        "marker": {"symbol": "square", "size": 28, "color": "#000000", "opacity": 0},
-        "selected": {"marker": {"opacity": 0.35}},
-        "unselected": {"marker": {"opacity": 0}},
-        # Plain lists: Plotly would send a numpy array as typed binary data, which the browser
-        # does not hand back per point in a selection.
-        "customdata": np.column_stack([true_index, predicted_index, confusion.ravel()]).tolist(),
-        "hovertext": [
-            _confusion_hover(names[t], names[p], confusion[t, p], share[t, p])
-            for t, p in zip(true_index.tolist(), predicted_index.tolist(), strict=True)
-        ],
-        "hovertemplate": "%{hovertext}<extra></extra>",
-        "showlegend": False,
-        "name": "cells",
+def picked_cell_outline(true: int, predicted: int, *, width: float = 3) -> dict:
+    """An overlay for `confusion_heatmap` (`ui.charts.show_chart`'s `overlay`): a dark frame round
+    the cell (true, predicted), the one whose images the page shows."""
+    frame = {
+        "type": "rect",
+        "xref": "x",
+        "yref": "y",
+        # Category axes place class i at i: the cell spans half a step either side of it.
+        "x0": predicted - 0.5,
+        "x1": predicted + 0.5,
+        "y0": true - 0.5,
+        "y1": true + 0.5,
+        "line": {"color": MARKER_COLOUR, "width": width},
+        "name": "picked cell",
     }
+    return {"shapes": [frame]}
 
 
 def _confusion_hover(true: str, predicted: str, count: int, share: float) -> str:
@@ -107,6 +119,13 @@ def _confusion_hover(true: str, predicted: str, count: int, share: float) -> str
 def class_accuracy_bar(
     accuracy, class_names: Sequence[str], *, title: str = "Right answers per class"
 ) -> go.Figure:
+    """`class_accuracy_bar_spec`'s bars as a Plotly figure, checked by Plotly (a wrong property raises)."""
+    return go.Figure(class_accuracy_bar_spec(accuracy, class_names, title=title))
+
+
+def class_accuracy_bar_spec(
+    accuracy, class_names: Sequence[str], *, title: str = "Right answers per class"
+) -> dict:
     """One bar per class: the share of its test images classified correctly (0 to 100%).
 
     Parameters
@@ -115,6 +134,8 @@ def class_accuracy_bar(
         Each class's accuracy, from 0 to 1.
     class_names : sequence of str
     title : str, default="Right answers per class"
+
+    Returns the figure as a plain dict (Plotly's figure format, unchecked), as `confusion_heatmap_spec`.
     """
     accuracy = np.asarray(accuracy, dtype=np.float64)
     if len(accuracy) != len(class_names):
@@ -135,4 +156,4 @@ def class_accuracy_bar(
         "xaxis": {"title": {"text": "Class"}, "type": "category"},
         "yaxis": {"title": {"text": "Test images labelled right"}, "tickformat": ".0%", "range": [0, 1.02]},
     }
-    return go.Figure(data=[bars], layout=layout)
+    return {"data": [bars], "layout": layout}
