@@ -72,7 +72,12 @@ def confusion_heatmap_spec(
         "hovertemplate": "%{hovertext}<extra></extra>",
         "name": "",
     }
-    layout = {
+    return {"data": [heatmap], "layout": _confusion_layout(title)}
+
+
+def _confusion_layout(title: str) -> dict:
+    """The table's title and axes: true classes down the side from the top, predicted along the bottom."""
+    return {
         "title": {"text": title},
         "margin": {"t": 60},
         "clickmode": "event",
@@ -88,11 +93,10 @@ def confusion_heatmap_spec(
             "autorange": "reversed",
         },
     }
-    return {"data": [heatmap], "layout": layout}
 
 
 def picked_cell_outline(true: int, predicted: int, *, width: float = 3) -> dict:
-    """An overlay for `confusion_heatmap` (`ui.charts.show_chart`'s `overlay`): a dark frame round
+    """An overlay for `confusion_heatmap` (`ui.charts.show_chart`'s `overlay`): a red frame round
     the cell (true, predicted), the one whose images the page shows."""
     frame = {
         "type": "rect",
