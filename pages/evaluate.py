@@ -6,11 +6,7 @@ import streamlit as st
 from core.analysis import evaluation
 from core.analysis.metrics import METRIC_EXPLANATIONS
 from core.analysis.pictures import centroid_images
-from core.figures.evaluation_charts import (
-    class_accuracy_bar_spec,
-    confusion_heatmap_spec,
-    picked_cell_outline,
-)
+from core.figures.evaluation_charts import confusion_and_accuracy_spec, picked_cell_outline
 from core.figures.images import display_scale
 from ui import caches
 from ui.charts import display_size, show_chart
@@ -35,12 +31,9 @@ def render(page: Page) -> None:
         result = caches.test_evaluation(dataset, model_key, caches.Unhashed(model))
     init_cell(result)
     with visual:
-        left, right = st.columns([3, 2], gap="large")
-    st.info(evaluation.summary(result), icon=":material/lightbulb:")
-    with left:
         show_chart(
-            lambda: confusion_heatmap_spec(result.confusion, dataset.class_names),
-            memo=(dataset, model_key),  # a K visited before comes back without building its charts
+            lambda: confusion_and_accuracy_spec(result.confusion, dataset.class_names),
+            memo=(dataset, model_key),  # a K visited before comes back without building its chart
             key="eval_confusion",
             height=CHART_HEIGHT,
             on_select=_pick_clicked_cell,
@@ -53,16 +46,10 @@ def render(page: Page) -> None:
             "Each row is the true class, each column what the model said: the diagonal counts the right "
             "answers, every other cell a mix-up. The darker the blue, the bigger the cell's share of its "
             "row (white: none of the row's images, darkest: all of them). Click a cell to see its images "
-            "below; the red frame marks the cell shown."
+            "below; the red frame marks the cell shown. The bar beside each row is that class's share of "
+            "right answers. " + METRIC_EXPLANATIONS["test_accuracy"]
         )
-    with right:
-        show_chart(
-            lambda: class_accuracy_bar_spec(result.class_accuracy, dataset.class_names),
-            memo=(dataset, model_key),
-            key="eval_accuracy",
-            height=CHART_HEIGHT,
-        )
-        st.caption(METRIC_EXPLANATIONS["test_accuracy"])
+    st.info(evaluation.summary(result), icon=":material/lightbulb:")
     cell_images(result, model, dataset)
     least_pure(model, dataset)
 

@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 import pytest
 
 from core.figures.evaluation_charts import (
-    class_accuracy_bar,
+    confusion_and_accuracy,
     confusion_heatmap,
     confusion_heatmap_spec,
     picked_cell_outline,
@@ -55,14 +55,18 @@ def test_confusion_heatmap_rejects_a_shape_that_does_not_match_the_names():
         confusion_heatmap(CONFUSION, ["a", "b"])
 
 
-def test_class_accuracy_bar_is_in_percent():
-    fig = class_accuracy_bar([0.75, 1.0, 1 / 3], NAMES3)
-    (bars,) = fig.data
-    assert list(bars.x) == NAMES3 and bars.y[2] == pytest.approx(1 / 3)
-    assert fig.layout.yaxis.tickformat == ".0%"
+def test_each_row_has_its_share_of_right_answers_as_a_bar_beside_it():
+    fig = confusion_and_accuracy(CONFUSION, NAMES3)  # checked by Plotly: a wrong property raises
+    heat, bars = fig.data
+    assert heat.type == "heatmap" and bars.type == "bar" and bars.orientation == "h"
+    # Beside each row of the table (the same y axis), that class's right answers: 3 of 4, 2 of 2, 1 of 3.
+    assert bars.yaxis == "y" and heat.yaxis in (None, "y") and bars.xaxis == "x2"
+    assert list(bars.y) == NAMES3
+    assert list(bars.x) == pytest.approx([0.75, 1.0, 1 / 3])
+    assert fig.layout.xaxis2.tickformat == ".0%" and tuple(fig.layout.xaxis2.range) == (0, 1)
+    # Side by side, not on top of each other.
+    assert fig.layout.xaxis.domain[1] < fig.layout.xaxis2.domain[0]
     assert "classified correctly" in bars.hovertemplate
-    with pytest.raises(ValueError, match="2 accuracies for 3 class names"):
-        class_accuracy_bar([0.5, 0.5], NAMES3)
 
 
 def test_cells_carry_their_indices_as_plain_lists():
