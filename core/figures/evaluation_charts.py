@@ -13,6 +13,8 @@ from core.figures.colours import MARKER_COLOUR, TEST_COLOUR
 #: The table's colours, from white (none of a row's images) to dark blue (all of them), spelt out:
 #: Plotly.js reads the name "Blues" the other way round from Plotly's Python side, which spells it out.
 SHARE_COLOURS = make_colorscale(sequential.Blues)
+#: The table's share of `confusion_and_accuracy`'s width; the bars of right answers have the rest.
+TABLE_WIDTH = 0.66
 
 
 def confusion_heatmap(
@@ -144,13 +146,11 @@ def confusion_and_accuracy_spec(
     """
     spec = confusion_heatmap_spec(confusion, class_names, title=title)
     (heatmap,) = spec["data"]
-    confusion = np.asarray(confusion, dtype=np.int64)
-    totals = confusion.sum(axis=1)
-    right = np.divide(np.diag(confusion), totals, out=np.zeros(len(totals)), where=totals > 0)
+    shares = heatmap["z"]  # each cell's share of its row: the diagonal's are the rows' right answers
     bars = {
         "type": "bar",
         "orientation": "h",
-        "x": right.tolist(),
+        "x": [shares[t][t] for t in range(len(shares))],
         "y": heatmap["y"],
         "xaxis": "x2",
         "yaxis": "y",
@@ -176,7 +176,3 @@ def confusion_and_accuracy_spec(
     layout["margin"]["r"] = 30  # room for the last tick's label, "100%"
     spec["data"].append(bars)
     return spec
-
-
-#: The table's share of the chart's width; the bars of right answers have the rest.
-TABLE_WIDTH = 0.66
