@@ -19,6 +19,7 @@ from browser_support import (
     draw_digit,
     draw_strokes,
     exception_count,
+    k_slider,
     k_text,
     map_dot_with_picture,
     move_k,
@@ -376,6 +377,32 @@ def test_a_map_that_lost_its_dots_gets_them_again_on_the_next_k(app_page, app_ur
     label = app_page.locator(".hoverlayer .hovertext").first
     label.wait_for()
     assert re.search(r"cluster \d+.*[░▒▓█]", label.text_content())
+    assert exception_count(app_page) == 0
+
+
+def test_a_typed_k_stays_when_the_map_asks_for_its_dots_again(app_page, app_url):
+    # The map asks for its dots again from inside the browser's drawing of the new K, before the
+    # slider has moved to the K typed in the box. That request once carried the slider's old K, and
+    # the lab took it for the user moving K back: about one K in thirty jumped back to the K before.
+    app_page.set_viewport_size({"width": 1280, "height": 720})
+    open_page(app_page, app_url, "Map")
+    box = app_page.locator('[data-testid="stSidebar"] [data-testid="stNumberInput"]').filter(has_text="K")
+    wrong = []
+    for attempt in range(24):
+        k = DEFAULT_K + 1 + attempt % 3
+        app_page.evaluate("() => window.kmeansLabArrays.clear()")
+        type_k(app_page, k)
+        # The map has its dots again once the run it asked for has reached the page.
+        app_page.wait_for_function("() => window.kmeansLabArrays.size > 0", timeout=SLOW_MS)
+        wait_until_idle(app_page)
+        shown = (
+            shown_k(app_page),
+            k_slider(app_page).input_value(),
+            box.first.get_by_role("spinbutton").input_value(),
+        )
+        if shown != (k, str(k), str(k)):
+            wrong.append((k, shown))
+    assert not wrong, f"typed K, then (page, slider, box): {wrong}"
     assert exception_count(app_page) == 0
 
 

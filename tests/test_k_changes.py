@@ -16,6 +16,7 @@ from core.figures.hover_pictures import INK_SHADES
 from core.model.cache import cache_key
 from core.model.settings import default_preprocessing
 from ui.caches import result_cache
+from ui.settings import CHART_ASKED_KEY
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 #: A figure of 2,000 dots with a picture under every hover text was 1.6 MB on every K change. The
@@ -106,3 +107,36 @@ def test_map_centres_as_pictures_follow_k():
     (centres,) = [trace for trace in spec["data"] if trace["name"] == "Cluster centres (the pictures)"]
     assert len(centres["customdata"]) == 32
     assert picture["source"] != before["layout"]["images"][0]["source"]
+
+
+def k_shown(at: AppTest) -> tuple[int, int, bool]:
+    """K in the sidebar's slider and box, and whether the K sweep's marker is at that K."""
+    k = at.slider(key="k").value
+    return (
+        k,
+        at.number_input(key="k_box").value,
+        any(f"Your K = {k}" in json.dumps(c.figure) for c in charts(at)),
+    )
+
+
+def test_a_typed_k_survives_a_chart_asking_again_while_the_slider_still_shows_the_old_k():
+    at = page_at("pages/sweep.py", 10)
+    at.number_input(key="k_box").set_value(12)
+    at = at.run()
+    assert k_shown(at) == (12, 12, True)
+    # A chart asks for its figure again (its callback runs) before the browser has moved the slider
+    # to 12: the request carries the slider's old K, which is not the user taking K back.
+    at.session_state[CHART_ASKED_KEY] = True
+    at.slider(key="k").set_value(10)
+    at = at.run()
+    assert not at.exception
+    assert k_shown(at) == (12, 12, True)
+
+
+def test_moving_the_slider_back_to_the_k_before_is_honoured():
+    at = page_at("pages/sweep.py", 10)
+    at.number_input(key="k_box").set_value(12)
+    at = at.run()
+    at.slider(key="k").set_value(10)  # the user's own move: no chart asked for this run
+    at = at.run()
+    assert k_shown(at) == (10, 10, True)

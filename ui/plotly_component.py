@@ -29,6 +29,8 @@ import plotly
 import plotly.io as pio
 import streamlit as st
 
+from ui.settings import note_chart_asked
+
 LOG = logging.getLogger(__name__)
 
 APP_DIR = Path(__file__).resolve().parent.parent
@@ -221,7 +223,10 @@ def plotly_component(
         "src": PLOTLY_JS_URL,
     }
     result = _component(
-        key=key, data=data, on_selection_change=on_change or (lambda: None), on_missing_change=lambda: None
+        key=key,
+        data=data,
+        on_selection_change=on_change or (lambda: None),
+        on_missing_change=note_chart_asked,
     )
     return current_selection(getattr(result, "selection", None), spec.revision)
 

@@ -48,6 +48,8 @@ DRAWN_EVERY_RUN = ("k",)
 KEPT_KEY = "settings_kept"
 #: The page drawn in the last run (its title), to tell a page's first run.
 PAGE_KEY = "settings_page"
+#: Set when, in this rerun, a chart asked for its figure again (`rerun_asked_by_chart` reads it).
+CHART_ASKED_KEY = "settings_chart_asked"
 #: The number boxes that show K beside the slider and, in presenter mode, beside the title.
 K_COPIES = ("k_box", "k_main")
 
@@ -109,6 +111,22 @@ def init_settings(page: str | None = None) -> None:
     for key in CUSTOM_PREPROCESSING_KEYS:
         if key in state:
             state[key] = state[key]
+
+
+def note_chart_asked() -> None:
+    """Widget callback of every chart's ``missing`` state (`ui.plotly_component`): a chart, not the
+    user, asked for this rerun."""
+    st.session_state[CHART_ASKED_KEY] = True
+
+
+def rerun_asked_by_chart() -> bool:
+    """Whether a chart, not the user, asked for this rerun (read once per run: the answer is reset).
+
+    A chart asks from inside the browser's drawing of a run, and its request carries every widget's
+    value as the browser holds it then: one the server has just set (a K typed in the box moves the
+    slider) may still be the old one in it. `ui.sidebar.k_slider` reads this to keep the new K.
+    """
+    return bool(st.session_state.pop(CHART_ASKED_KEY, False))
 
 
 def presenter_mode() -> bool:

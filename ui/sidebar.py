@@ -26,6 +26,7 @@ from ui.settings import (
     chosen_preprocessing,
     init_custom_preprocessing,
     init_settings,
+    rerun_asked_by_chart,
 )
 from ui.uploads import upload_ui
 
@@ -45,6 +46,9 @@ K_LABEL = "Number of clusters (K)"
 K_BOX_KEY = K_COPIES[0]
 #: The K slider's upper limit in the last run.
 K_RANGE_KEY = "k_range"
+#: K as the last run ended, and the K it replaced (`keep_k_through_stale_rerun` reads them).
+K_LAST_KEY = "k_last"
+K_BEFORE_KEY = "k_before"
 
 
 def sidebar() -> Settings:
@@ -106,11 +110,15 @@ def k_slider(largest: int) -> None:
     A K beyond a new dataset's limit comes down to it.
     """
     state = st.session_state
+    keep_k_through_stale_rerun()
     # Written only when needed (see ui.settings.DRAWN_EVERY_RUN): when K must come down, or when the
     # slider's range changed, which makes it a new widget that takes its value from session state.
     if state["k"] > largest or state.get(K_RANGE_KEY) != largest:
         state["k"] = min(int(state["k"]), largest)
         state[K_RANGE_KEY] = largest
+    if state.get(K_LAST_KEY) != state["k"]:
+        state[K_BEFORE_KEY] = state.get(K_LAST_KEY)
+        state[K_LAST_KEY] = state["k"]
     if state.get(K_BOX_KEY) != state["k"]:
         state[K_BOX_KEY] = state["k"]
     slider_column, box_column = st.columns([5, 3], vertical_alignment="bottom")
@@ -124,6 +132,21 @@ def k_slider(largest: int) -> None:
         help="How many groups K-means splits the training images into.",
     )
     k_box(box_column, K_BOX_KEY, largest)
+
+
+def keep_k_through_stale_rerun() -> None:
+    """Undo a change of K that only a rerun asked by a chart reports, back to the K it replaced.
+
+    When the server moves one of K's inputs (a K typed in the box moves the slider), the browser
+    shows the new value a moment later. A chart that asks for its figure again in that moment sends
+    the input's old value with its request (see `ui.settings.rerun_asked_by_chart`), which
+    would read as the user taking K back: the K they chose would jump back to the one before.
+    """
+    state = st.session_state
+    asked_by_chart = rerun_asked_by_chart()
+    last = state.get(K_LAST_KEY)
+    if asked_by_chart and last is not None and state["k"] != last and state["k"] == state.get(K_BEFORE_KEY):
+        state["k"] = last
 
 
 def k_box(place, key: str, largest: int) -> None:
