@@ -24,7 +24,16 @@ import time
 from pathlib import Path
 
 from bench_paths import PROJECT
-from browser_support import SLOW_MS, k_text, launch_chromium, open_page, streamlit_server, wait_until_idle
+from browser_support import (
+    SLOW_MS,
+    TECHNICAL_BOX,
+    k_text,
+    launch_chromium,
+    open_page,
+    open_sidebar_box,
+    streamlit_server,
+    wait_until_idle,
+)
 
 FASHION_OPTION = "Fashion-MNIST"
 #: Every picture on the page loaded (bench_app.py's waits end there too, if later than the run).
@@ -117,7 +126,7 @@ def type_k(page, k: int) -> tuple[float | None, bool]:
 
 def choose_algorithm(page, label: str) -> None:
     """Pick the algorithm in the sidebar and wait for the page's run with it (a fit) to end."""
-    page.locator('[data-testid="stSidebar"]').get_by_text(label).first.click()
+    open_sidebar_box(page, TECHNICAL_BOX).get_by_text(label).first.click()
     page.get_by_text(re.compile(r"K = \d")).first.wait_for(timeout=SLOW_MS)
     page.wait_for_timeout(500)  # the run the click starts, not the page before it
     wait_until_idle(page, SLOW_MS)

@@ -47,6 +47,9 @@ PAGES = {
     "Audience": "audience",
 }
 K_LABEL = "Number of clusters (K)"
+#: The sidebar's boxes, closed at first; what is in them is drawn only while they are open.
+TECHNICAL_BOX = "Algorithm, seed and preprocessing"
+UPLOAD_BOX = "Use your own data"
 PREDICTION_LABEL = "Predicted digit"
 BLANK_CANVAS_HINT = "Draw a digit in the black box to classify it."
 
@@ -379,6 +382,24 @@ def sidebar_links(page) -> list[str]:
 def streamlit_file_list_shown(page) -> bool:
     """Whether Streamlit's own list of the pages/ files (its sidebar navigation) is on the screen."""
     return page.locator('[data-testid="stSidebarNav"]').count() > 0
+
+
+def sidebar_box(page, label: str):
+    """The sidebar's expander labelled `label` ("Algorithm, seed and preprocessing", "Use your own data")."""
+    return page.locator('[data-testid="stSidebar"] [data-testid="stExpander"]').filter(has_text=label).first
+
+
+def open_sidebar_box(page, label: str, timeout: float = SLOW_MS):
+    """Open the sidebar's box labelled `label` if it is closed; wait for the run that draws its
+    contents (they are drawn only while it is open). Returns the box."""
+    box = sidebar_box(page, label)
+    if box.locator("details[open]").count() == 0:
+        box.locator("summary").first.click()
+        box.locator('[data-testid="stExpanderDetails"] [data-testid="stElementContainer"]').first.wait_for(
+            timeout=timeout
+        )
+        wait_until_idle(page, timeout)
+    return box
 
 
 def type_k(page, k: int, timeout: float = SLOW_MS) -> None:

@@ -422,8 +422,8 @@ async def hostile_session(browser, base_url: str, uploads: list[HostileUpload], 
             await upload(page, "good.npz", small_npz(n_images, seed=report.good_uploads_forgotten), n_images)
             await page.get_by_role("button", name="Forget my upload").click()
             await page.get_by_role("button", name="Forget my upload").wait_for(state="detached")
-            # With nothing loaded the box closes; files dropped before it has closed would be lost.
-            await upload_box(page).locator("details:not([open])").wait_for()
+            # The box stays open for the next files, and says nothing is loaded any more.
+            await upload_box(page).locator('[data-testid="stAlertContentSuccess"]').wait_for(state="detached")
             await wait_idle(page)
             report.good_uploads_forgotten += 1
             report.exceptions += await exception_count(page)

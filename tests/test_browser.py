@@ -13,6 +13,7 @@ from browser_support import (
     CHROMIUM_ARGS,
     PAGES,
     SLOW_MS,
+    TECHNICAL_BOX,
     ScriptRuns,
     canvas_box,
     clear_canvas,
@@ -24,6 +25,7 @@ from browser_support import (
     map_dot_with_picture,
     move_k,
     open_page,
+    open_sidebar_box,
     predicted_digit,
     prediction_metric,
     shown_k,
@@ -70,6 +72,27 @@ def test_k_persists_between_pages(app_page, app_url):
 
     app_page.get_by_role("link", name="Centroids").first.click()
     app_page.get_by_text(k_text(DEFAULT_K + 1)).first.wait_for(timeout=SLOW_MS)
+    assert exception_count(app_page) == 0
+
+
+def test_the_technical_settings_open_on_a_click_and_keep_their_choice_when_closed(app_page, app_url):
+    app_page.set_viewport_size({"width": 1280, "height": 720})
+    open_page(app_page, app_url, "Explore")
+    sidebar = app_page.locator('[data-testid="stSidebar"]')
+    assert sidebar.get_by_text("Random seed").count() == 0  # closed at first: nothing in it is drawn
+    box = open_sidebar_box(app_page, TECHNICAL_BOX)
+    box.get_by_text("Full K-means (Lloyd, slower)").click()
+    app_page.get_by_text("K = 36 · Full K-means (Lloyd, slower)").first.wait_for(timeout=SLOW_MS)
+    box.locator("summary").first.click()  # closed again
+    sidebar.get_by_text("Random seed").wait_for(state="detached", timeout=SLOW_MS)
+    wait_until_idle(app_page)
+
+    app_page.get_by_role("link", name="Centroids").first.click()
+    app_page.get_by_text("K = 36 · Full K-means (Lloyd, slower)").first.wait_for(timeout=SLOW_MS)
+    wait_until_idle(app_page)
+    assert sidebar.get_by_text("Random seed").count() == 0  # still closed on the next page
+    box = open_sidebar_box(app_page, TECHNICAL_BOX)
+    assert box.get_by_role("radio", name="Full K-means (Lloyd, slower)").is_checked()
     assert exception_count(app_page) == 0
 
 

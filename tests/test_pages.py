@@ -22,6 +22,7 @@ from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from core.data.registry import load_mnist_sample
+from ui.sidebar import TECHNICAL_KEY, TECHNICAL_LABEL
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGES = ["app.py", "pages/sweep.py", "pages/centroids.py", "pages/draw.py"]
@@ -30,13 +31,20 @@ BLANK_HINT = "Draw a digit in the black box to classify it."
 
 
 def app(k: int | None = SMALL_K, **state) -> AppTest:
-    """The app after its first run (Explore), with K and other sidebar settings set."""
+    """The app after its first run (Explore), with K and other sidebar settings set, and the sidebar's
+    "Algorithm, seed and preprocessing" box opened."""
     at = AppTest.from_file(APP, default_timeout=120)
     at.run()
     if k is not None:
         at.slider(key="k").set_value(k)
-    for key, value in state.items():
+    for key, value in {TECHNICAL_KEY: True, **state}.items():
         at.session_state[key] = value
+    return at.run()
+
+
+def open_technical_settings(at: AppTest) -> AppTest:
+    """Open the sidebar's "Algorithm, seed and preprocessing" box, as a click on it does."""
+    at.session_state[TECHNICAL_KEY] = True
     return at.run()
 
 
@@ -124,16 +132,39 @@ def test_the_default_page_is_explore_with_k_36():
     assert at.slider(key="k").value == 36
     assert at.slider(key="k").min == 2 and at.slider(key="k").max == 512
     assert at.selectbox(key="dataset").value == "mnist-sample"
+    # The technical settings wait in a closed box, which draws nothing until opened.
+    (box,) = [box for box in at.sidebar.expander if box.label == TECHNICAL_LABEL]
+    assert "algorithm" not in [radio.key for radio in at.sidebar.radio]
+    assert any("random seed 0" in caption for caption in texts(at.caption))  # the page still says them
+    at = open_technical_settings(at)
+    assert_clean(at)
     assert at.radio(key="algorithm").value == "minibatch"
     assert at.number_input(key="seed").value == 0
 
 
 def test_sidebar_labels_are_the_contract():
-    at = AppTest.from_file(APP, default_timeout=120).run()
+    at = open_technical_settings(AppTest.from_file(APP, default_timeout=120).run())
+    assert TECHNICAL_LABEL == "Algorithm, seed and preprocessing"
     assert at.sidebar.selectbox(key="dataset").label == "Dataset"
     assert at.sidebar.slider(key="k").label == "Number of clusters (K)"
     assert at.sidebar.radio(key="algorithm").label == "Algorithm"
     assert at.sidebar.number_input(key="seed").label == "Random seed"
+
+
+def test_the_technical_settings_box_keeps_its_choices_closed_and_stays_as_left_on_every_page():
+    at = app(algorithm="lloyd", seed=3)
+    at.session_state[TECHNICAL_KEY] = False  # the user closes the box
+    at = at.run()
+    assert "algorithm" not in [radio.key for radio in at.sidebar.radio]
+    assert any("Lloyd" in caption and "random seed 3" in caption for caption in texts(at.caption))
+    at = on_page(at, "pages/centroids.py")  # still closed on another page, the choices still in use
+    assert_clean(at)
+    assert "seed" not in [box.key for box in at.sidebar.number_input]
+    assert any("random seed 3" in caption for caption in texts(at.caption))
+    at = open_technical_settings(at)
+    assert at.radio(key="algorithm").value == "lloyd" and at.number_input(key="seed").value == 3
+    at = on_page(at, "pages/draw.py")  # opened, it stays open on the next page
+    assert at.number_input(key="seed").value == 3
 
 
 def test_settings_persist_across_pages():
@@ -588,7 +619,7 @@ def custom_controls(at: AppTest) -> dict[str, str]:
 
 
 def test_preprocessing_defaults_to_the_recommendation_and_says_what_it_is():
-    at = AppTest.from_file(APP, default_timeout=120).run()
+    at = open_technical_settings(AppTest.from_file(APP, default_timeout=120).run())
     choice = at.sidebar.radio(key="preprocessing")
     assert choice.label == "Preprocessing"
     assert choice.value == "auto"

@@ -17,7 +17,7 @@ from core.model.persistence import export_model
 from core.model.pipeline import fit_prepared, prepare
 from ui.model_files import MODEL_FILE_KEY
 from ui.settings import UPLOAD
-from ui.uploads import UPLOAD_KEY
+from ui.uploads import UPLOAD_BOX_KEY, UPLOAD_KEY
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
@@ -36,9 +36,11 @@ def small_npz(mnist) -> bytes:
 
 
 def fresh_app(k: int = 10) -> AppTest:
+    """The app after its first run, K set, and the sidebar's "Use your own data" box opened."""
     at = AppTest.from_file(APP, default_timeout=120)
     at.run()
     at.slider(key="k").set_value(k)
+    at.session_state[UPLOAD_BOX_KEY] = True
     return at.run()
 
 
@@ -51,6 +53,17 @@ def uploaded(at: AppTest, filename: str, content: bytes, key: str = UPLOAD_KEY) 
 def sent_box_holds_nothing(at: AppTest, key: str = UPLOAD_KEY) -> bool:
     """Whether the file box is empty and the session holds no file from it (after the run that read it)."""
     return at.chat_input(key=key).value is None and at.session_state[key] is None
+
+
+def test_the_file_box_waits_in_a_closed_box_until_the_user_opens_it():
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    (box,) = [box for box in at.sidebar.expander if box.label == "Use your own data"]
+    assert not at.chat_input  # drawn only while its box is open
+    at.session_state[UPLOAD_BOX_KEY] = True
+    at = at.run()
+    assert at.chat_input(key=UPLOAD_KEY).placeholder == "Add files"
+    at = at.switch_page("pages/centroids.py").run()  # open on the next page too
+    assert at.chat_input(key=UPLOAD_KEY)
 
 
 def picker_labels(at: AppTest) -> list[str]:
@@ -179,6 +192,7 @@ def test_forgetting_the_upload_goes_back_to_the_sample(small_npz):
     assert_clean(at)
     assert at.selectbox(key="dataset").value == "mnist-sample"
     assert not any("Your upload" in label for label in picker_labels(at))
+    assert at.chat_input(key=UPLOAD_KEY) and not at.success  # the box stays open for the next files
 
 
 def test_download_buttons_for_the_model_and_the_sweep_table():

@@ -14,6 +14,7 @@ from core.data import registry as datasets
 from core.errors import KMeansLabError
 from core.model.settings import ALGORITHMS, MAX_BLUR, MAX_PCA_COMPONENTS, Preprocessing
 from ui import caches
+from ui.lazy_expander import lazy_expander
 from ui.settings import (
     ALGORITHM_LABELS,
     K_COPIES,
@@ -46,6 +47,9 @@ K_LABEL = "Number of clusters (K)"
 K_BOX_KEY = K_COPIES[0]
 #: The K slider's upper limit in the last run.
 K_RANGE_KEY = "k_range"
+#: The box that holds the algorithm, the seed and the preprocessing, closed at first.
+TECHNICAL_LABEL = "Algorithm, seed and preprocessing"
+TECHNICAL_KEY = "technical_settings_open"
 #: K as the last run ended, and the K it replaced (`keep_k_through_stale_rerun` reads them).
 K_LAST_KEY = "k_last"
 K_BEFORE_KEY = "k_before"
@@ -169,7 +173,16 @@ def copy_state(source: str, target: str) -> None:
 
 
 def technical_settings(info: datasets.DatasetInfo, recommended: Preprocessing | None) -> None:
-    """The algorithm, the seed and the preprocessing: hidden in presenter mode."""
+    """The algorithm, the seed and the preprocessing, in a box closed at first: hidden in presenter mode."""
+    box = lazy_expander(TECHNICAL_LABEL, TECHNICAL_KEY, icon=":material/tune:")
+    if box is None:
+        return
+    with box:
+        algorithm_seed_and_preprocessing(info, recommended)
+
+
+def algorithm_seed_and_preprocessing(info: datasets.DatasetInfo, recommended: Preprocessing | None) -> None:
+    """The technical settings' widgets."""
     st.radio(
         "Algorithm",
         list(ALGORITHMS),

@@ -17,6 +17,7 @@ from core.data import registry as datasets
 from core.data.uploads import MAX_UPLOAD_FILES, MAX_UPLOAD_MB, check_session_budget, dataset_from_upload
 from core.errors import KMeansLabError
 from ui import caches
+from ui.lazy_expander import lazy_expander
 from ui.settings import UPLOAD
 from ui.text import plain
 
@@ -30,6 +31,9 @@ MAX_SESSION_SENT_MB = 1000
 SENT_KEY = "upload_sent_bytes"
 #: The dataset box's chat input; its value is the last submission, for one run only.
 UPLOAD_KEY = "upload_files"
+#: The sidebar's box that holds the file box, closed until the user opens it or has uploaded.
+UPLOAD_BOX_LABEL = "Use your own data"
+UPLOAD_BOX_KEY = "upload_box_open"
 
 
 def sent_mb() -> float:
@@ -69,7 +73,12 @@ def sent_files_caption(files) -> str:
 def upload_ui() -> None:
     """The sidebar's "Use your own data" box: a file box, what was sent, then what became of it."""
     upload = caches.uploaded_dataset()
-    with st.expander("Use your own data", icon=":material/upload_file:", expanded=upload is not None):
+    box = lazy_expander(
+        UPLOAD_BOX_LABEL, UPLOAD_BOX_KEY, icon=":material/upload_file:", open_at_first=upload is not None
+    )
+    if box is None:
+        return
+    with box:
         file_box(
             "One .npz, or the four IDX files: add them with **+**, then send.",
             help="An .npz holding `images` (n, height, width) uint8 and `labels` (n,), optionally "
