@@ -29,8 +29,8 @@ from browser_support import (
     TECHNICAL_BOX,
     k_text,
     launch_chromium,
+    open_box,
     open_page,
-    open_sidebar_box,
     streamlit_server,
     wait_until_idle,
 )
@@ -126,7 +126,7 @@ def type_k(page, k: int) -> tuple[float | None, bool]:
 
 def choose_algorithm(page, label: str) -> None:
     """Pick the algorithm in the sidebar and wait for the page's run with it (a fit) to end."""
-    open_sidebar_box(page, TECHNICAL_BOX).get_by_text(label).first.click()
+    open_box(page, TECHNICAL_BOX).get_by_text(label).first.click()
     page.get_by_text(re.compile(r"K = \d")).first.wait_for(timeout=SLOW_MS)
     page.wait_for_timeout(500)  # the run the click starts, not the page before it
     wait_until_idle(page, SLOW_MS)

@@ -47,9 +47,11 @@ PAGES = {
     "Audience": "audience",
 }
 K_LABEL = "Number of clusters (K)"
-#: The sidebar's boxes, closed at first; what is in them is drawn only while they are open.
+#: Boxes closed at first, whose contents are drawn only while they are open: two in the sidebar, one
+#: on Centroids.
 TECHNICAL_BOX = "Algorithm, seed and preprocessing"
 UPLOAD_BOX = "Use your own data"
+MEMBERS_BOX = "Look inside a cluster"
 PREDICTION_LABEL = "Predicted digit"
 BLANK_CANVAS_HINT = "Draw a digit in the black box to classify it."
 
@@ -384,15 +386,18 @@ def streamlit_file_list_shown(page) -> bool:
     return page.locator('[data-testid="stSidebarNav"]').count() > 0
 
 
-def sidebar_box(page, label: str):
-    """The sidebar's expander labelled `label` ("Algorithm, seed and preprocessing", "Use your own data")."""
-    return page.locator('[data-testid="stSidebar"] [data-testid="stExpander"]').filter(has_text=label).first
+def box_labelled(page, label: str):
+    """The expander labelled `label`: in the sidebar ("Algorithm, seed and preprocessing", "Use your own
+    data") or on the page ("Look inside a cluster")."""
+    return (
+        page.locator('[data-testid="stExpander"]').filter(has=page.locator("summary", has_text=label)).first
+    )
 
 
-def open_sidebar_box(page, label: str, timeout: float = SLOW_MS):
-    """Open the sidebar's box labelled `label` if it is closed; wait for the run that draws its
-    contents (they are drawn only while it is open). Returns the box."""
-    box = sidebar_box(page, label)
+def open_box(page, label: str, timeout: float = SLOW_MS):
+    """Open the box labelled `label` if it is closed; wait for the run that draws its contents (they
+    are drawn only while it is open). Returns the box."""
+    box = box_labelled(page, label)
     if box.locator("details[open]").count() == 0:
         box.locator("summary").first.click()
         box.locator('[data-testid="stExpanderDetails"] [data-testid="stElementContainer"]').first.wait_for(

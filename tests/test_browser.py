@@ -11,6 +11,7 @@ from browser_support import (
     BLANK_CANVAS_HINT,
     CHROMIUM,
     CHROMIUM_ARGS,
+    MEMBERS_BOX,
     PAGES,
     SLOW_MS,
     TECHNICAL_BOX,
@@ -24,8 +25,8 @@ from browser_support import (
     k_text,
     map_dot_with_picture,
     move_k,
+    open_box,
     open_page,
-    open_sidebar_box,
     predicted_digit,
     prediction_metric,
     shown_k,
@@ -80,7 +81,7 @@ def test_the_technical_settings_open_on_a_click_and_keep_their_choice_when_close
     open_page(app_page, app_url, "Explore")
     sidebar = app_page.locator('[data-testid="stSidebar"]')
     assert sidebar.get_by_text("Random seed").count() == 0  # closed at first: nothing in it is drawn
-    box = open_sidebar_box(app_page, TECHNICAL_BOX)
+    box = open_box(app_page, TECHNICAL_BOX)
     box.get_by_text("Full K-means (Lloyd, slower)").click()
     app_page.get_by_text("K = 36 · Full K-means (Lloyd, slower)").first.wait_for(timeout=SLOW_MS)
     box.locator("summary").first.click()  # closed again
@@ -91,7 +92,7 @@ def test_the_technical_settings_open_on_a_click_and_keep_their_choice_when_close
     app_page.get_by_text("K = 36 · Full K-means (Lloyd, slower)").first.wait_for(timeout=SLOW_MS)
     wait_until_idle(app_page)
     assert sidebar.get_by_text("Random seed").count() == 0  # still closed on the next page
-    box = open_sidebar_box(app_page, TECHNICAL_BOX)
+    box = open_box(app_page, TECHNICAL_BOX)
     assert box.get_by_role("radio", name="Full K-means (Lloyd, slower)").is_checked()
     assert exception_count(app_page) == 0
 
@@ -601,12 +602,13 @@ def test_a_fresh_server_opens_a_deep_link_with_the_sidebar_and_one_run_per_click
 
 
 def test_a_presenter_types_k_back_and_forth_on_centroids(app_page, app_url):
-    """Typed K values land exactly, and "Look inside a cluster" survives K changing under it."""
+    """Typed K values land exactly, and "Look inside a cluster", opened, survives K changing under it."""
     open_page(app_page, app_url, "Centroids")
+    box = open_box(app_page, MEMBERS_BOX)
     for k in (100, 23, 36):
         type_k(app_page, k)
         assert shown_k(app_page) == k
-        assert app_page.get_by_text("Look inside a cluster").count() == 1
+        assert box.get_by_text("Centre of cluster 0").count() == 1  # a new K's clusters: the first one
         assert app_page.get_by_text("Something went wrong").count() == 0
         assert exception_count(app_page) == 0
 

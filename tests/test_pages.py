@@ -287,6 +287,15 @@ def member_panel(at: AppTest) -> tuple[str, list[str]]:
     return unescape(centre), [caption for _, caption in tiles(panel)]
 
 
+MEMBERS_LABEL, MEMBERS_KEY = "Look inside a cluster", "centroid_members_open"
+
+
+def open_members(at: AppTest) -> AppTest:
+    """Open the Centroids page's "Look inside a cluster" box, as a click on it does."""
+    at.session_state[MEMBERS_KEY] = True
+    return at.run()
+
+
 def test_centroids_show_k_captioned_images_and_follow_k():
     at = on_page(app(centroid_order="In cluster order"), "pages/centroids.py")
     assert_clean(at)
@@ -310,6 +319,9 @@ def test_centroids_grouped_by_inferred_class_cover_every_cluster():
     assert 1 < len(groups) <= 10 and sum(len(group) for group in groups) == SMALL_K
     for group in groups:
         assert all(re.fullmatch(r"[\d,]+ images?, \d+% pure", caption) for _, caption in group)
+    # "Look inside a cluster" waits in a closed box, which draws nothing until opened.
+    assert [box.label for box in at.main.expander] == [MEMBERS_LABEL] and not at.main.selectbox
+    at = open_members(at)
     centre, members = member_panel(at)
     assert centre == "Centre of cluster 0" and 0 < len(members) <= 24
     at.selectbox(key="centroid_pick").set_value(3).run()
@@ -734,7 +746,7 @@ def test_k_moves_back_and_forth_without_an_error(page, algorithm):
     choices depend on K start again quietly, and every page follows K."""
     at = on_page(app(k=36, algorithm=algorithm), page)
     if page == "pages/centroids.py":
-        at.selectbox(key="centroid_pick").set_value(35).run()
+        open_members(at).selectbox(key="centroid_pick").set_value(35).run()
     for k in (100, 23, 36):
         at.slider(key="k").set_value(k).run()
         assert_clean(at)
