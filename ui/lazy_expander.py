@@ -1,10 +1,10 @@
 """An expander whose contents are drawn only while it is open.
 
 Streamlit sends, and the browser redraws, every element of a page on every run, those in a closed
-expander too. The sidebar's settings box and file box are closed most of the time, and a K change
-redrew their dozen widgets each time: drawing them only while open took 10-25 ms off a new K on
-Evaluate and the Map (bench/README.md, twelfth pass). A widget not drawn keeps its value
-(`ui.settings.init_settings`).
+expander too. The sidebar's settings box and file box, and Centroids' "Look inside a cluster", are
+closed most of the time: drawing their contents only while open took about 9 ms off a new K on
+Evaluate and the Map, and 21 ms on Centroids (A/B in one browser; bench/README.md, twelfth pass). A
+sidebar widget not drawn keeps its value (`ui.settings.init_settings`).
 """
 
 from __future__ import annotations

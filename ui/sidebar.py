@@ -147,10 +147,9 @@ def keep_k_through_stale_rerun() -> None:
     would read as the user taking K back: the K they chose would jump back to the one before.
     """
     state = st.session_state
-    asked_by_chart = rerun_asked_by_chart()
-    last = state.get(K_LAST_KEY)
-    if asked_by_chart and last is not None and state["k"] != last and state["k"] == state.get(K_BEFORE_KEY):
-        state["k"] = last
+    asked_by_chart = rerun_asked_by_chart()  # read on every run: reading it resets it
+    if asked_by_chart and state["k"] != state.get(K_LAST_KEY) and state["k"] == state.get(K_BEFORE_KEY):
+        state["k"] = state[K_LAST_KEY]
 
 
 def k_box(place, key: str, largest: int) -> None:
