@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from core.data.registry import load_mnist_sample
 from core.figures.hover_pictures import (
     INK_SHADES,
     hover_pictures,
@@ -107,3 +108,23 @@ def test_pictures_made_once_go_under_new_texts_and_an_empty_one_adds_nothing():
     assert with_pictures(["a", "b"], [pictures[0], ""]) == [f"a<br>{pictures[0]}", "b"]
     with pytest.raises(ValueError, match="2 hover texts need as many pictures, got 1"):
         with_pictures(["a", "b"], pictures[:1])
+
+
+@pytest.mark.parametrize("shape", [(28, 28), (8, 8), (30, 45), (1, 1)])
+def test_a_stack_of_pictures_is_each_image_drawn_alone_without_trailing_blanks(shape):
+    rng = np.random.default_rng(3)
+    if shape == (28, 28):  # real digits, and a blank and a full image
+        images = np.concatenate(
+            [
+                load_mnist_sample().train_images[:200],
+                np.zeros((1, 28, 28), np.uint8),
+                np.full((1, 28, 28), 255, np.uint8),
+            ]
+        )
+    else:  # sparse random ink: lines ending in blanks, all-blank lines
+        images = ((rng.random((60, *shape)) > 0.85) * rng.integers(0, 256, (60, *shape))).astype(np.uint8)
+    alone = [
+        "<br>".join(line.rstrip(BLANK) or BLANK for line in picture_lines(image_as_hover_text(image)))
+        for image in images
+    ]
+    assert hover_pictures(images) == alone

@@ -150,10 +150,11 @@ def _point_traces(points_2d, groups, group_names, texts, pictures) -> list[dict]
             "marker": {"size": 6, "opacity": 0.75, **colour},
             "name": name,
             "customdata": np.flatnonzero(mask).tolist(),
-            "hovertext": texts[mask],
+            # Lists, not arrays of objects: Plotly's JSON writer then skips its slow cleaning pass.
+            "hovertext": texts[mask].tolist(),
             "hovertemplate": template,
             "showlegend": group_names is not None,
-            **({} if shown is None else {"text": shown[mask]}),
+            **({} if shown is None else {"text": shown[mask].tolist()}),
         }
         for name, mask, colour in batches
     ]
