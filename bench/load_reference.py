@@ -11,22 +11,25 @@ from __future__ import annotations
 
 import asyncio
 import re
-import time
 from pathlib import Path
 
 import numpy as np
 from browser_support import IDLE_JS
-from load_support import Pace, launch_browsers, run_in_own_thread
+from load_support import INPUT_STAMPS_JS, Pace, launch_browsers, run_in_own_thread, timed_in_page
 
 REFERENCE_APP = Path(__file__).resolve().parent / "reference_app"
 #: The K the reference app opens with.
 FIRST_K = 36
 
 
-async def reference_session(browser, url: str, i: int, rounds: int, pace: Pace, ready) -> list[float]:
-    """One user of the reference app; the seconds from each Enter to the new K shown and the page idle."""
+async def reference_session(
+    browser, url: str, i: int, rounds: int, pace: Pace, ready
+) -> list[tuple[float, float]]:
+    """One user of the reference app; the seconds from each Enter to the new K shown and the page idle,
+    in the page and as seen from here (`load_support.timed_in_page`)."""
     context = await browser.new_context(viewport={"width": 1400, "height": 1000})
     context.set_default_timeout(pace.open_seconds * 1000)
+    await context.add_init_script(INPUT_STAMPS_JS)
     page = await context.new_page()
     pauses = np.random.default_rng(i).uniform(0, 2 * pace.think_seconds, 2 * rounds)
     waits = []
@@ -44,17 +47,13 @@ async def reference_session(browser, url: str, i: int, rounds: int, pace: Pace, 
             await asyncio.sleep(pause)
             k += step
             await box.fill(str(k))
-            start = time.perf_counter()
-            await box.press("Enter")
-            await page.get_by_text(re.compile(rf"K = {k}(?!\d)")).first.wait_for()
-            await page.wait_for_function(IDLE_JS)
-            waits.append(time.perf_counter() - start)
+            waits.append(await timed_in_page(page, lambda: box.press("Enter"), {"k": k}))
     finally:
         await context.close()
     return waits
 
 
-async def _reference_room(url: str, n: int, rounds: int, pace: Pace) -> tuple[list[float], int]:
+async def _reference_room(url: str, n: int, rounds: int, pace: Pace):
     from playwright.async_api import async_playwright
 
     async with async_playwright() as playwright:
@@ -73,11 +72,12 @@ async def _reference_room(url: str, n: int, rounds: int, pace: Pace) -> tuple[li
     for error in failed[:3]:  # reported, not raised: the other users' figures still count
         print(f"    a reference session failed: {type(error).__name__}: {error}".splitlines()[0])
     waits = [wait for room in rooms if not isinstance(room, BaseException) for wait in room]
-    return waits, len(failed)
+    return [in_page for in_page, _ in waits], [seen for _, seen in waits], len(failed)
 
 
-def run_reference_room(url: str, n: int, rounds: int, pace: Pace) -> tuple[list[float], int]:
-    """`n` users of the reference app at `url` at once; every K change's wait (s), and how many failed.
+def run_reference_room(url: str, n: int, rounds: int, pace: Pace) -> tuple[list[float], list[float], int]:
+    """`n` users of the reference app at `url` at once; every K change's wait (s) in the page and as
+    Playwright saw it (`load_support.timed_in_page`), and how many users failed.
 
     Runs in its own thread (as `load_support.run_users`), so it works beside a sync Playwright.
     """

@@ -39,12 +39,57 @@ SCREENSHOTS: Path | None = Path(__file__).resolve().parent.parent / "test-artifa
 _K_TEXT = re.compile(r"K = (\d+)")
 
 
+#: Added to every page a load run times: the moment of each key press and mouse-up, as the page
+#: stamps the event (`Event.timeStamp`, on the clock of `performance.now()`).
+INPUT_STAMPS_JS = """
+window.__inputs = [];
+for (const type of ['keydown', 'mouseup']) {
+    document.addEventListener(type, (event) => window.__inputs.push(event.timeStamp), true);
+}
+"""
+
+#: True once the page is idle (`IDLE_JS`) and shows what the user waits for: the caption "K = <k>"
+#: (``want.k``) or the "Predicted digit" metric (``want.prediction``). The page notes the moment it
+#: first sees this (``window.__shownAt``), checking on every frame, as Playwright's own wait does.
+SHOWN_JS = f"""(want) => {{
+    if (window.__shownAt != null) return true;
+    const idle = ({IDLE_JS})();
+    const texts = (testid) =>
+        [...document.querySelectorAll(`[data-testid="${{testid}}"]`)].map((e) => e.textContent);
+    const shown = want.k != null
+        ? texts('stCaptionContainer').some((t) => new RegExp(`K = ${{want.k}}(?!\\\\d)`).test(t))
+        : texts('stMetric').some((t) => t.includes({PREDICTION_LABEL!r}));
+    if (!(idle && shown)) return false;
+    window.__shownAt = performance.now();
+    return true;
+}}"""
+
+
+async def timed_in_page(page, act, want: dict) -> tuple[float, float]:
+    """Do `act()` (a key press or a mouse-up) and wait until the page shows `want` (see `SHOWN_JS`).
+
+    Returns the seconds from the input to that moment as the page itself saw them, and as this
+    process saw them. With dozens of pages driven from one process, the second also holds the
+    time the commands and the page's answers spend queued in Playwright and its driver, which grows
+    with the number of pages: the first is the user's wait. The page must have `INPUT_STAMPS_JS`.
+    """
+    await page.evaluate("window.__inputs = []; window.__shownAt = null")
+    start = time.perf_counter()
+    await act()
+    await page.wait_for_function(SHOWN_JS, arg=want, timeout=SLOW_MS)
+    seen = time.perf_counter() - start
+    in_page = await page.evaluate("window.__shownAt - window.__inputs[0]")
+    return in_page / 1000, seen
+
+
 @dataclass
 class UserReport:
-    """What one simulated user met."""
+    """What one simulated user met. The seconds are the page's own (`timed_in_page`); Playwright's
+    view of the same waits, queueing included, is in `seen_seconds`."""
 
     name: str
     rerun_seconds: list[float] = field(default_factory=list)
+    seen_seconds: list[float] = field(default_factory=list)
     predictions: list[str] = field(default_factory=list)
     exceptions: int = 0
     picker_options: list[str] = field(default_factory=list)
@@ -158,20 +203,19 @@ async def shown_k(page) -> int:
     return int(_K_TEXT.search(text).group(1))
 
 
-async def move_k(page, step: int) -> float:
-    """Press an arrow key on the K slider; the seconds until the page shows the new K and is idle."""
+async def move_k(page, step: int) -> tuple[float, float]:
+    """Press an arrow key on the K slider; the seconds until the page shows the new K and is idle,
+    in the page and as seen from here (`timed_in_page`)."""
     before = await shown_k(page)
     slider = page.locator('[data-testid="stSlider"]').get_by_role("slider", name=K_LABEL).first
     await slider.focus()
-    start = time.perf_counter()
-    await slider.press("ArrowRight" if step > 0 else "ArrowLeft")
-    await page.get_by_text(re.compile(rf"K = {before + step}(?!\d)")).first.wait_for(timeout=SLOW_MS)
-    await wait_idle(page)
-    return time.perf_counter() - start
+    key = "ArrowRight" if step > 0 else "ArrowLeft"
+    return await timed_in_page(page, lambda: slider.press(key), {"k": before + step})
 
 
-async def draw(page, digit: str = "1") -> tuple[str, float]:
-    """Draw a digit and clear the canvas again; the prediction and the seconds from mouse-up to it."""
+async def draw(page, digit: str = "1") -> tuple[str, tuple[float, float]]:
+    """Draw a digit and clear the canvas again; the prediction and the seconds from mouse-up to it
+    (in the page and as seen from here, `timed_in_page`)."""
     canvas = page.locator("canvas.upper-canvas").first
     await canvas.scroll_into_view_if_needed()
     box = await canvas.bounding_box()
@@ -181,12 +225,8 @@ async def draw(page, digit: str = "1") -> tuple[str, float]:
         await page.mouse.down()
         for point in points[1:]:
             await page.mouse.move(*point, steps=6)
-    start = time.perf_counter()
-    await page.mouse.up()
+    seconds = await timed_in_page(page, page.mouse.up, {"prediction": True})
     metric = page.locator('[data-testid="stMetric"]').filter(has_text=PREDICTION_LABEL).first
-    await metric.wait_for(timeout=SLOW_MS)
-    await wait_idle(page)
-    seconds = time.perf_counter() - start
     value = (await metric.locator('[data-testid="stMetricValue"]').inner_text()).strip()
     await page.get_by_role("button", name="Clear canvas").first.click()
     await metric.wait_for(state="detached", timeout=SLOW_MS)
@@ -348,6 +388,7 @@ async def user_session(
     report = UserReport(name)
     context = await browser.new_context(viewport={"width": 1400, "height": 1000})
     context.set_default_timeout(SLOW_MS)
+    await context.add_init_script(INPUT_STAMPS_JS)
     page = await context.new_page()
     pauses = np.random.default_rng(zlib.crc32(name.encode())).uniform(0, 2 * pace.think_seconds, 2 * rounds)
     try:
@@ -362,11 +403,14 @@ async def user_session(
                 await everyone_ready.wait()
         for i in range(rounds):
             await asyncio.sleep(pauses[2 * i])
-            report.rerun_seconds.append(await move_k(page, +1 if i % 2 == 0 else -1))
+            in_page, seen = await move_k(page, +1 if i % 2 == 0 else -1)
+            report.rerun_seconds.append(in_page)
+            report.seen_seconds.append(seen)
             await asyncio.sleep(pauses[2 * i + 1])
-            prediction, seconds = await draw(page, "1")
+            prediction, (in_page, seen) = await draw(page, "1")
             report.predictions.append(prediction)
-            report.rerun_seconds.append(seconds)
+            report.rerun_seconds.append(in_page)
+            report.seen_seconds.append(seen)
         report.picker_options = await picker_options(page)
         report.exceptions = await exception_count(page)
     except Exception as exc:  # reported, not raised: the other users carry on
