@@ -1,11 +1,14 @@
 """Charts when the app folder cannot take plotly.js: Streamlit's own chart element draws them."""
 
+import io
 import re
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 from browser_support import exception_count, open_page, streamlit_server, wait_until_idle
+from PIL import Image
 
 pytestmark = pytest.mark.browser
 
@@ -33,6 +36,13 @@ def test_an_app_folder_that_cannot_serve_plotly_js_still_shows_every_chart(chrom
             page.get_by_text(re.compile(r"test images? of 3 were read as 5")).first.wait_for()
             wait_until_idle(page)
             assert exception_count(page) == 0
+            # Its camera button gives a picture on white, not on a transparent background.
+            chart = page.locator('[data-testid="stPlotlyChart"]').first
+            chart.hover()
+            with page.expect_download() as download:
+                chart.locator('.modebar-btn[data-title="Download plot as a PNG"]').click()
+            picture = Image.open(io.BytesIO(download.value.path().read_bytes())).convert("RGBA")
+            assert np.asarray(picture)[..., 3].min() == 255
             # Streamlit's chart cannot check for WebGL, so the Map's dots come as SVG, drawn everywhere.
             open_page(page, url, "Map")
             page.locator('[data-testid="stPlotlyChart"] .scatterlayer .point').first.wait_for()
