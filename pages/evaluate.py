@@ -11,11 +11,20 @@ from core.figures.images import display_scale
 from ui import caches
 from ui.charts import display_size, show_chart
 from ui.frame import Page, run_page
+from ui.lazy_expander import lazy_expander, open_lazy_expander
 from ui.picture_grid import show_sprite, sprite
 from ui.plotly_component import stored_selection
 from ui.selection import clicked_cell
 
 MAX_SHOWN = 24
+#: The images behind a cell and the most mixed clusters, under the table: in a box closed at first and
+#: drawn only while open (`ui.lazy_expander`), which a click on a cell opens. Drawn on every K, they
+#: took 25-35 ms of a new K's wait (A/B in one browser; bench/README.md, thirteenth pass).
+DETAIL_LABEL = "Look closer: one cell's images, and the most mixed clusters"
+DETAIL_KEY = "evaluate_detail_open"
+#: The picked cell (true, predicted), kept while the box is closed (its two class boxes are not drawn),
+#: and whether the boxes were drawn in the last run.
+CELL_KEY, BOXES_DRAWN_KEY = "eval_cell", "eval_cell_boxes_drawn"
 #: Low enough that the whole confusion table fits under the page's header at 1280x720.
 CHART_HEIGHT = 480
 LEAST_PURE = 6
@@ -46,29 +55,41 @@ def render(page: Page) -> None:
             "Each row is the true class, each column what the model said: the diagonal counts the right "
             "answers, every other cell a mix-up. The darker the blue, the bigger the cell's share of its "
             "row (white: none of the row's images, darkest: all of them). Click a cell to see its images "
-            "below; the red frame marks the cell shown. The bar beside each row is that class's share of "
-            "right answers. " + METRIC_EXPLANATIONS["test_accuracy"]
+            "in the box below; the red frame marks the cell picked. The bar beside each row is that "
+            "class's share of right answers. " + METRIC_EXPLANATIONS["test_accuracy"]
         )
     st.info(evaluation.summary(result), icon=":material/lightbulb:")
-    cell_images(result, model, dataset)
-    least_pure(model, dataset)
+    box = lazy_expander(DETAIL_LABEL, DETAIL_KEY, icon=":material/zoom_in:")
+    if box is not None:
+        with box:
+            cell_images(result, model, dataset)
+            least_pure(model, dataset)
 
 
 def init_cell(result: evaluation.Evaluation) -> None:
-    """Start on the most common mix-up; reset a class that this dataset does not have."""
-    n = len(result.class_names)
+    """Start on the most common mix-up, then keep the cell picked; reset a class that this dataset
+    does not have.
+
+    The picked cell is kept apart from its two class boxes (`CELL_KEY`): while the box is closed they
+    are not drawn, and Streamlit then forgets what they held.
+    """
+    state, n = st.session_state, len(result.class_names)
     top = evaluation.top_confusions(result.confusion, 1)
-    true, predicted = top[0][:2] if top else (0, 0)
-    for key, default in (("eval_true", true), ("eval_pred", predicted)):
-        if key not in st.session_state or not 0 <= st.session_state[key] < n:
-            st.session_state[key] = default
+    cell = state.get(CELL_KEY) or (top[0][:2] if top else (0, 0))
+    if state.pop(BOXES_DRAWN_KEY, False):  # the boxes were on the page: they hold the latest pick
+        cell = (state.get("eval_true", cell[0]), state.get("eval_pred", cell[1]))
+    cell = tuple(c if 0 <= c < n else 0 for c in cell)
+    state["eval_true"], state["eval_pred"] = state[CELL_KEY] = cell
 
 
 def _pick_clicked_cell() -> None:
-    """A click on the heatmap picks that cell in the two selectboxes (which also work by keyboard)."""
+    """A click on the heatmap picks that cell in the two selectboxes (which also work by keyboard),
+    and opens the box that shows its images."""
     cell = clicked_cell(stored_selection("eval_confusion"))
     if cell is not None:
         st.session_state["eval_true"], st.session_state["eval_pred"] = cell
+        st.session_state[CELL_KEY] = cell
+        open_lazy_expander(DETAIL_KEY)
 
 
 def cell_images(result: evaluation.Evaluation, model, dataset) -> None:
@@ -79,6 +100,7 @@ def cell_images(result: evaluation.Evaluation, model, dataset) -> None:
     predicted = pred_col.selectbox(
         "Predicted as", range(len(names)), format_func=names.__getitem__, key="eval_pred"
     )
+    st.session_state[BOXES_DRAWN_KEY] = True
     rows = evaluation.mistakes(result, true, predicted)
     if len(rows) == 0:
         st.info(f"No test image of {names[true]} was predicted as {names[predicted]}.")

@@ -52,6 +52,7 @@ K_LABEL = "Number of clusters (K)"
 TECHNICAL_BOX = "Algorithm, seed and preprocessing"
 UPLOAD_BOX = "Use your own data"
 MEMBERS_BOX = "Look inside a cluster"
+EVALUATE_DETAIL_BOX = "Look closer: one cell's images, and the most mixed clusters"
 PREDICTION_LABEL = "Predicted digit"
 BLANK_CANVAS_HINT = "Draw a digit in the black box to classify it."
 

@@ -11,11 +11,13 @@ from browser_support import (
     BLANK_CANVAS_HINT,
     CHROMIUM,
     CHROMIUM_ARGS,
+    EVALUATE_DETAIL_BOX,
     MEMBERS_BOX,
     PAGES,
     SLOW_MS,
     TECHNICAL_BOX,
     ScriptRuns,
+    box_labelled,
     canvas_box,
     clear_canvas,
     draw_digit,
@@ -259,6 +261,9 @@ def framed_cell(page) -> tuple[int, int]:
 def test_evaluate_shows_a_cell_picked_on_the_heatmap_or_by_keyboard(app_page, app_url):
     open_page(app_page, app_url, "Evaluate")
     app_page.get_by_text(re.compile(r"of the [\d,]+ test images are classified correctly")).wait_for()
+    # The images wait in a closed box ("Look closer"), which a click on a cell opens.
+    assert box_labelled(app_page, EVALUATE_DETAIL_BOX).count() == 1
+    assert app_page.get_by_text(re.compile(r"test images? of \d were (read as|classified)")).count() == 0
 
     # Cell (true 3, predicted 5): the table's ten rows and ten columns share its plot area.
     area = app_page.locator(".lab-chart").first.locator(".nsewdrag").first.bounding_box()

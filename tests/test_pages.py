@@ -461,6 +461,42 @@ def test_insight_page_renders_and_says_what_it_shows(page):
     assert at.markdown[0].value.count(".") >= 1, "one or two plain sentences first"
 
 
+DETAIL_LABEL, DETAIL_KEY = (
+    "Look closer: one cell's images, and the most mixed clusters",
+    "evaluate_detail_open",
+)
+
+
+def open_detail(at: AppTest) -> AppTest:
+    """Open the Evaluate page's "Look closer" box, as a click on it (or on a cell of the table) does."""
+    at.session_state[DETAIL_KEY] = True
+    return at.run()
+
+
+def test_evaluate_keeps_its_details_in_a_closed_box_and_the_picked_cell_while_closed():
+    at = on_page(app(), "pages/evaluate.py")
+    assert_clean(at)
+    # Closed at first: the table and the summary, and no class boxes or pictures under them.
+    assert [box.label for box in at.main.expander] == [DETAIL_LABEL]
+    assert not at.main.selectbox and not sprite_blocks(at)
+    at = open_detail(at)
+    assert len(sprite_blocks(at)) == 2  # a cell's images, the most mixed clusters
+    at.selectbox(key="eval_true").set_value(7)
+    at.selectbox(key="eval_pred").set_value(2).run()
+    # Closed again, the cell stays picked (the red frame still marks it), through a new K too.
+    at.session_state[DETAIL_KEY] = False
+    at.run()
+    assert not at.main.selectbox and not sprite_blocks(at)
+    at.slider(key="k").set_value(SMALL_K + 1).run()
+    assert_clean(at)
+    at = open_detail(at)
+    assert (at.selectbox(key="eval_true").value, at.selectbox(key="eval_pred").value) == (7, 2)
+    assert any(
+        "test images of **7** were read as 2" in text or "No test image of 7" in text
+        for text in texts(at.markdown) + texts(at.info)
+    )
+
+
 def test_evaluate_summarises_and_shows_the_images_of_the_chosen_cell(mnist):
     import re
 
@@ -471,7 +507,7 @@ def test_evaluate_summarises_and_shows_the_images_of_the_chosen_cell(mnist):
     model, _ = fit_model(mnist, SMALL_K, random_state=0)
     result = evaluate(model, mnist.test_images, mnist.test_labels, mnist.class_names)
     (true, predicted, count), (true2, predicted2, count2) = top_confusions(result.confusion, 2)
-    at = on_page(app(), "pages/evaluate.py")
+    at = open_detail(on_page(app(), "pages/evaluate.py"))
     assert_clean(at)
     (summary,) = texts(at.info)
     assert summary.startswith(f"With K={SMALL_K}, {result.accuracy:.0%} of the 2,000 test images")
@@ -504,7 +540,7 @@ def test_evaluate_summarises_and_shows_the_images_of_the_chosen_cell(mnist):
 
 
 def test_evaluate_diagonal_cell_shows_correct_answers():
-    at = on_page(app(), "pages/evaluate.py")
+    at = open_detail(on_page(app(), "pages/evaluate.py"))
     at.selectbox(key="eval_true").set_value(1)
     at.selectbox(key="eval_pred").set_value(1).run()
     assert_clean(at)

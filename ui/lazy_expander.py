@@ -1,9 +1,10 @@
 """An expander whose contents are drawn only while it is open.
 
 Streamlit sends, and the browser redraws, every element of a page on every run, those in a closed
-expander too. The sidebar's settings box and file box, and Centroids' "Look inside a cluster", are
-closed most of the time: drawing their contents only while open took about 9 ms off a new K on
-Evaluate and the Map, and 21 ms on Centroids (A/B in one browser; bench/README.md, twelfth pass). A
+expander too. The sidebar's settings box and file box, Centroids' "Look inside a cluster" and
+Evaluate's "Look closer" are closed most of the time: drawing their contents only while open took
+about 9 ms off a new K on Evaluate and the Map, and 21 ms on Centroids (A/B in one browser;
+bench/README.md, twelfth pass), and Evaluate's box about 25-35 ms more (thirteenth pass). A
 sidebar widget not drawn keeps its value (`ui.settings.init_settings`).
 """
 
@@ -38,3 +39,10 @@ def lazy_expander(
     box = st.expander(label, key=key, icon=icon, on_change="rerun")
     state[kept] = bool(box.open)
     return box if box.open else None
+
+
+def open_lazy_expander(key: str) -> None:
+    """Open the box under session-state `key` on the next run, as a click on it does: for a widget's
+    callback (Evaluate opens its images when a cell of the table is clicked)."""
+    st.session_state[key] = True
+    st.session_state[f"{KEPT_PREFIX}{key}"] = True
