@@ -38,7 +38,7 @@ def image_as_hover_text(image, max_columns: int = 28) -> str:
         raise ValueError(f"image should hold numbers, got dtype {image.dtype}.")
     if max_columns < 2:
         raise ValueError(f"max_columns={max_columns} should be >= 2.")
-    return _picture_text(_shade_digits(_ink_shares(image[None]), max_columns)[0], trim=False)
+    return _picture_text(_shade_digits(_ink_shares(image[None]), max_columns)[0])
 
 
 def texts_with_pictures(texts: Sequence[str], images) -> list[str]:
@@ -118,16 +118,16 @@ _DIGITS_TO_PICTURE = str.maketrans({**_DIGIT_TO_SHADE, "\n": "<br>"})
 
 
 def _trimmed_pictures(digits: np.ndarray) -> list[str]:
-    """`_picture_text(..., trim=True)` of each image of the stack, in a few operations for all of them.
+    """`_picture_text` of each image of the stack with the blanks ending its lines dropped (an
+    all-blank line keeps one), in a few operations for all of them.
 
     The Map draws a picture for every centre on every new K (150 centres: 3 ms one by one, under
     1 ms so): each line gets an end mark, the blanks ending it are marked to be dropped, and the
     whole stack becomes text at once.
     """
     n, lines, columns = digits.shape
-    blank = digits == ord("0")
     # Where each line's trailing blanks start; an all-blank line keeps its first blank.
-    inked = ~blank
+    inked = digits != ord("0")
     last_ink = columns - np.argmax(inked[..., ::-1], axis=-1)
     keep = np.where(inked.any(axis=-1), last_ink, 1)
     marked = np.empty((n, lines, columns + 1), dtype=np.uint8)
@@ -138,9 +138,6 @@ def _trimmed_pictures(digits: np.ndarray) -> list[str]:
     return text.split(_PICTURE_END.decode())[:n]
 
 
-def _picture_text(digits: np.ndarray, *, trim: bool) -> str:
+def _picture_text(digits: np.ndarray) -> str:
     # A few string operations per line instead of one per character: bytes, then digits to shades.
-    lines = (line.tobytes() for line in digits)
-    if trim:  # blanks ending a line dropped; an all-blank line keeps one
-        lines = (line.rstrip(b"0") or b"0" for line in lines)
-    return "<br>".join(line.decode("ascii").translate(_DIGIT_TO_SHADE) for line in lines)
+    return "<br>".join(line.tobytes().decode("ascii").translate(_DIGIT_TO_SHADE) for line in digits)
