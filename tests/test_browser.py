@@ -435,6 +435,42 @@ def test_a_typed_k_stays_when_the_map_asks_for_its_dots_again(app_page, app_url)
     assert exception_count(app_page) == 0
 
 
+#: The Map's WebGL canvases (Plotly draws its dots in one of them): their size in pixels, their size
+#: on the page, and how many of the dots' canvas pixels hold some ink.
+MAP_CANVASES_JS = """() => [...document.querySelectorAll('.lab-chart canvas.gl-canvas')].map((c) => {
+    const copy = document.createElement('canvas');
+    copy.width = c.width; copy.height = c.height;
+    const context = copy.getContext('2d');
+    context.drawImage(c, 0, 0);
+    const pixels = context.getImageData(0, 0, c.width, c.height).data;
+    let inked = 0;
+    for (let i = 3; i < pixels.length; i += 4) if (pixels[i] > 0) inked++;
+    return {pixels: [c.width, c.height], page: [c.clientWidth, c.clientHeight], inked};
+})"""
+
+
+@pytest.mark.parametrize("ratio", [1, 2])
+def test_the_map_draws_its_dots_at_the_screens_pixel_ratio(chromium, app_url, ratio):
+    # Plotly draws WebGL at twice the page's pixels whatever the screen: four times the pixels an
+    # ordinary screen shows, for the browser to draw and then shrink. A sharp screen still needs two.
+    context = chromium.new_context(viewport={"width": 1280, "height": 720}, device_scale_factor=ratio)
+    context.set_default_timeout(SLOW_MS)
+    try:
+        page = context.new_page()
+        open_page(page, app_url, "Map")
+        canvases = page.evaluate(MAP_CANVASES_JS)
+        assert canvases, "the Map has no WebGL canvas"
+        for canvas in canvases:
+            expected = [pytest.approx(size * ratio, abs=1) for size in canvas["page"]]
+            assert canvas["pixels"] == expected
+        assert max(canvas["inked"] for canvas in canvases) > 1000  # the dots are there
+        type_k(page, DEFAULT_K + 1)  # and stay so through a new K
+        assert max(canvas["inked"] for canvas in page.evaluate(MAP_CANVASES_JS)) > 1000
+        assert exception_count(page) == 0
+    finally:
+        context.close()
+
+
 def test_a_browser_without_webgl_still_shows_and_hovers_every_map_dot(chromium, app_url):
     # Some laptops block WebGL, which draws the Map's dots: the page then draws them as SVG.
     browser = chromium.browser_type.launch(
