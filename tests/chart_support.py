@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from streamlit.testing.v1 import AppTest
 
 from ui.charts import with_overlay
-from ui.plotly_component import SENT_CHARTS_KEY, whole_figure
+from ui.plotly_component import SENT_CHARTS_KEY, ChartSpec, whole_figure
 
 #: The name `st.components.v2` elements have in AppTest's tree.
 COMPONENT = "bidi_component"
@@ -17,8 +17,8 @@ COMPONENT = "bidi_component"
 @dataclass(frozen=True)
 class ShownChart:
     """One chart as the browser draws it: its key, Plotly figure (overlay included) and config, the
-    bytes of figure and arrays sent on this run, and whether its figure was sent on this run (else
-    the page had it)."""
+    bytes of its message on this run, and whether its figure was sent on this run (else the page had
+    it)."""
 
     key: str
     figure: dict
@@ -31,15 +31,19 @@ def charts(at: AppTest) -> list[ShownChart]:
     """Every Plotly chart on the page, in page order."""
     shown = []
     for element in at.get(COMPONENT):
-        data = json.loads(element.proto.json)
+        message = element.proto.bytes  # ui.plotly_component.component_message
+        data = json.loads(message) if message else {}
         if "revision" not in data:
             continue
         spec = at.session_state[SENT_CHARTS_KEY][data["key"]].spec
         assert spec.revision == data["revision"]
         figure = with_overlay(whole_figure(spec), data["overlay"])
-        sent = data["figure"] is not None
-        size = len((data["figure"] or "").encode()) + sum(
-            len(text.encode()) for text in data["arrays"].values()
+        if data["figure"] is not None:  # what was sent is what the page draws
+            assert (
+                whole_figure(ChartSpec(json.dumps(data["figure"]), "", 0, spec.arrays))["data"]
+                == figure["data"]
+            )
+        shown.append(
+            ShownChart(data["key"], figure, data["config"], len(message), data["figure"] is not None)
         )
-        shown.append(ShownChart(data["key"], figure, data["config"], size, sent))
     return shown

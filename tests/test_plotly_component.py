@@ -15,6 +15,7 @@ from ui.charts import dress_figure
 from ui.plotly_component import (
     PLOTLY_JS,
     chart_spec,
+    component_message,
     current_selection,
     drag_mode,
     publish_plotly_js,
@@ -104,3 +105,27 @@ def test_dressing_a_plain_figure_leaves_the_one_given_as_it_was():
     before = json.dumps(chart_spec(spec).json)
     dress_figure(spec, True, 777)
     assert json.dumps(chart_spec(spec).json) == before
+
+
+def test_a_chart_message_carries_its_figure_as_json_escaped_once():
+    # The figure is JSON already: sent as a string inside Streamlit's JSON, every quote and shade
+    # character was escaped again (a shade character took six bytes instead of three).
+    spec = chart_spec(map_spec(40))
+    fields = {"key": "map_chart", "revision": spec.revision, "overlay": None}
+    message = component_message(fields, spec.json, spec.arrays)
+    data = json.loads(message)
+    assert {name: data[name] for name in fields} == fields
+    assert whole_figure(spec) == whole_figure(
+        type(spec)(
+            json.dumps(data["figure"]),
+            spec.revision,
+            spec.height,
+            {d: json.dumps(a) for d, a in data["arrays"].items()},
+        )
+    )
+    assert b'"figure":{"data":' in message  # an object, not a string of JSON
+    assert "\u2588".encode() in message and b"\\u2588" not in message
+    twice = json.dumps({**fields, "figure": spec.json, "arrays": spec.arrays}).encode()
+    assert len(message) < 0.8 * len(twice)
+    # A figure the page has already: none sent, and no arrays.
+    assert json.loads(component_message(fields, None, {}))["figure"] is None

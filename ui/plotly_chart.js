@@ -73,7 +73,7 @@ function withArrays(figure, data) {
       const digest = value.labArray;
       let array = kept.get(digest) ?? held.get(digest);
       if (array === undefined && data.arrays && data.arrays[digest] !== undefined) {
-        array = JSON.parse(data.arrays[digest]);
+        array = data.arrays[digest];
       }
       if (array === undefined) return null;
       kept.set(digest, array);
@@ -88,7 +88,7 @@ function figureOf(data) {
   const last = FIGURES.get(data.key);
   if (last && last.revision === data.revision) return last.figure;
   if (!data.figure) return null;
-  const figure = withArrays(JSON.parse(data.figure), data);
+  const figure = withArrays(data.figure, data);
   if (figure) FIGURES.set(data.key, { revision: data.revision, figure });
   return figure;
 }
@@ -192,8 +192,14 @@ function draw(chart, Plotly, figure) {
   }
 }
 
+// The chart's message: UTF-8 JSON, its figure in it as JSON (ui/plotly_component.py, component_message).
+function messageOf(data) {
+  return data instanceof Uint8Array ? JSON.parse(new TextDecoder().decode(data)) : data;
+}
+
 export default function (component) {
-  const { data, parentElement, setStateValue } = component;
+  const { parentElement, setStateValue } = component;
+  const data = messageOf(component.data);
   let chart = CHARTS.get(data.key);
   if (!chart || chart.host !== parentElement || !chart.el.isConnected) {
     const el = document.createElement("div");
