@@ -131,7 +131,8 @@ function drawable(traces) {
 const DOWNLOAD_FONTS = 'Arial, "Helvetica Neue", Helvetica, "Liberation Sans", sans-serif';
 // On the window, as the others: a config rebuilt after this module is evaluated again would hold a new
 // button, and Plotly.react would take that as a new config and draw the chart afresh.
-const CONFIGS = (window.kmeansLabConfigs ??= new Map()); // pixel ratio and config as JSON -> the config given to Plotly
+// Pixel ratio and config as JSON -> the config given to Plotly.
+const CONFIGS = (window.kmeansLabConfigs ??= new Map());
 
 function downloadable(gd) {
   const layout = { ...gd.layout, paper_bgcolor: "#ffffff", plot_bgcolor: "#ffffff" };
