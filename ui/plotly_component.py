@@ -115,6 +115,8 @@ def chart_spec(fig) -> ChartSpec:
                 digest = digest_of(text)
                 arrays[digest] = text
                 trace[name] = {ARRAY_REFERENCE: digest}
+    # Plotly writes it with orjson (requirements.txt): UTF-8, so a shade character of a hover picture
+    # is 3 bytes; its fallback writer escapes each to 6 (the Map's message: 167 kB a new K, or 271 kB).
     text = pio.json.to_json_plotly(spec)  # the arrays' digests are in it, so the revision follows them
     return ChartSpec(text, digest_of(text), int(spec["layout"].get("height") or DEFAULT_HEIGHT), arrays)
 
