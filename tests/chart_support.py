@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from streamlit.testing.v1 import AppTest
 
 from ui.charts import with_overlay
-from ui.plotly_component import SENT_CHARTS_KEY, ChartSpec, whole_figure
+from ui.plotly_component import SENT_CHARTS_KEY, whole_figure, with_kept_arrays
 
 #: The name `st.components.v2` elements have in AppTest's tree.
 COMPONENT = "bidi_component"
@@ -39,10 +39,7 @@ def charts(at: AppTest) -> list[ShownChart]:
         assert spec.revision == data["revision"]
         figure = with_overlay(whole_figure(spec), data["overlay"])
         if data["figure"] is not None:  # what was sent is what the page draws
-            assert (
-                whole_figure(ChartSpec(json.dumps(data["figure"]), "", 0, spec.arrays))["data"]
-                == figure["data"]
-            )
+            assert with_kept_arrays(data["figure"], spec.arrays)["data"] == figure["data"]
         shown.append(
             ShownChart(data["key"], figure, data["config"], len(message), data["figure"] is not None)
         )

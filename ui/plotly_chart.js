@@ -152,7 +152,8 @@ function screenPixelRatio() {
   return Math.min(2, Math.max(1, window.devicePixelRatio || 1));
 }
 
-function withDownload(config, Plotly) {
+// The config given to Plotly: the screen's pixel ratio and, where the chart has one, the download button.
+function plotlyConfig(config, Plotly) {
   const ratio = screenPixelRatio(); // in the key: a window moved to a sharper screen gets sharper dots
   const key = `${ratio} ${JSON.stringify(config)}`;
   if (!CONFIGS.has(key)) {
@@ -178,7 +179,7 @@ function draw(chart, Plotly, figure) {
   }
   const shown = withOverlay(figure, data.overlay);
   const layout = { ...shown.layout, autosize: true, width: undefined };
-  Plotly.react(chart.el, drawable(shown.data), layout, withDownload(data.config, Plotly)).then(() => {
+  Plotly.react(chart.el, drawable(shown.data), layout, plotlyConfig(data.config, Plotly)).then(() => {
     chart.drawn = drawing;
     chart.el.dataset.revision = data.revision;
     if (chart.latest === data) {
@@ -193,9 +194,9 @@ function draw(chart, Plotly, figure) {
   }
 }
 
-// The chart's message: UTF-8 JSON, its figure in it as JSON (ui/plotly_component.py, component_message).
-function messageOf(data) {
-  return data instanceof Uint8Array ? JSON.parse(new TextDecoder().decode(data)) : data;
+// The chart's message: UTF-8 JSON bytes, its figure in it as JSON (ui/plotly_component.py, component_message).
+function messageOf(bytes) {
+  return JSON.parse(new TextDecoder().decode(bytes));
 }
 
 export default function (component) {

@@ -148,11 +148,16 @@ def digest_of(text: str) -> str:
 
 def whole_figure(spec: ChartSpec) -> dict:
     """The figure `spec` stands for, its kept arrays in place: what the browser draws."""
-    figure = json.loads(spec.json)
+    return with_kept_arrays(json.loads(spec.json), spec.arrays)
+
+
+def with_kept_arrays(figure: dict, arrays: dict[str, str]) -> dict:
+    """`figure` (parsed) with each reference to a kept array replaced (in place) by the array, from
+    `arrays` ({digest: the array's JSON})."""
     for trace in figure.get("data", []):
         for name, value in trace.items():
             if isinstance(value, dict) and ARRAY_REFERENCE in value:
-                trace[name] = json.loads(spec.arrays[value[ARRAY_REFERENCE]])
+                trace[name] = json.loads(arrays[value[ARRAY_REFERENCE]])
     return figure
 
 
