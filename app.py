@@ -113,5 +113,4 @@ run_page(
     title="Explore the images",
     description="This page shows the images K-means will cluster: how many there are, what they look "
     "like, and how bright their pixels are. Nothing is clustered here yet.",
-    needs_model=False,
 )

@@ -290,5 +290,4 @@ run_page(
     title="Audience: the room draws",
     description="Everyone draws a digit on their phone; the model for the room reads each one, and this page "
     "fills up with the room's handwriting: how it was read, how often right, and where it lands on the map.",
-    needs_model=False,
 )

@@ -35,7 +35,19 @@ MEMBERS_LABEL, MEMBERS_KEY = "Look inside a cluster", "centroid_members_open"
 
 def render(page: Page) -> None:
     settings, dataset = page.settings, page.dataset
-    model = page.model
+    # The grid first, so its first rows are on the first screen; its controls and key below it. These go
+    # to the browser before the model is fitted (`Page.model`); the grid, or a slow fit's progress
+    # bar in its place, after.
+    grid = st.container(key="key_visual")
+    st.caption(
+        "Under each centre: how many training images its cluster holds, and how pure it is (in cluster "
+        "order, first the class it stands for). " + METRIC_EXPLANATIONS["purity"]
+    )
+    order = st.radio(
+        "Order", [GROUPED, BY_NUMBER], key="centroid_order", horizontal=True, persist_state="session"
+    )
+    with grid:
+        model = page.model
     images = centroid_images(model)
     # Read aloud as words; the class leads, except under a heading that names it already.
     counts = [
@@ -46,15 +58,6 @@ def render(page: Page) -> None:
         f"{dataset.class_names[label]} — {count}"
         for label, count in zip(model.cluster_labels_, counts, strict=True)
     ]
-    # The grid first, so its first rows are on the first screen; its controls and key below it.
-    grid = st.container(key="key_visual")
-    st.caption(
-        "Under each centre: how many training images its cluster holds, and how pure it is (in cluster "
-        "order, first the class it stands for). " + METRIC_EXPLANATIONS["purity"]
-    )
-    order = st.radio(
-        "Order", [GROUPED, BY_NUMBER], key="centroid_order", horizontal=True, persist_state="session"
-    )
     if not presenter_mode():
         model_download(model, dataset, settings)
     with grid:

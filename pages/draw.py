@@ -14,7 +14,7 @@ from core.data.drawing import DrawingSteps, drawing_steps
 from core.figures.images import display_scale, enlarge
 from ui import caches
 from ui.charts import display_size, show_images
-from ui.frame import Page, fitted_model, run_page
+from ui.frame import Page, run_page
 from ui.model_files import imported_model_ui
 from ui.text import plain
 
@@ -41,7 +41,7 @@ def render(page: Page) -> None:
     top, nearest_place, import_place = st.container(), st.container(), st.container()
     with import_place:
         imported = imported_model_ui()
-    model = imported.model if imported else fitted_model(page.settings, dataset)[0]
+    model = imported.model if imported else page.model
     # Either one names the classes; a model file's names are shown as typed, never as markdown.
     names = [plain(name) for name in (imported or dataset).class_names]
     with top:
@@ -212,5 +212,4 @@ run_page(
     title="Draw {a_noun}",
     description="Draw {a_noun} with the mouse: the model for K = {k} finds the nearest cluster centre "
     "and answers with the class that cluster stands for. It answers after every stroke.",
-    needs_model=False,
 )

@@ -32,9 +32,11 @@ LEAST_PURE = 6
 
 def render(page: Page) -> None:
     dataset = page.dataset
-    model = page.model
-    # The table first, whole on a 1280x720 screen; the summary in words just below it.
+    # The table first, whole on a 1280x720 screen; the summary in words just below it. A slow fit's
+    # progress bar stands in the table's place (`Page.model`).
     visual = st.container(key="key_visual")
+    with visual:
+        model = page.model
     with visual, st.spinner("Classifying the test images…"):
         model_key = caches.model_key(model)
         result = caches.test_evaluation(dataset, model_key, caches.Unhashed(model))

@@ -33,11 +33,12 @@ HOVER_PICTURES = 300
 
 def render(page: Page) -> None:
     dataset = page.dataset
-    model = page.model
-    # The map first, its controls beside it: map and controls share the first screen at 1280x720.
+    # The map first, its controls beside it: map and controls share the first screen at 1280x720. The
+    # controls go to the browser before the model is fitted (`Page.model`), the map after.
     map_column, controls = st.columns([3, 1], gap="medium")
     colour, method, size, pictures = map_controls(controls)
     with map_column, st.container(key="key_visual"):
+        model = page.model
         with st.spinner(f"Placing {size:,} images on the map…"):
             rows, placed, hover = samples.map_sample(
                 dataset, model.preprocessing, size, method, HOVER_PICTURES, caches.Unhashed(model)

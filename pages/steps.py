@@ -144,5 +144,4 @@ run_page(
     description="K-means starts from K centres picked among the images, then repeats two moves: every image "
     "joins its nearest centre, and every centre moves to the average of its images. Move the slider, "
     "or press Play, to watch the centres sharpen and the inertia fall.",
-    needs_model=False,
 )

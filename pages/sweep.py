@@ -224,5 +224,4 @@ run_page(
     description="This page clusters the images with several values of K and compares them: more clusters fit "
     "the images more tightly and label them more accurately, but each costs more time. "
     "The dashed red line marks the K chosen in the sidebar (K = {k}).",
-    needs_model=False,
 )

@@ -6,17 +6,21 @@ AppTest runs the pages in this process; the models are the engine's own, on the 
 import json
 from pathlib import Path
 
+import pytest
 import streamlit as st
 from chart_support import charts
 from streamlit.testing.v1 import AppTest
 
 from core.analysis.sweep import model_params
 from core.data.registry import load_mnist_sample
+from core.errors import KMeansLabError
 from core.figures.hover_pictures import INK_SHADES
 from core.model.cache import cache_key
 from core.model.settings import default_preprocessing
+from ui import caches
 from ui.caches import result_cache
 from ui.settings import CHART_ASKED_KEY
+from ui.text import plain
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 #: A figure of 2,000 dots with a picture under every hover text was 1.6 MB on every K change. The
@@ -75,6 +79,29 @@ def test_moving_k_on_the_sweep_page_sends_only_the_marker_not_its_charts():
         assert after.figure["data"] == before.figure["data"]  # the same series, only K moved
     # Another session's page has none of them: it gets every chart.
     assert all(chart.figure_sent for chart in charts(page_at("pages/sweep.py", 14)))
+
+
+@pytest.mark.parametrize(
+    ("page", "control", "first"),
+    [
+        ("pages/map.py", "map_colour", "Cluster"),
+        ("pages/centroids.py", "centroid_order", "Grouped by inferred class"),
+    ],
+)
+def test_a_page_draws_its_controls_before_it_fits_the_model(monkeypatch, page, control, first):
+    """The browser gets the Map's and Centroids' controls before the model is fitted (`Page.model`),
+    so it draws them while the fit runs. A fit that stops shows what had gone out before it: the
+    controls, and the reason where the map or the grid would be."""
+    at = page_at(page, 12)
+
+    def stopped_fit(*args, **kwargs):
+        raise KMeansLabError("The fit stopped here.")
+
+    monkeypatch.setattr(caches, "fit", stopped_fit)
+    at.slider(key="k").set_value(14)
+    at = at.run()
+    assert [error.value for error in at.error] == [plain("The fit stopped here.")]
+    assert at.radio(key=control).value == first
 
 
 def map_spec(at: AppTest) -> tuple[dict, int]:

@@ -43,12 +43,21 @@ MIN_K = 2
 
 @dataclass(frozen=True)
 class Page:
-    """What a page renders from: the settings, the dataset, and (if it asked) the fitted model."""
+    """What a page renders from: the settings, the dataset, and the fitted model when it first asks."""
 
     settings: Settings
     dataset: datasets.Dataset
-    model: FittedModel | None = None
-    scores: SweepRow | None = None
+
+    @functools.cached_property
+    def model(self) -> FittedModel:
+        """The classifier for the settings (`fitted_model`), fitted or loaded where the page first reads it.
+
+        A page draws what does not need the model before it reads this: the browser shows those
+        elements while the model is fitted, and a slow fit's progress bar stands where the page reads
+        it (the Map, say, in the chart's place). On the Map, its four controls drawn before the fit took
+        a new K about 4 ms sooner (bench/README.md, "Fifteenth pass").
+        """
+        return fitted_model(self.settings, self.dataset)[0]
 
     def class_name(self, label) -> str:
         """The name of a class value, e.g. 3 -> "3" or 9 -> "Ankle boot"."""
@@ -77,10 +86,9 @@ def item_noun(kind: str | None) -> str:
     return "digit" if kind == "handwriting" else "item"
 
 
-def run_page(
-    render: Callable[[Page], None], *, title: str, description: str, needs_model: bool = True
-) -> None:
-    """Draw the frame around `render`: sidebar, header, dataset, model; then `render(page)`.
+def run_page(render: Callable[[Page], None], *, title: str, description: str) -> None:
+    """Draw the frame around `render`: sidebar, header, dataset; then `render(page)`, whose
+    ``page.model`` is fitted when the page first reads it.
 
     `title` and `description` may use ``{noun}`` ("digit" or "item", see `item_noun`), ``{a_noun}``
     ("a digit", "an item") and `description` ``{k}``, K from the sidebar. In presenter mode the
@@ -106,10 +114,7 @@ def run_page(
             st.markdown(description)
         import_before_charts()
         dataset = require_dataset(settings)
-        page = Page(settings, dataset)
-        if needs_model:
-            page = Page(settings, dataset, *fitted_model(settings, dataset))
-        render(page)
+        render(Page(settings, dataset))
         warm_up_in_background()
         if presenting:  # the presenter says it: at the end it leaves the screen to the key visual
             st.markdown(description)
