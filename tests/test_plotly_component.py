@@ -1,14 +1,17 @@
 """The charts' Plotly.js is published for the browser, and figures reach it with the lab's own look."""
 
 import base64
+import datetime
 import json
 import os
 
 import numpy as np
 import plotly
 import plotly.graph_objects as go
+import plotly.io as pio
 import pytest
 import streamlit  # noqa: F401  (sets Plotly's default template to Streamlit's, as in the app)
+from PIL import Image
 
 from core.figures.maps import projection_map_spec
 from ui.charts import dress_figure
@@ -18,6 +21,7 @@ from ui.plotly_component import (
     component_message,
     current_selection,
     drag_mode,
+    figure_json,
     publish_plotly_js,
     whole_figure,
     with_kept_arrays,
@@ -106,6 +110,24 @@ def test_dressing_a_plain_figure_leaves_the_one_given_as_it_was():
     before = json.dumps(chart_spec(spec).json)
     dress_figure(spec, True, 777)
     assert json.dumps(chart_spec(spec).json) == before
+
+
+def test_a_figure_s_json_keeps_its_html_as_it_is_and_reads_back_the_same():
+    # Plotly's writer escapes <, > and / for an HTML page's <script>; a chart message is parsed, never
+    # put in a page as HTML, so each <br> of the Map's hover texts went as 12 characters more.
+    spec = map_spec(40)
+    text = figure_json(spec)
+    assert "<br>" in text and "\\u003c" not in text and "\\u002f" not in text
+    escaped = pio.json.to_json_plotly(spec)
+    assert json.loads(text) == json.loads(escaped)
+    assert len(escaped) - len(text) == 5 * sum(text.count(c) for c in "<>/") > 5 * 300  # 6 characters each
+    # Arrays orjson does not write as they are (a column, objects) and dates are written as Plotly would.
+    odd = {"x": np.arange(6.0).reshape(3, 2)[:, 1], "y": np.array([1, "a"], dtype=object)}
+    odd["date"] = datetime.date(2026, 11, 29)
+    assert json.loads(figure_json(odd)) == json.loads(pio.json.to_json_plotly(odd))
+    # What neither can write goes through Plotly's writer, which cleans it first (a picture as a data URI).
+    pictured = {"source": Image.new("L", (2, 2))}
+    assert json.loads(figure_json(pictured))["source"].startswith("data:image/png;base64,")
 
 
 def test_a_chart_message_carries_its_figure_as_json_escaped_once():

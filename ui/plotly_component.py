@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import orjson
 import plotly
 import plotly.io as pio
 import streamlit as st
@@ -110,15 +111,41 @@ def chart_spec(fig) -> ChartSpec:
         for name in KEPT_ARRAYS:
             if trace.get(name) is None:
                 continue
-            text = pio.json.to_json_plotly(trace[name])
+            text = figure_json(trace[name])
             if len(text) >= MIN_KEPT_CHARS:
                 digest = digest_of(text)
                 arrays[digest] = text
                 trace[name] = {ARRAY_REFERENCE: digest}
-    # Plotly writes it with orjson (requirements.txt): UTF-8, so a shade character of a hover picture
-    # is 3 bytes; its fallback writer escapes each to 6 (the Map's message: 167 kB a new K, or 271 kB).
-    text = pio.json.to_json_plotly(spec)  # the arrays' digests are in it, so the revision follows them
+    text = figure_json(spec)  # the arrays' digests are in it, so the revision follows them
     return ChartSpec(text, digest_of(text), int(spec["layout"].get("height") or DEFAULT_HEIGHT), arrays)
+
+
+#: orjson's settings in Plotly's own JSON writer: NumPy arrays and numbers, keys that are not text.
+JSON_OPTIONS = orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS
+
+
+def figure_json(value) -> str:
+    """A figure, or a part of one, as JSON text: what Plotly's writer gives, without its escapes for HTML.
+
+    Plotly writes ``<``, ``>`` and ``/`` as ``\\u003c``, ``\\u003e`` and ``\\u002f``, so that the
+    JSON can stand inside an HTML page's ``<script>``. A chart's JSON goes to the page in a message
+    that ui/plotly_chart.js parses, never into HTML, so the escapes only made it bigger (every ``<br>``
+    of a hover text, every ``/`` of a picture's base64) and cost the server two passes over the text
+    (the Map at K = 150: 1.3 ms of 2.2 ms). orjson (requirements.txt) writes UTF-8, so a shade
+    character of a hover picture is 3 bytes, not a 6-byte escape. Values neither orjson nor
+    `_plain_array` can write (a PIL image, say) go through Plotly's writer, which cleans them first.
+    """
+    try:
+        return orjson.dumps(value, default=_plain_array, option=JSON_OPTIONS).decode()
+    except TypeError:
+        return pio.json.to_json_plotly(value)
+
+
+def _plain_array(value):
+    """A NumPy array orjson does not write as it is (not contiguous, or of objects) as a list."""
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    raise TypeError(f"{type(value).__name__} is not JSON")
 
 
 #: The integer types a typed array is narrowed to, smallest first, as Plotly does.
