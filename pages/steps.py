@@ -3,7 +3,7 @@
 import numpy as np
 import streamlit as st
 
-from core.figures.charts import steps_inertia_chart
+from core.figures.charts import steps_inertia_spec
 from core.figures.images import display_scale
 from core.model.stepwise import KMeansSteps
 from ui import samples
@@ -121,8 +121,14 @@ def show_step(steps: KMeansSteps, step: int, k: int, dataset, *, marked: bool = 
             show_sprite(sheet, captions, scale=scale, gap="0.25rem 0")
         st.caption("Each picture is one centre; under it, how many images are nearest to it at this step.")
     with chart:
+        shown = step if marked else None
         show_chart(
-            steps_inertia_chart(steps.inertia, step if marked else None), key="steps_inertia", height=380
+            lambda: steps_inertia_spec(steps.inertia, shown),
+            # Built once for each run of steps (known by its inertia) and step: a step shown before, and
+            # every frame of Play, comes back without being built again.
+            memo=(dataset, ("steps inertia", tuple(steps.inertia.tolist()), shown)),
+            key="steps_inertia",
+            height=380,
         )
         first, now = steps.inertia[0], steps.inertia[step]
         st.metric(

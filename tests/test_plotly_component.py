@@ -13,6 +13,7 @@ import pytest
 import streamlit  # noqa: F401  (sets Plotly's default template to Streamlit's, as in the app)
 from PIL import Image
 
+from core.figures.charts import steps_inertia_spec
 from core.figures.maps import projection_map_spec
 from ui.charts import dress_figure
 from ui.plotly_component import (
@@ -103,6 +104,18 @@ def test_a_plain_figure_reaches_the_browser_as_the_figure_plotly_checks(n_groups
     assert whole_figure(chart_spec(plain)) == whole_figure(chart_spec(checked))
     x = whole_figure(chart_spec(plain))["data"][0]["x"]
     assert x["dtype"] == "f8" and len(base64.b64decode(x["bdata"])) == 8 * len(spec["data"][0]["x"])
+
+
+@pytest.mark.parametrize("steps", [1, 12, 13, 31])
+@pytest.mark.parametrize("shown", [None, 0, -1], ids=["playing", "first step", "last step"])
+@pytest.mark.parametrize("presenting", [False, True], ids=["normal", "presenter"])
+def test_step_by_step_s_plain_chart_reaches_the_browser_as_the_figure_plotly_checks(steps, shown, presenting):
+    """Step by step's inertia chart is a plain dict too (Plotly's checks were half its server time
+    beside K-means): the browser gets what the checked figure gives it."""
+    inertia = np.linspace(100.0, 40.0, steps)
+    spec = steps_inertia_spec(inertia, None if shown is None else shown % steps)
+    checked = dress_figure(go.Figure(spec), presenting, 380)  # raises if a property is wrong
+    assert whole_figure(chart_spec(dress_figure(spec, presenting, 380))) == whole_figure(chart_spec(checked))
 
 
 def test_dressing_a_plain_figure_leaves_the_one_given_as_it_was():
