@@ -37,9 +37,9 @@ def render(page: Page) -> None:
     visual = st.container(key="key_visual")
     with visual:
         model = page.model
-    with visual, st.spinner("Classifying the test images…"):
-        model_key = caches.model_key(model)
-        result = caches.test_evaluation(dataset, model_key, caches.Unhashed(model))
+        with st.spinner("Classifying the test images…"):
+            model_key = caches.model_key(model)
+            result = caches.test_evaluation(dataset, model_key, caches.Unhashed(model))
     init_cell(result)
     with visual:
         show_chart(
