@@ -246,7 +246,7 @@ def steps_inertia_spec(
     """
     inertia = np.asarray(inertia, dtype=np.float64)
     if len(inertia) == 0:
-        raise ValueError("steps_inertia_chart needs at least one inertia value.")
+        raise ValueError("inertia should hold at least one value, got none.")
     if current_step is not None and not 0 <= current_step < len(inertia):
         raise ValueError(f"current_step={current_step} should be from 0 to {len(inertia) - 1}.")
     traces = [
