@@ -7,7 +7,7 @@ from core.figures.charts import steps_inertia_spec
 from core.figures.images import display_scale
 from core.model.stepwise import KMeansSteps
 from ui import samples
-from ui.charts import show_chart
+from ui.charts import show_chart, tick_size
 from ui.frame import Page, run_page
 from ui.picture_grid import show_sprite, sprite
 
@@ -123,7 +123,7 @@ def show_step(steps: KMeansSteps, step: int, k: int, dataset, *, marked: bool = 
     with chart:
         shown = step if marked else None
         show_chart(
-            lambda: steps_inertia_spec(steps.inertia, shown),
+            lambda: steps_inertia_spec(steps.inertia, shown, tick_size=tick_size()),
             # Built once for each run of steps (known by its inertia) and step: a step shown before, and
             # every frame of Play, comes back without being built again.
             memo=(dataset, ("steps inertia", tuple(steps.inertia.tolist()), shown)),

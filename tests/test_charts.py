@@ -10,6 +10,7 @@ from core.figures.charts import (
     inertia_chart,
     pixel_histogram,
     steps_inertia_chart,
+    steps_inertia_spec,
     sweep_chart,
 )
 
@@ -98,6 +99,17 @@ def test_single_metric_charts_are_titled_for_people(builder, title, y_title):
     assert fig.layout.annotations[0].text == "Your K = 64"
     assert fig.layout.shapes[0].x0 == 64
     assert not fig.layout.showlegend
+
+
+@pytest.mark.parametrize(
+    ("largest", "tick_size", "needed"),
+    # The left margin Plotly widened the chart to in Chromium (Source Sans), by the top number and size.
+    [(900, 12, 53), (9_500, 12, 62), (97_000, 12, 74), (990_000, 12, 83), (12e6, 12, 89),
+     (900, 16, 61), (97_000, 16, 89), (12e6, 16, 109)],
+)  # fmt: skip
+def test_the_step_chart_s_left_margin_has_room_for_its_numbers_and_little_more(largest, tick_size, needed):
+    spec = steps_inertia_spec([largest, largest / 2], tick_size=tick_size)
+    assert needed <= spec["layout"]["margin"]["l"] <= needed + 12
 
 
 def test_steps_inertia_chart_marks_the_shown_step():

@@ -92,6 +92,14 @@ def turn_presenter_mode_on(page) -> None:
     wait_until_idle(page)
 
 
+def open_on_a_projector(page, url: str, title: str, presenting: bool) -> None:
+    """Open a page at 1280x720, in presenter mode if `presenting`."""
+    page.set_viewport_size(PROJECTOR)
+    open_page(page, url, title)
+    if presenting:
+        turn_presenter_mode_on(page)
+
+
 def main_k_box(page):
     return page.locator('[data-testid="stMain"] [data-testid="stNumberInput"]').filter(has_text="K").first
 
@@ -122,10 +130,7 @@ def key_visual_boxes(page, title: str) -> list[dict]:
 
 @pytest.mark.parametrize("presenting", [False, True], ids=["normal", "presenter"])
 def test_every_page_fits_a_projector(app_page, app_url, presenting):
-    app_page.set_viewport_size(PROJECTOR)
-    open_page(app_page, app_url, "Explore")
-    if presenting:
-        turn_presenter_mode_on(app_page)
+    open_on_a_projector(app_page, app_url, "Explore", presenting)
     SHOTS.mkdir(parents=True, exist_ok=True)
     mode = "presenter" if presenting else "normal"
     for title in PAGES:
@@ -233,3 +238,25 @@ def test_fashion_pages_speak_of_items_not_digits(app_page, app_url):
             assert "the phones will use the default model" in text, text
             continue
         assert "digit" not in text.lower(), title
+
+
+#: Per chart: the left margin it was given, the one Plotly drew it with, and how far its y axis's
+#: numbers and title reach left of the chart's edge (px, 0 if inside; the title touches it).
+LEFT_MARGIN_JS = """() => [...document.querySelectorAll('.lab-chart')].map(chart => {
+    const edge = chart.querySelector('svg.main-svg').getBoundingClientRect().left;
+    const texts = [...chart.querySelectorAll('.ytick text, .ytitle')]
+        .map(t => t.getBoundingClientRect().left);
+    return {given: chart.layout.margin.l, drawn: chart._fullLayout._size.l,
+            outside: Math.max(0, ...texts.map(left => edge - left))};
+})"""
+
+
+@pytest.mark.parametrize("presenting", [False, True], ids=["normal", "presenter"])
+def test_step_by_step_s_chart_has_room_for_its_numbers_from_the_first_draw(app_page, app_url, presenting):
+    # Given too narrow a margin, Plotly widens it and draws the whole chart again: twice the drawing on
+    # every first visit (core.figures.charts.number_axis_margin). Too wide a margin only wastes room.
+    open_on_a_projector(app_page, app_url, "Step by step", presenting)
+    app_page.wait_for_timeout(300)
+    (chart,) = app_page.evaluate(LEFT_MARGIN_JS)
+    assert chart["drawn"] == chart["given"] and chart["outside"] < 1, chart
+    assert chart["given"] <= 110, chart  # at most a few pixels more than the numbers need

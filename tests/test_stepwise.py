@@ -55,6 +55,18 @@ def test_matches_sklearn_on_real_images_where_late_steps_move_few_centres():
     assert steps.inertia[-1] == pytest.approx(reference.inertia_, rel=1e-4)
 
 
+def test_pixels_blank_in_every_image_stay_blank_in_every_centre_at_full_width():
+    # The steps run without the blank border's columns (quicker), and give them back as zeros.
+    X = load_mnist_sample().train_images[:600].reshape(600, -1).astype(np.float32) / 255
+    blank = ~X.any(axis=0)
+    assert blank.sum() > 50  # MNIST's border
+    steps = lloyd_steps(X, 10, max_iter=100, tol=0, random_state=2)
+    assert steps.centers.shape[1:] == (10, 784)
+    assert (steps.centers[:, :, blank] == 0).all() and steps.centers[:, :, ~blank].any()
+    reference = KMeans(10, init=steps.centers[0], n_init=1, tol=0, max_iter=100, algorithm="lloyd").fit(X)
+    assert steps.centers[-1] == pytest.approx(reference.cluster_centers_, abs=1e-4)
+
+
 def test_kmeans_plusplus_picks_one_row_per_far_apart_group_and_keeps_its_order_for_smaller_k():
     rng = np.random.default_rng(0)
     X = np.vstack([rng.normal(c, 0.1, size=(50, 2)) for c in ((0, 0), (20, 0), (0, 20))])

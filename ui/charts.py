@@ -6,6 +6,7 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
+from core.figures.charts import TICK_SIZE
 from core.figures.images import png_data_uri
 from ui.caches import chart_memo
 from ui.plotly_component import PUBLISHED, chart_spec, drag_mode, plotly_component, whole_figure
@@ -16,6 +17,8 @@ CHART_HEIGHT = 450
 #: room for taller ones) and grow their text instead.
 PRESENTER_SCALE = 1.35
 PRESENTER_FONT_SIZE = 18
+#: The axes' numbers in presenter mode (a little smaller than the rest of its text).
+PRESENTER_TICK_SIZE = PRESENTER_FONT_SIZE - 2
 
 
 def show_chart(
@@ -155,7 +158,7 @@ def presenter_text() -> tuple[dict, dict, dict]:
         "legend": {"font": {"size": size}},
         "hoverlabel": {"font": {"size": size}},
     }
-    axis = {"title": {"font": {"size": size}}, "tickfont": {"size": size - 2}}
+    axis = {"title": {"font": {"size": size}}, "tickfont": {"size": PRESENTER_TICK_SIZE}}
     return layout, axis, {"textfont": {"size": size}}
 
 
@@ -195,6 +198,11 @@ def copy_spec(spec: dict) -> dict:
     if isinstance(spec, list):
         return [copy_spec(value) for value in spec]
     return spec
+
+
+def tick_size() -> int:
+    """The size of the charts' axis numbers now: bigger in presenter mode (`presenter_text`)."""
+    return PRESENTER_TICK_SIZE if presenter_mode() else TICK_SIZE
 
 
 def display_size(pixels: int) -> int:

@@ -86,10 +86,22 @@ def lloyd_steps(
     # One BLAS thread: its many small products stall when the other core is busy (measured on the
     # shared 2-core machine: K = 36 on 3,000 images took 10 to 14 s with two threads, 0.9 to 1.3 s with one).
     with blas_threads(1):
-        norms = np.einsum("ij,ij->i", X, X)
         if start_rows is None:
+            norms = np.einsum("ij,ij->i", X, X)
             start_rows = _kmeans_plusplus_rows(X, norms, int(k), random_state, 2 + int(np.log(k)))
-        return _lloyd_steps(X, norms, X[start_rows], int(max_iter), float(tol))
+        # A column that is 0 in every row is 0 in every centre too (each centre is a mean of rows), so it
+        # adds nothing to any distance: the steps run without it, the same steps. Images have wide blank
+        # borders (MNIST: 135 of 784 pixels blank in 3,000 images): K = 40-46 took 56-85 ms, now 42-64.
+        used = X.any(axis=0)
+        if used.all():
+            return _lloyd_steps(X, np.einsum("ij,ij->i", X, X), X[start_rows], int(max_iter), float(tol))
+        inked = np.compress(used, X, axis=1)  # 1.2 ms; X[:, used] takes 2.6-5 ms
+        steps = _lloyd_steps(
+            inked, np.einsum("ij,ij->i", inked, inked), inked[start_rows], int(max_iter), float(tol)
+        )
+    centers = np.zeros((*steps.centers.shape[:2], X.shape[1]), dtype=np.float32)
+    centers[:, :, used] = steps.centers
+    return KMeansSteps(centers, steps.inertia, steps.sizes, steps.converged)
 
 
 def kmeans_plusplus_rows(X, k: int, *, random_state: int = 0, n_trials: int | None = None) -> np.ndarray:
