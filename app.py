@@ -11,10 +11,11 @@ from core.analysis.projection import sample_indices
 from core.figures.charts import class_counts_bar, pixel_histogram
 from core.figures.images import display_scale, enlarge
 from ui import caches
-from ui.charts import picture_grid, show_chart
+from ui.charts import show_chart
 from ui.frame import Page, run_page
+from ui.picture_grid import sprite, sprite_rows
 
-#: Three full rows of ten at any screen width (`picture_grid`): no lone picture on a last row.
+#: Three full rows of ten at any screen width (`ui.picture_grid.sprite_rows`): no lone picture on a last row.
 SAMPLE_SIZE = 30
 GRID_COLUMNS = 10
 ALL_CLASSES = "All classes"
@@ -73,16 +74,11 @@ def sample_grid(dataset) -> None:
     shuffle = st.session_state["explore_shuffle"]
     picks = sample_indices(len(pool), SAMPLE_SIZE, seed=shuffle)
     indices = [pool[i] for i in picks]
-    scale = display_scale(dataset.image_shape, target=64)
-    picture_grid(
-        caches.picture_urls(
-            dataset,
-            ("explore_samples", choice, shuffle, scale),
-            lambda: [enlarge(dataset.train_images[i], scale) for i in indices],
-        ),
+    thumbnails(
+        dataset,
+        ("explore_samples", choice, shuffle),
+        lambda: dataset.train_images[indices],
         [dataset.class_names[labels[i]] for i in indices],
-        columns=GRID_COLUMNS,
-        width=dataset.image_shape[1] * scale,
     )
 
 
@@ -95,17 +91,16 @@ def mean_images(dataset) -> None:
     st.markdown(
         "Each picture averages every training image of one class: blurry where the images differ most."
     )
+    thumbnails(dataset, ("explore_means",), lambda: caches.class_means(dataset), list(dataset.class_names))
+
+
+def thumbnails(dataset, what: tuple, images, captions: list[str]) -> None:
+    """`images()` (uint8, made once per dataset and `what`) about 64 px wide, in full rows of ten."""
     scale = display_scale(dataset.image_shape, target=64)
-    picture_grid(
-        caches.picture_urls(
-            dataset,
-            ("explore_means", scale),
-            lambda: [enlarge(image, scale) for image in caches.class_means(dataset)],
-        ),
-        list(dataset.class_names),
-        columns=GRID_COLUMNS,
-        width=dataset.image_shape[1] * scale,
+    sheet = caches.dataset_memo(
+        dataset, ("thumbnails", *what, scale), lambda: sprite([enlarge(image, scale) for image in images()])
     )
+    st.html(sprite_rows(sheet, captions, columns=GRID_COLUMNS))
 
 
 run_page(

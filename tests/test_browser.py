@@ -212,8 +212,8 @@ def test_the_draw_page_details_a_presenter_sees(app_page, app_url):
 
 
 #: The boxes of the pictures in the page's key visual (Explore: the sample of thumbnails).
-THUMBNAILS_JS = """() => [...document.querySelectorAll('[class*="st-key-key_visual"] img')].map(img => {
-    const r = img.getBoundingClientRect();
+THUMBNAILS_JS = """() => [...document.querySelectorAll('.st-key-key_visual [role="img"]')].map(t => {
+    const r = t.getBoundingClientRect();
     return {top: Math.round(r.top), width: Math.round(r.width), height: Math.round(r.height)};
 })"""
 

@@ -206,13 +206,17 @@ def test_explore_shows_facts_samples_and_class_filter():
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Training images"] == "8,000" and metrics["Test images"] == "2,000"
     assert metrics["Image size"] == "28 × 28 px"
-    assert len(at.image) == 40  # 30 samples, then the 10 class averages
-    assert [m.captions for m in at.image[30:]] == [[str(d)] for d in range(10)]
+    samples, means = [tiles(block) for block in sprite_blocks(at)]
+    assert len(samples) == 30 and len(means) == 10
+    assert [caption for _, caption in means] == [str(d) for d in range(10)]
+    assert all(pixels.shape == (56, 56) for pixels, _ in samples + means)  # 28 x 28, twice as big
     at.selectbox(key="explore_class").set_value("7").run()
-    assert {caption for image in at.image[:30] for caption in image.captions} == {"7"}
-    before = [image.value for image in at.image[:30]]
+    samples = tiles(sprite_blocks(at)[0])
+    assert {caption for _, caption in samples} == {"7"}
+    before = [pixels for pixels, _ in samples]
     at.button(key="explore_reshuffle").click().run()
-    assert [image.value for image in at.image[:30]] != before
+    after = [pixels for pixels, _ in tiles(sprite_blocks(at)[0])]
+    assert not all(np.array_equal(a, b) for a, b in zip(before, after, strict=True))
     assert_clean(at)
 
 
@@ -224,7 +228,7 @@ def test_a_k_move_sends_the_same_pictures_and_charts_again(page):
     """What does not depend on K is made once: after a K move, and back, every element is identical."""
 
     def shown(at):
-        return [image.proto for image in at.image], [chart.figure for chart in charts(at)]
+        return [image.proto for image in at.image] + sprite_blocks(at), [chart.figure for chart in charts(at)]
 
     at = on_page(app(sweep_ks="10, 12"), page)
     before = shown(at)

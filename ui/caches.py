@@ -23,7 +23,6 @@ from core.analysis.pictures import class_means as compute_class_means
 from core.data import registry as datasets
 from core.data.drawing import ink_box_fraction
 from core.errors import KMeansLabError
-from core.figures.images import png_data_uri
 from core.model.settings import Preprocessing, default_preprocessing
 from ui.progress import clustering_seconds, loading_seconds, run_with_progress
 from ui.settings import UPLOAD
@@ -285,16 +284,6 @@ def _chart_memo(dataset: datasets.Dataset, what: tuple, build: Unhashed):
 def chart_memo(dataset: datasets.Dataset, what: tuple, build: Callable[[], object]):
     """`dataset_memo` for finished charts, of which fewer are kept: a Map figure is up to 0.75 MB."""
     return _chart_memo(dataset, what, Unhashed(build))
-
-
-def picture_urls(dataset: datasets.Dataset, what: tuple, images: Callable[[], list]) -> list[str]:
-    """The images as PNG data URIs, encoded once per dataset and `what`, for `st.image`.
-
-    A data URI travels inside the page's message: the browser fetches nothing more, and Streamlit
-    neither re-reads the picture nor keeps it in its media store (the cost of PNG bytes, about
-    1 ms a picture on the server plus one request each from the browser).
-    """
-    return dataset_memo(dataset, ("png", *what), lambda: [png_data_uri(i) for i in images()])
 
 
 # --- page results that depend on the model -----------------------------------------------------

@@ -210,21 +210,6 @@ def display_size(pixels: int) -> int:
     return round(pixels * PRESENTER_SCALE) if presenter_mode() else pixels
 
 
-def picture_grid(pictures: list, captions: list[str], *, columns: int, width: int) -> None:
-    """Pictures in rows of `columns` (`st.columns`), each `width` pixels wide whatever its caption.
-
-    Unlike one `st.image` with a list, whose pictures flow as the screen's width allows, every row but
-    the last is full at any width, and a long caption wraps under its picture instead of widening it.
-    """
-    for start in range(0, len(pictures), columns):
-        # The last row may be short: its extra columns stay empty.
-        row = st.columns(columns, gap="small")
-        for picture, caption, column in zip(
-            pictures[start : start + columns], captions[start:], row, strict=False
-        ):
-            show_images(picture, caption=caption, width=width, place=column)
-
-
 def show_images(images, *, place=None, **kwargs) -> None:
     """`st.image` (in `place`, else the page) for pictures made here: arrays, or PNG data URIs.
 
