@@ -11,7 +11,7 @@ from core.analysis.projection import sample_indices
 from core.figures.charts import class_counts_bar, pixel_histogram
 from core.figures.images import display_scale, enlarge
 from ui import caches
-from ui.charts import show_chart
+from ui.charts import show_chart, tick_size
 from ui.frame import Page, run_page
 from ui.picture_grid import sprite, sprite_rows
 
@@ -35,7 +35,11 @@ def render(page: Page) -> None:
             memo=(dataset, ()),
         )
     with right:
-        show_chart(lambda: pixel_histogram(dataset.train_images), key="explore_histogram", memo=(dataset, ()))
+        show_chart(
+            lambda: pixel_histogram(dataset.train_images, tick_size=tick_size()),
+            key="explore_histogram",
+            memo=(dataset, ()),
+        )
         st.caption(
             "Most pixels are pure black background (brightness 0), so the vertical axis is logarithmic: "
             "each step up is ten times more pixels."

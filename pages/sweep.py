@@ -21,7 +21,7 @@ from core.figures.evaluation_charts import confusion_heatmap
 from core.figures.images import display_scale, enlarge
 from core.figures.takeaway import takeaway_html
 from ui import caches
-from ui.charts import show_chart
+from ui.charts import show_chart, tick_size
 from ui.frame import Page, run_page
 from ui.settings import presenter_mode
 
@@ -183,11 +183,16 @@ def charts(table: pd.DataFrame, dataset, sweep: tuple, current_k: int) -> None:
     """The three charts, marked K. Each is made and sent once per sweep (`sweep` says which) without
     the mark, which is drawn over it: a K move sends only the mark (no fit, no chart built or sent)."""
     ks = table["k"].tolist()
+    size = tick_size()  # each chart's left margin has room for its numbers: Plotly draws it once
     panels = [
-        (lambda: inertia_chart(ks, table["inertia"]), ["inertia"], ["inertia"]),
-        (lambda: homogeneity_chart(ks, table["homogeneity"]), ["homogeneity"], ["homogeneity"]),
+        (lambda: inertia_chart(ks, table["inertia"], tick_size=size), ["inertia"], ["inertia"]),
         (
-            lambda: accuracy_chart(ks, table["train_accuracy"], table["test_accuracy"]),
+            lambda: homogeneity_chart(ks, table["homogeneity"], tick_size=size),
+            ["homogeneity"],
+            ["homogeneity"],
+        ),
+        (
+            lambda: accuracy_chart(ks, table["train_accuracy"], table["test_accuracy"], tick_size=size),
             ["accuracy", "train_accuracy"],
             ["train_accuracy", "test_accuracy"],
         ),

@@ -6,7 +6,7 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from core.figures.charts import TICK_SIZE
+from core.figures.axis_margins import TICK_SIZE
 from core.figures.images import png_data_uri
 from ui.caches import chart_memo
 from ui.plotly_component import PUBLISHED, chart_spec, drag_mode, plotly_component, whole_figure

@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import plotly.graph_objects as go
 
+from core.figures.axis_margins import TICK_SIZE, labels_margin, linear_axis_margin, number_axis_margin
 from core.figures.colours import MARKER_COLOUR, SERIES_COLOURS, TEST_COLOUR, TRAIN_COLOUR
 
 #: Title and vertical axis label of each score's chart against K; a title's second line says what
@@ -36,10 +37,6 @@ SWEEP_PLAIN_LABELS = {
 #: Titles short enough for a third of a 1280 px screen at presenter size (20 px), and plain ticks:
 #: a log axis's own labels ("2", "5", "1M") read as noise to an audience.
 K_AXIS_TITLE = "Number of clusters K"
-#: The size of the axes' numbers, as in Streamlit's charts (presenter mode enlarges it: ui.charts).
-TICK_SIZE = 12
-#: Room (px) a y axis's title, the gaps and the ticks take beside its numbers (`number_axis_margin`).
-AXIS_TITLE_ROOM = 40
 
 
 def class_counts_bar(
@@ -90,13 +87,17 @@ def brightness_counts(pixels: np.ndarray, chunk: int = 1 << 20) -> np.ndarray:
     return counts
 
 
-def pixel_histogram(images, *, title: str = "How bright are the pixels?") -> go.Figure:
+def pixel_histogram(
+    images, *, title: str = "How bright are the pixels?", tick_size: int = TICK_SIZE
+) -> go.Figure:
     """How many pixels have each brightness from 0 to 255, on a log scale (background dominates).
 
     Parameters
     ----------
     images : array-like of uint8, any shape
     title : str, default="How bright are the pixels?"
+    tick_size : int, default=12
+        The size of the axes' numbers, which the left margin leaves room for.
     """
     values = np.asarray(images)
     if values.dtype != np.uint8:
@@ -112,7 +113,10 @@ def pixel_histogram(images, *, title: str = "How bright are the pixels?") -> go.
             name="Pixels",
         )
     )
-    fig.update_layout(title=title, bargap=0, showlegend=False, margin={"t": 60})
+    # Its numbers are the powers of ten up to the biggest count: 1, 10, ..., 1,000,000.
+    top = f"{10 ** math.floor(math.log10(max(int(counts.max()), 1))):,}"
+    margin = {"t": 60, "l": labels_margin([top], tick_size)}
+    fig.update_layout(title=title, bargap=0, showlegend=False, margin=margin)
     fig.update_xaxes(title_text="Brightness (0 = background, 255 = ink)", range=[-1, 256])
     fig.update_yaxes(title_text="Pixels (log scale)", type="log", dtick=1, tickformat=",")
     return fig
@@ -126,6 +130,7 @@ def sweep_chart(
     y_title: str,
     current_k: int | None = None,
     percent: bool = False,
+    tick_size: int = TICK_SIZE,
 ) -> go.Figure:
     """Lines of one or more scores against K (log scale), with the chosen K marked by a dashed line.
 
@@ -140,6 +145,8 @@ def sweep_chart(
         The K chosen in the sidebar, marked with a vertical line labelled "Your K = ...".
     percent : bool, default=False
         Show values (0-1) as percentages.
+    tick_size : int, default=12
+        The size of the axes' numbers, which the left margin leaves room for (`linear_axis_margin`).
     """
     ks = [int(k) for k in ks]
     if not ks:
@@ -162,10 +169,12 @@ def sweep_chart(
         hovermode="closest",
         showlegend=len(series) > 1,
         legend={"orientation": "h", "y": -0.3},
-        margin={"t": 70},
     )
+    tickformat = ".0%" if percent else ",.4~f"
+    every_value = [v for values in series.values() for v in values]
+    fig.update_layout(margin={"t": 70, "l": linear_axis_margin(every_value, tickformat, tick_size)})
     fig.update_xaxes(title_text=K_AXIS_TITLE, type="log", tickvals=ks)
-    fig.update_yaxes(title_text=y_title, tickformat=".0%" if percent else ",.4~f")
+    fig.update_yaxes(title_text=y_title, tickformat=tickformat)
     if current_k is not None:
         mark_k(fig, current_k, [v for values in series.values() for v in values])
     return fig
@@ -210,20 +219,30 @@ def k_marker(k: int, values: Sequence[float]) -> dict:
     }
 
 
-def inertia_chart(ks, inertia, current_k=None) -> go.Figure:
+def inertia_chart(ks, inertia, current_k=None, *, tick_size: int = TICK_SIZE) -> go.Figure:
     """Inertia against K: `sweep_chart` with the labels in ``SWEEP_LABELS["inertia"]``."""
-    return sweep_chart(ks, {"Inertia": inertia}, current_k=current_k, **SWEEP_LABELS["inertia"])
+    return sweep_chart(
+        ks, {"Inertia": inertia}, current_k=current_k, tick_size=tick_size, **SWEEP_LABELS["inertia"]
+    )
 
 
-def homogeneity_chart(ks, homogeneity, current_k=None) -> go.Figure:
+def homogeneity_chart(ks, homogeneity, current_k=None, *, tick_size: int = TICK_SIZE) -> go.Figure:
     """Homogeneity against K: `sweep_chart` with the labels in ``SWEEP_LABELS["homogeneity"]``."""
-    return sweep_chart(ks, {"Homogeneity": homogeneity}, current_k=current_k, **SWEEP_LABELS["homogeneity"])
+    return sweep_chart(
+        ks,
+        {"Homogeneity": homogeneity},
+        current_k=current_k,
+        tick_size=tick_size,
+        **SWEEP_LABELS["homogeneity"],
+    )
 
 
-def accuracy_chart(ks, train_accuracy, test_accuracy, current_k=None) -> go.Figure:
+def accuracy_chart(
+    ks, train_accuracy, test_accuracy, current_k=None, *, tick_size: int = TICK_SIZE
+) -> go.Figure:
     """Training and test accuracy against K in percent: `sweep_chart` with ``SWEEP_LABELS["accuracy"]``."""
     series = {"Train accuracy": train_accuracy, "Test accuracy": test_accuracy}
-    return sweep_chart(ks, series, current_k=current_k, **SWEEP_LABELS["accuracy"])
+    return sweep_chart(ks, series, current_k=current_k, tick_size=tick_size, **SWEEP_LABELS["accuracy"])
 
 
 def steps_inertia_chart(
@@ -272,18 +291,7 @@ def steps_inertia_spec(
         }
     ]
     if current_step is not None:
-        traces.append(
-            {
-                "type": "scatter",
-                "x": [current_step],
-                "y": [float(inertia[current_step])],
-                "mode": "markers",
-                "marker": {"size": 14, "color": MARKER_COLOUR},
-                "cliponaxis": False,  # whole at step 0, at the axis's edge
-                "name": f"Step {current_step}",
-                "hovertemplate": "Shown: step %{x}, inertia %{y:,.0f}<extra></extra>",
-            }
-        )
+        traces.append(_shown_step_marker(current_step, float(inertia[current_step])))
     # From step 0: no "-1" at the edge. A label per step while they fit, then every other one.
     steps = len(inertia)
     xaxis = {"title": {"text": "Step (0 = the start)"}, "range": [-0.5, steps - 0.5], "tick0": 0}
@@ -299,15 +307,15 @@ def steps_inertia_spec(
     return {"data": traces, "layout": layout}
 
 
-def number_axis_margin(largest: float, tick_size: int = TICK_SIZE) -> int:
-    """A left margin (px) with room for a y axis's title and its numbers (``,.0f``) up to `largest`.
-
-    The lab's charts start with no left margin and let Plotly widen it to fit the axis ("automargin");
-    Plotly then draws the whole chart a second time. A margin wide enough to begin with is drawn once:
-    Step by step's chart took 24 ms to draw in a page of its own, 12 ms with this margin. Plotly still
-    widens a margin that is too narrow (another font, say). Source Sans' digits are half its size wide,
-    its commas a quarter; the axis's title, gaps and ticks took 35-37 px more (measured in Chromium).
-    """
-    label = f"{abs(largest) * 1.1:,.0f}"  # the top tick: a round number, at most a tenth above the data
-    digits, commas = sum(c.isdigit() for c in label), label.count(",")
-    return math.ceil(AXIS_TITLE_ROOM + tick_size * (0.5 * digits + 0.25 * commas))
+def _shown_step_marker(step: int, inertia: float) -> dict:
+    """`steps_inertia_spec`'s red dot on the step the page shows."""
+    return {
+        "type": "scatter",
+        "x": [step],
+        "y": [inertia],
+        "mode": "markers",
+        "marker": {"size": 14, "color": MARKER_COLOUR},
+        "cliponaxis": False,  # whole at step 0, at the axis's edge
+        "name": f"Step {step}",
+        "hovertemplate": "Shown: step %{x}, inertia %{y:,.0f}<extra></extra>",
+    }
