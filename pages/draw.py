@@ -13,9 +13,10 @@ from core.data.canvas import BACKGROUND_COLOR, STROKE_COLOR, BlankCanvasError, C
 from core.data.drawing import DrawingSteps, drawing_steps
 from core.figures.images import display_scale, enlarge
 from ui import caches
-from ui.charts import display_size, show_images
+from ui.charts import display_size
 from ui.frame import Page, run_page
 from ui.model_files import imported_model_ui
+from ui.picture_grid import show_pictures
 from ui.text import plain
 
 CANVAS_SIZE = 280
@@ -162,10 +163,8 @@ def show_steps(steps: DrawingSteps, model) -> None:
     ]
     if model.preprocessing.deskew:
         panels.append((enlarge(straightened(steps.centred, model), scale), "4 · Straightened by the model"))
-    for column, (image, caption) in zip(st.columns(len(panels)), panels, strict=True):
-        with column:
-            show_images(image, width=image.shape[1])
-            st.caption(caption)  # as wide as the column: a narrow image would wrap its caption
+    # Captions as wide as their columns: under a narrow picture they would wrap.
+    show_pictures([image for image, _ in panels], [caption for _, caption in panels], equal_columns=True)
     st.caption(
         "As the training images were made: the ink's bounding box is cut out, shrunk so its longest side "
         f"fills {max(steps.scaled.shape)} of {max(frame)} pixels (keeping its shape), and placed so "
@@ -197,9 +196,9 @@ def show_nearest(distances, model, names) -> None:
     st.subheader("The three nearest cluster centres")
     centres = centroid_images(model)
     scale = display_scale(centres.shape[1:], target=112)
-    show_images(
+    show_pictures(
         [enlarge(centres[i], scale) for i in nearest],
-        caption=[f"{names[model.cluster_labels_[i]]} · distance {distances[i]:.2f}" for i in nearest],
+        [f"{names[model.cluster_labels_[i]]} · distance {distances[i]:.2f}" for i in nearest],
     )
     st.caption(
         "Captions read: the class the cluster stands for · its distance from your drawing, as the model "

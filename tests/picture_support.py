@@ -63,3 +63,20 @@ def fit_tiles(block: str, styles: str | None = None) -> list[tuple[np.ndarray, s
         assert unescape(label) == unescape(caption)
         found.append((tile, unescape(caption)))
     return found
+
+
+#: `ui.picture_grid.show_pictures`' and `figure`'s pictures: an image with its caption under it.
+PICTURE = (
+    r'(?s)<img src="data:image/png;base64,([^"]+)" alt="([^"]*)"[^>]*>'
+    r"\s*<figcaption[^>]*>(.*?)</figcaption>"
+)
+
+
+def pictures(block: str) -> list[tuple[np.ndarray, str]]:
+    """The pictures of an HTML block made of figures (each a PNG data URI with its caption), in order:
+    each (its pixels, its caption). Each picture's alternative text is its caption."""
+    found = []
+    for data, label, caption in re.findall(PICTURE, block):
+        assert unescape(label) == unescape(caption)
+        found.append((np.asarray(Image.open(io.BytesIO(base64.b64decode(data)))), unescape(caption)))
+    return found

@@ -166,8 +166,7 @@ def strip_picture(page, caption: str):
     """The pixels of the picture above `caption` in Draw's strip of steps, as a 2-D array."""
     import numpy as np
 
-    column = page.locator('[data-testid="stColumn"]').filter(has_text=caption).last
-    found = column.locator("img").first.evaluate(PIXELS_JS)
+    found = page.locator("figure").filter(has_text=caption).last.locator("img").first.evaluate(PIXELS_JS)
     return np.array(found["grey"]).reshape(found["height"], found["width"]), found["radius"]
 
 

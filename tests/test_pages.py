@@ -17,7 +17,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 from chart_support import charts
-from picture_support import tiles
+from picture_support import pictures, tiles
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
@@ -372,10 +372,9 @@ def test_a_drawn_digit_is_classified(mnist, index):
     assert_clean(at)
     assert [m.value for m in at.metric if m.label == "Predicted digit"] == [label]
     assert BLANK_HINT not in texts(at.info)
-    *steps, nearest = at.image
-    assert len(steps) == 4
-    captions = texts(at.caption)
-    cropped, scaled, centred, straightened = [c for c in captions if c[:1].isdigit() and c[1:4] == " · "]
+    strip, nearest = [pictures(block.value) for block in at.get("html") if "<figcaption" in block.value]
+    assert len(strip) == 4
+    cropped, scaled, centred, straightened = [caption for _, caption in strip]
     assert (cropped, centred, straightened) == (
         "1 · Cropped to the ink",
         "3 · Centred in 28\u00a0×\u00a028",  # no-break spaces: "28 × 28" stays on one line
@@ -385,10 +384,10 @@ def test_a_drawn_digit_is_classified(mnist, index):
         "\u00a0×\u00a020"
     )  # the longest side is 20
     assert any(words in text for text in texts(at.markdown) for words in ("Clear answer", "Likely"))
-    assert len(nearest.captions) == 3
-    distances = [float(caption.rsplit("distance ", 1)[1]) for caption in nearest.captions]
+    assert len(nearest) == 3 and all(picture.shape[:2] == (112, 112) for picture, _ in nearest)
+    distances = [float(caption.rsplit("distance ", 1)[1]) for _, caption in nearest]
     assert distances == sorted(distances)
-    assert nearest.captions[0].startswith(f"{label} · ")
+    assert nearest[0][1].startswith(f"{label} · ")
 
 
 class FakePngCanvas(FakeCanvas):
