@@ -176,7 +176,7 @@ def sweep_chart(
     fig.update_xaxes(title_text=K_AXIS_TITLE, type="log", tickvals=ks)
     fig.update_yaxes(title_text=y_title, tickformat=tickformat)
     if current_k is not None:
-        mark_k(fig, current_k, [v for values in series.values() for v in values])
+        mark_k(fig, current_k, every_value)
     return fig
 
 
