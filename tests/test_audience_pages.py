@@ -209,6 +209,39 @@ def test_the_presenter_sees_drawings_and_deletes_one(mnist):
     assert open_store().count_drawings(code) == 3
 
 
+def room_stars(at: AppTest) -> list[str]:
+    """The hover texts of the stars on the room's map (one per drawing), [] if it has none."""
+    (room_map,) = [chart for chart in charts(at) if chart.key == "audience_map"]
+    stars = [trace for trace in room_map.figure["data"] if trace.get("name") == "The room's drawings"]
+    return stars[0]["hovertext"] if stars else []
+
+
+def test_the_rooms_charts_follow_its_drawings_and_are_built_only_when_they_change(mnist, monkeypatch):
+    import ui.audience_live as live
+
+    built = []
+    room_map = live.room_map
+    monkeypatch.setattr(live, "room_map", lambda *args: built.append(1) or room_map(*args))
+    at = opened(presenter())
+    code = metric(at, "Room code")
+    assert room_stars(at) == [] and len(built) == 1
+    with patched_canvas(FakeCanvas(drawn(mnist.test_images[14]))):
+        draw_and_send(phone(code), "7")
+    at.run()
+    assert room_stars(at) == ["meant 7 · read 7 ✓"] and len(built) == 2
+    at.run()  # the page's refresh with nothing new: the same charts, neither built nor sent again
+    assert len(built) == 2 and not any(chart.figure_sent for chart in charts(at))
+    assert room_stars(at) == ["meant 7 · read 7 ✓"]
+    with patched_canvas(FakeCanvas(drawn(mnist.test_images[42]))):
+        draw_and_send(phone(code), "1")
+    at.run()
+    assert sorted(room_stars(at)) == ["meant 1 · read 1 ✓", "meant 7 · read 7 ✓"]
+    at.selectbox(key="audience_delete_pick").select_index(0).run()  # the newest, the 1
+    at.button(key="audience_delete").click().run()
+    assert room_stars(at) == ["meant 7 · read 7 ✓"] and len(built) == 4
+    assert_clean(at)
+
+
 def test_closing_the_room_ends_it_for_the_phones():
     at = opened(presenter())
     code = metric(at, "Room code")

@@ -31,3 +31,12 @@ def test_the_fitting_floor_fits_a_new_model_for_each_k():
         assert caption.startswith(f"K = {k} ")
         accuracy[k] = float(re.search(r"test accuracy (0\.\d+)", caption).group(1))
     assert 0.8 < accuracy[36] < accuracy[64] < 1
+
+
+def test_the_refresh_floor_shows_its_count_and_chart_from_a_fragment():
+    """bench/reference_refresh_app, bench_presenter.py's anchor: a fragment with a count and a chart."""
+    at = AppTest.from_file(str(BENCH / "reference_refresh_app" / "app.py"), default_timeout=60).run()
+    assert not at.exception, at.exception
+    (count,) = at.metric
+    assert count.label == "Seconds since the epoch" and int(count.value.replace(",", "")) > 1_700_000_000
+    assert at.get("plotly_chart")

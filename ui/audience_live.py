@@ -6,6 +6,7 @@ pictures are 28 x 28, exactly as the model saw them, framed green (read right) o
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 import numpy as np
@@ -16,6 +17,7 @@ from core.audience.store import Drawing
 from core.data.dataset import DIGIT_NAMES, Dataset
 from core.data.uploads import MIN_TRAIN_IMAGES, TEST_SHARE, check_session_budget
 from core.figures.evaluation_charts import confusion_heatmap
+from core.figures.images import png_data_uri
 from core.figures.maps import MAP_TRACE_TYPE, projection_map
 from ui import caches, samples
 from ui.audience_room import RoomModel
@@ -45,6 +47,12 @@ def framed(pixels: np.ndarray, right: bool) -> np.ndarray:
     return out
 
 
+@functools.lru_cache(maxsize=4 * WALL_SIZE)
+def wall_picture(pixels: bytes, shape: tuple[int, int], right: bool) -> str:
+    """A drawing's `framed` picture as a PNG data URI, made once: the wall shows it again every refresh."""
+    return png_data_uri(framed(np.frombuffer(pixels, dtype=np.uint8).reshape(shape), right))
+
+
 def mark(drawing: Drawing, names: Sequence[str]) -> str:
     """A picture's caption, e.g. "meant 7 · read 7 ✓" or "meant 4 · read 9 ✗"."""
     tick = "✓" if drawing.meant == drawing.read_as else "✗"
@@ -61,7 +69,7 @@ def drawing_wall(drawings: Sequence[Drawing], names: Sequence[str]) -> None:
         return
     shown = drawings[:WALL_SIZE]
     show_images(
-        [framed(d.pixels, d.meant == d.read_as) for d in shown],
+        [wall_picture(d.pixels.tobytes(), d.pixels.shape, d.meant == d.read_as) for d in shown],
         caption=[f"#{d.id} · {mark(d, names)}" for d in shown],
         width=28 * WALL_SCALE + 2 * FRAME,
     )
@@ -101,20 +109,44 @@ def accuracy_metrics(drawings: Sequence[Drawing], room: RoomModel) -> None:
     )
 
 
+def room_state(drawings: Sequence[Drawing], room: RoomModel) -> tuple:
+    """What the room's charts are drawn from: its model, and its drawings (each stored once, never changed).
+
+    Between two refreshes with no drawing sent or deleted, it is the same, and the charts are not built
+    again: they took 50-60 ms of the server's CPU a refresh (bench/README.md, "Seventeenth pass").
+    """
+    return room.dataset.name, caches.model_key(room.model), tuple(d.id for d in drawings)
+
+
 def confusion_chart(drawings: Sequence[Drawing], room: RoomModel) -> None:
-    names = room.dataset.class_names
-    fig = confusion_heatmap(
-        room_confusion(drawings, len(names)),
-        names,
-        title="The room: meant (rows), read (columns)",
-    )
-    fig.update_yaxes(title_text="The digit meant")
-    fig.update_xaxes(title_text="What the model read")
-    show_chart(fig, key="audience_confusion", height=430)
+    """The room's confusions: the digit meant (rows) against what the model read (columns)."""
+
+    def build():
+        names = room.dataset.class_names
+        fig = confusion_heatmap(
+            room_confusion(drawings, len(names)),
+            names,
+            title="The room: meant (rows), read (columns)",
+        )
+        fig.update_yaxes(title_text="The digit meant")
+        fig.update_xaxes(title_text="What the model read")
+        return fig
+
+    show_chart(build, key="audience_confusion", height=430, changes_with=room_state(drawings, room))
 
 
 def map_chart(drawings: Sequence[Drawing], room: RoomModel) -> None:
     """The Map's 2-D view of the training images and centres, with the room's drawings as stars."""
+    show_chart(
+        lambda: room_map(drawings, room),
+        key="audience_map",
+        height=430,
+        changes_with=room_state(drawings, room),
+    )
+
+
+def room_map(drawings: Sequence[Drawing], room: RoomModel) -> go.Figure:
+    """The map of `map_chart`: a sample of the training images by true class, the centres, the stars."""
     dataset, model = room.dataset, room.model
     rows, placed, _ = samples.map_sample(
         dataset, model.preprocessing, MAP_SAMPLE, "pca", 0, caches.Unhashed(model)
@@ -139,7 +171,7 @@ def map_chart(drawings: Sequence[Drawing], room: RoomModel) -> None:
     fig.update_layout(dragmode="pan")
     fig.update_xaxes(title_text="PCA direction 1")  # short: the chart is half the page wide
     fig.update_yaxes(title_text="PCA direction 2")
-    show_chart(fig, key="audience_map", height=430)
+    return fig
 
 
 def add_stars(fig: go.Figure, placed: np.ndarray, text: list[str]) -> None:

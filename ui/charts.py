@@ -12,6 +12,9 @@ from ui.caches import chart_memo
 from ui.plotly_component import PUBLISHED, chart_spec, drag_mode, plotly_component, whole_figure
 from ui.settings import presenter_mode
 
+#: Session State's {chart key: (inputs, finished chart)} of `show_chart(..., changes_with=...)`.
+LAST_CHARTS_KEY = "kmeans_lab_last_charts"
+
 CHART_HEIGHT = 450
 #: Pictures grow by this much in presenter mode; charts keep their height (a 720 px screen has no
 #: room for taller ones) and grow their text instead.
@@ -30,14 +33,17 @@ def show_chart(
     on_select=None,
     selection_mode="points",
     overlay: dict | None = None,
+    changes_with=None,
 ):
     """A Plotly chart with the lab's settings, kept in the page under `key`. Every chart goes through this.
 
-    `fig` is a figure (a Plotly figure, or a plain figure dict: `dress_figure`), or with `memo` a
-    function that builds one: ``memo=(dataset, what)`` names
+    `fig` is a figure (a Plotly figure, or a plain figure dict: `dress_figure`), or with `memo` or
+    `changes_with` a function that builds one. ``memo=(dataset, what)`` names
     what the figure shows (besides the dataset), and the finished chart is kept (the last 32 per
     dataset, `ui.caches.chart_memo`), so a rerun that does not change it neither builds it again nor
-    sends the browser anything to redraw.
+    sends the browser anything to redraw. ``changes_with=value`` keeps only this session's last chart
+    under `key`, built again when `value` differs from the last run's: for a chart nobody else sees,
+    redrawn every few seconds (the Audience page's).
     `on_select` lets the user pick points: "rerun", or a callback run when they do; `selection_mode`
     is "points" (a click) or a tuple that also has "box" and "lasso". `overlay` is drawn on top,
     ``{"shapes": [...], "annotations": [...]}`` (`core.figures.charts.k_marker`): it changes without
@@ -50,7 +56,9 @@ def show_chart(
     def finished(figure, copy):
         return chart_spec(dress_figure(figure, presenting, height, copy=copy, layout=picking))
 
-    if memo is None:
+    if changes_with is not None:
+        spec = last_chart(key, (changes_with, presenting, height), lambda: finished(fig(), False))
+    elif memo is None:
         spec = finished(fig, True)
     else:
         dataset, what = memo
@@ -73,6 +81,15 @@ def show_chart(
         on_change=on_select if callable(on_select) else None,
         overlay=overlay,
     )
+
+
+def last_chart(key: str, inputs, build):
+    """``build()``, or this session's chart under `key` if it was built from the same `inputs` last time."""
+    kept = st.session_state.setdefault(LAST_CHARTS_KEY, {})
+    last = kept.get(key)
+    if last is None or last[0] != inputs:
+        kept[key] = last = (inputs, build())
+    return last[1]
 
 
 def with_overlay(figure: dict, overlay: dict | None) -> dict:
