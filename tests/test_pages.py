@@ -16,6 +16,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+import streamlit as st
 from chart_support import charts
 from picture_support import pictures, tiles
 from PIL import Image
@@ -820,6 +821,54 @@ def test_presenter_mode_puts_a_k_box_on_the_page_and_hides_the_settings_jargon()
     assert_clean(at)
     assert shows_k(at, 12)
     assert at.slider(key="k").value == 12
+
+
+def box_shown(at: AppTest, key: str) -> float | None:
+    """The K a run sends with a K box, which the browser's box then shows; None if the run sends none: a
+    box already in the browser keeps what it shows, a box new to the page shows its minimum, 2."""
+    box = at.number_input(key=key).proto
+    return box.value if box.set_value else None
+
+
+@pytest.mark.parametrize(("module", "key"), [("ui.frame", "k_main"), ("ui.sidebar", "k_box")])
+def test_a_run_cut_short_just_before_a_k_box_leaves_the_next_run_to_send_the_box_k(monkeypatch, module, key):
+    """A click while a run is going stops that run at its next element. If that is a K box whose new K
+    the run had just written (presenter mode just turned on, or K just moved), the browser never got
+    the K: the next run must send it, or the box shows the wrong K (presenter mode's new box showed 2)."""
+    import importlib
+
+    place = importlib.import_module(module)
+    real_box = place.k_box
+
+    def stopped_there(column, box_key, largest):
+        if box_key == key:
+            st.stop()  # as a newer run's request stops this one: the box's message is never sent
+        real_box(column, box_key, largest)
+
+    at = app()
+    at.toggle(key="presenter").set_value(True).run()
+    monkeypatch.setattr(place, "k_box", stopped_there)
+    at.slider(key="k").set_value(SMALL_K + 3).run()
+    monkeypatch.setattr(place, "k_box", real_box)
+    at.run()  # the newer run: K is unchanged since the run that was stopped
+    assert_clean(at)
+    assert shows_k(at, SMALL_K + 3) and box_shown(at, key) == SMALL_K + 3
+
+
+@pytest.mark.parametrize("key", ["k_main", "k_box"])
+def test_a_k_typed_in_a_box_is_not_sent_back_to_it_but_the_other_box_gets_it(key):
+    """The box the user typed in holds their K already (and by the time the run's answer arrives, maybe a
+    newer one: sending K back could undo their next keystrokes); every other run sends each box K."""
+    other = "k_box" if key == "k_main" else "k_main"
+    at = app()
+    at.toggle(key="presenter").set_value(True).run()
+    at.number_input(key=key).set_value(SMALL_K + 5).run()
+    assert_clean(at)
+    assert shows_k(at, SMALL_K + 5) and at.slider(key="k").value == SMALL_K + 5
+    assert box_shown(at, key) is None and at.number_input(key=key).value == SMALL_K + 5
+    assert box_shown(at, other) == SMALL_K + 5
+    at.run()
+    assert box_shown(at, key) == SMALL_K + 5 == box_shown(at, other)
 
 
 def test_presenter_mode_steps_k_down_and_up_with_buttons_that_have_keys():

@@ -19,7 +19,7 @@ from core.errors import KMeansLabError
 from core.model.settings import default_preprocessing
 from ui import caches
 from ui.presenter import page_style
-from ui.settings import K_COPIES, MAX_K, UPLOAD, Settings, init_settings, presenter_mode
+from ui.settings import K_COPIES, MAX_K, UPLOAD, Settings, init_settings, presenter_mode, show_k_in_box
 from ui.sidebar import k_box, sidebar
 from ui.text import plain
 from ui.warm_up import import_before_charts, warm_up_in_background
@@ -171,8 +171,7 @@ def page_header(title: str, settings: Settings) -> None:
 
 def main_k_box(column, k: int) -> None:
     """A number box for K in the main area, in step with the sidebar's K."""
-    if st.session_state.get(MAIN_K_KEY) != k:  # written only when it changes (see ui.sidebar.k_slider)
-        st.session_state[MAIN_K_KEY] = k
+    show_k_in_box(MAIN_K_KEY, k)
     k_box(column, MAIN_K_KEY, MAX_K)  # a K above the dataset's limit comes down to it in the sidebar
 
 

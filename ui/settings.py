@@ -52,6 +52,8 @@ PAGE_KEY = "settings_page"
 CHART_ASKED_KEY = "settings_chart_asked"
 #: The number boxes that show K beside the slider and, in presenter mode, beside the title.
 K_COPIES = ("k_box", "k_main")
+#: The K box whose K the user typed for this run (`note_k_typed`), if any.
+K_TYPED_KEY = "settings_k_typed"
 
 
 @dataclass(frozen=True)
@@ -111,6 +113,28 @@ def init_settings(page: str | None = None) -> None:
     for key in CUSTOM_PREPROCESSING_KEYS:
         if key in state:
             state[key] = state[key]
+
+
+def note_k_typed(box: str) -> None:
+    """Widget callback of a K box: its K becomes the sidebar's K, and the box keeps what was typed."""
+    st.session_state["k"] = st.session_state[box]
+    st.session_state[K_TYPED_KEY] = box
+
+
+def show_k_in_box(box: str, k: int) -> None:
+    """Give the K box under session-state key `box`, drawn next in this run, the value `k`.
+
+    Written on every run but one whose K the user typed in this very box (the browser's box holds it,
+    and may hold a newer one by now). Written only when K changed, a box could keep showing an old K:
+    a click while a run is going stops that run, and the browser drops what is left of it, the box with
+    its new K too; the next run, finding K already written, would not send it again. Presenter mode's
+    box, new to the page, then showed 2, its minimum, beside "K = 36".
+    """
+    state = st.session_state
+    if state.get(K_TYPED_KEY) != box or state.get(box) != k:
+        state[box] = k
+    if state.get(K_TYPED_KEY) == box:
+        del state[K_TYPED_KEY]
 
 
 def note_chart_asked() -> None:

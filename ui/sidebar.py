@@ -27,7 +27,9 @@ from ui.settings import (
     chosen_preprocessing,
     init_custom_preprocessing,
     init_settings,
+    note_k_typed,
     rerun_asked_by_chart,
+    show_k_in_box,
 )
 from ui.uploads import upload_ui
 
@@ -123,8 +125,7 @@ def k_slider(largest: int) -> None:
     if state.get(K_LAST_KEY) != state["k"]:
         state[K_BEFORE_KEY] = state.get(K_LAST_KEY)
         state[K_LAST_KEY] = state["k"]
-    if state.get(K_BOX_KEY) != state["k"]:
-        state[K_BOX_KEY] = state["k"]
+    show_k_in_box(K_BOX_KEY, state["k"])
     slider_column, box_column = st.columns([5, 3], vertical_alignment="bottom")
     slider_column.slider(
         K_LABEL,
@@ -160,8 +161,8 @@ def k_box(place, key: str, largest: int) -> None:
         max_value=largest,
         step=1,
         key=key,
-        on_change=copy_state,
-        args=(key, "k"),
+        on_change=note_k_typed,
+        args=(key,),
         help="Type the K you want and press Enter.",
     )
 
