@@ -131,10 +131,11 @@ def show_k_in_box(box: str, k: int) -> None:
     box, new to the page, then showed 2, its minimum, beside "K = 36".
     """
     state = st.session_state
-    if state.get(K_TYPED_KEY) != box or state.get(box) != k:
-        state[box] = k
-    if state.get(K_TYPED_KEY) == box:
+    typed_here = state.get(K_TYPED_KEY) == box
+    if typed_here:
         del state[K_TYPED_KEY]
+    if not typed_here or state.get(box) != k:
+        state[box] = k
 
 
 def note_chart_asked() -> None:
