@@ -27,7 +27,7 @@ from ui.audience_room import (
     room_model,
     room_store,
 )
-from ui.charts import show_images
+from ui.picture_grid import show_pictures
 from ui.text import plain
 
 LOGGER = logging.getLogger(__name__)
@@ -325,9 +325,12 @@ def show_result(result: dict, room: RoomModel) -> None:
     nearest = np.argsort(distances, kind="stable")[:3]
     centres = centroid_images(room.model)
     scale = display_scale(centres.shape[1:], target=96)
-    show_images(
+    # One block, as on the Draw page (`ui.picture_grid.show_pictures`): three equal columns that stay
+    # side by side on a phone, each picture shrinking to its share.
+    show_pictures(
         [enlarge(centres[i], scale) for i in nearest],
-        caption=[f"reads as {names[room.model.cluster_labels_[i]]}" for i in nearest],
+        [f"reads as {names[room.model.cluster_labels_[i]]}" for i in nearest],
+        equal_columns=True,
     )
     st.caption("Your drawing was closest to these centres; the nearest one decides the answer.")
     st.button(

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from chart_support import charts
+from picture_support import pictures
 from streamlit.testing.v1 import AppTest
 from test_pages import FakeCanvas, assert_clean, drawn, patched_canvas, texts
 
@@ -120,7 +121,10 @@ def test_a_phone_draws_sends_and_sees_what_the_model_read(mnist):
     assert_clean(at)
     assert metric(at, "The model read") == "7"
     assert any("read it right" in text for text in texts(at.success))
-    assert len(at.image[0].captions) == 3, "the three nearest centres"
+    (nearest,) = [pictures(block.value) for block in at.get("html") if "<figcaption" in block.value]
+    assert [caption[:9] for _, caption in nearest] == ["reads as "] * 3, "the three nearest centres"
+    assert nearest[0][1] == "reads as 7"  # the nearest centre decides: the model read 7
+    assert all(picture.shape[:2] == nearest[0][0].shape[:2] for picture, _ in nearest)
     drawings = open_store().latest_drawings(room.code)
     assert [(d.meant, d.read_as) for d in drawings] == [(7, 7)]
     assert drawings[0].pixels.shape == (28, 28)
