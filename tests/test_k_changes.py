@@ -91,7 +91,7 @@ def test_moving_k_on_the_sweep_page_sends_only_the_marker_not_its_charts():
 def test_a_page_draws_its_controls_before_it_fits_the_model(monkeypatch, page, control, first):
     """The browser gets the Map's and Centroids' controls before the model is fitted (`Page.model`),
     so it draws them while the fit runs. A fit that stops shows what had gone out before it: the
-    controls, and its reason."""
+    controls, and its reason in the map's or the grid's place, above the controls."""
     at = page_at(page, 12)
 
     def stopped_fit(*args, **kwargs):
@@ -102,12 +102,18 @@ def test_a_page_draws_its_controls_before_it_fits_the_model(monkeypatch, page, c
     at = at.run()
     assert [error.value for error in at.error] == [plain("The fit stopped here.")]
     assert at.radio(key=control).value == first
+    assert in_page_order(at, "error", "radio")[0] == "error"
+
+
+def in_page_order(at: AppTest, *types: str) -> list[str]:
+    """The main area's elements of `types`, by type, in the order the page shows them."""
+    return [node.type for node in at.main if node.type in types]
 
 
 def test_evaluate_draws_its_caption_and_closed_box_before_it_fits_the_model(monkeypatch):
     """Evaluate's caption under the table and its "Look closer" box need no model: they go to the
     browser before the fit, in their places under the table. A fit that stops leaves them there, with
-    its reason and no summary."""
+    its reason in the table's place and no summary."""
     at = page_at("pages/evaluate.py", 12)
     box = "Look closer: one cell's images, and the most mixed clusters"
     assert [info.icon for info in at.main.info] == [":material/lightbulb:"]  # the summary
@@ -121,6 +127,10 @@ def test_evaluate_draws_its_caption_and_closed_box_before_it_fits_the_model(monk
     assert any("Each row is the true class" in caption.value for caption in at.caption)
     assert box in [expander.label for expander in at.main.expander]
     assert at.main.info.values == []  # the summary needs the model
+    # The reason stands where the table would be: between the page's header and the table's caption.
+    captions = [node.value for node in at.main if node.type in ("error", "caption")]
+    reason = captions.index(plain("The fit stopped here."))
+    assert "Each row is the true class" in captions[reason + 1]
 
 
 def map_spec(at: AppTest) -> tuple[dict, int]:

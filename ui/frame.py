@@ -55,9 +55,14 @@ class Page:
         A page draws what does not need the model before it reads this: the browser shows those
         elements while the model is fitted, and a slow fit's progress bar stands where the page reads
         it (the Map, say, in the chart's place). On the Map, its four controls drawn before the fit took
-        a new K about 4 ms sooner (bench/README.md, "Fifteenth pass").
+        a new K about 4 ms sooner (bench/README.md, "Fifteenth pass"). A fit that fails says why in
+        that place too, not under what was drawn before it, and ends the page (`ProblemShown`).
         """
-        return fitted_model(self.settings, self.dataset)[0]
+        try:
+            return fitted_model(self.settings, self.dataset)[0]
+        except Exception as exc:
+            show_error(exc)
+            raise ProblemShown from exc
 
     def class_name(self, label) -> str:
         """The name of a class value, e.g. 3 -> "3" or 9 -> "Ankle boot"."""
@@ -67,6 +72,10 @@ class Page:
     def noun(self) -> str:
         """What one image shows, for sentences: "digit" for handwriting, else "item"."""
         return item_noun(self.dataset.kind)
+
+
+class ProblemShown(Exception):
+    """A problem already told to the user where it happened: the page ends, with nothing more to say."""
 
 
 def dataset_kind(name: str) -> str | None:
@@ -118,6 +127,8 @@ def run_page(render: Callable[[Page], None], *, title: str, description: str) ->
         warm_up_in_background()
         if presenting:  # the presenter says it: at the end it leaves the screen to the key visual
             st.markdown(description)
+    except ProblemShown:
+        pass
     except Exception as exc:  # never show a traceback; log it for the developer instead
         show_error(exc)
 
@@ -142,6 +153,8 @@ def catch_errors(draw: Callable[P, None]) -> Callable[P, None]:
     def drawn(*args: P.args, **kwargs: P.kwargs) -> None:
         try:
             draw(*args, **kwargs)
+        except ProblemShown:
+            pass
         except Exception as exc:
             show_error(exc)
 
