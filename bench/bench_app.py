@@ -252,8 +252,8 @@ def time_typed_k(
             page.evaluate("(source) => window.__benchAwaitText(source)", k_text(k).pattern)
         box.press("Enter")
         page.get_by_text(k_text(k)).first.wait_for(timeout=SWEEP_MS)
-        shown = page_shown_wait(page, "key", f"K = {k}", run_only=run_only, title_shown=title_shown)
-        if (wait := shown) is not None:
+        wait = page_shown_wait(page, "key", f"K = {k}", run_only=run_only, title_shown=title_shown)
+        if wait is not None:
             waits.append(wait)
     return waits
 
@@ -421,17 +421,19 @@ def compare_with_reference(stack, browser, tmp: Path, repeats: int) -> tuple[lis
     page = context.new_page()
     next_k = 100
     timed = []  # (row, waits, target)
-    run_only = []  # (page, waits by the rule before the eighteenth pass)
+    by_page, run_only = [], []  # (page, waits); (page, waits by the rule before the eighteenth pass)
     for title in PAGES:
         reference.time(REFERENCE_BETWEEN_PAGES)
         print(f"typed K on {title}...", file=sys.stderr)
         open_page(page, url, title, timeout=SWEEP_MS)
         ks = list(range(next_k, next_k + repeats))
         next_k += repeats
-        run_only.append((title, []))
-        waits = time_typed_k(page, ks, run_only=run_only[-1][1])
+        before: list[float] = []
+        waits = time_typed_k(page, ks, run_only=before)
         print(f"  ms per K, in order: {[round(wait) for wait in waits]}", file=sys.stderr)
         timed.append((f"new K typed ({title})", waits, 2.0))
+        by_page.append((title, waits))
+        run_only.append((title, before))
     reference.time(REFERENCE_BETWEEN_PAGES)
     print("typed K on the Map with its centres as pictures...", file=sys.stderr)
     open_page(page, url, "Map", timeout=SWEEP_MS)
@@ -462,14 +464,9 @@ def compare_with_reference(stack, browser, tmp: Path, repeats: int) -> tuple[lis
         slowest = max(every_page) / reference_k
         verdict = "ok" if slowest <= 4 else "OVER"
         lines.append(f"{'  slowest of them (target <= 4x)':<40} {slowest:>46.2f}x {verdict}")
-    lines.append(ratios_line("by the rule before (waits to the run's end", reference.run_only, run_only))
-    lines.append(
-        ratios_line(
-            "against the reference app's chart first titled with the new K (stricter",
-            reference.title_shown,
-            [(what[len("new K typed (") : -1], waits) for what, waits, _ in timed],
-        )
-    )
+    lines.append(ratios_line("by the rule before, waits to the run's end", reference.run_only, run_only))
+    stricter = "against the reference app's chart first titled with the new K, stricter"
+    lines.append(ratios_line(stricter, reference.title_shown, by_page))
     lines.append(ratio_row("new K typed (Map, centres as pictures)", reference_k, pictures, 4.0))
     lines.append(ratio_row("first visit (Step by step, new K)", reference_k, visits, 4.0))
     reference.context.close()
@@ -477,14 +474,14 @@ def compare_with_reference(stack, browser, tmp: Path, repeats: int) -> tuple[lis
     return lines, url
 
 
-def ratios_line(what: str, reference: list[float], pages: list[tuple[str, list[float]]]) -> str:
-    """One line of typed-K ratios by another rule: `what` (an opening bracket left open), the
-    reference app's median wait by that rule, and each page's ratio to it."""
+def ratios_line(rule: str, reference: list[float], pages: list[tuple[str, list[float]]]) -> str:
+    """One line of typed-K ratios by another `rule`: the reference app's median wait by it, and each
+    page's ratio to that."""
     anchor = median(reference)
     if not anchor:
-        return f"  {what}): no reference figures"
+        return f"  {rule}: no reference figures"
     ratios = ", ".join(f"{title} {median(waits) / anchor:.2f}x" for title, waits in pages if waits)
-    return f"  {what}; reference {anchor:.0f} ms): {ratios}"
+    return f"  {rule} (reference {anchor:.0f} ms): {ratios}"
 
 
 def time_reference_fit(stack, browser, workdir: Path, repeats: int) -> list[float]:
